@@ -1,0 +1,143 @@
+package dev.sluice.broker;
+
+import dev.sluice.broker.access.AccessProxy;
+import dev.sluice.broker.access.OpenAccess;
+import dev.sluice.broker.grpc.GrpcFrontend;
+import dev.sluice.broker.ingest.IngestSession;
+import dev.sluice.broker.ingest.RunnerSessions;
+import dev.sluice.broker.plugin.PluginHost;
+import dev.sluice.broker.plugin.tail.TailPlugin;
+import dev.sluice.broker.store.LogStore;
+import dev.sluice.broker.store.MemoryStore;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running broker: the composition root that wires store, access proxy, plugins and the gRPC
+ * frontend. Start it, use {@link #grpcPort()}, close it.
+ *
+ * <pre>{@code
+ * try (Broker broker = Broker.start(BrokerConfig.defaults().withGrpcPort(0))) {
+ *   ManagedChannel ch = NettyChannelBuilder.forAddress("127.0.0.1", broker.grpcPort())...
+ * }
+ * }</pre>
+ */
+public final class Broker implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+  private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+
+  private final BrokerConfig config;
+  private final Vertx vertx;
+  private final LogStore store;
+  private final PluginHost plugins;
+  private final GrpcFrontend frontend;
+  private boolean closed;
+
+  private Broker(BrokerConfig config, Vertx vertx, LogStore store, PluginHost plugins,
+      GrpcFrontend frontend) {
+    this.config = config;
+    this.vertx = vertx;
+    this.store = store;
+    this.plugins = plugins;
+    this.frontend = frontend;
+  }
+
+  /** Starts a broker and returns once its gRPC port accepts calls. */
+  public static Broker start(BrokerConfig config) {
+    try {
+      Files.createDirectories(config.dataDir());
+    } catch (IOException e) {
+      throw new UncheckedIOException("dataDir: cannot create " + config.dataDir(), e);
+    }
+    Vertx vertx = Vertx.vertx();
+    LogStore store = new MemoryStore(config.memoryStoreRecords());
+    AccessProxy access = new OpenAccess();
+    PluginHost plugins = new PluginHost(vertx, config, store);
+    try {
+      plugins.start();
+      TailPlugin tail = plugins.plugin(TailPlugin.class).orElseThrow(
+          () -> new IllegalStateException("tail plugin missing from the class path"));
+      IngestSession.Deps ingest = new IngestSession.Deps(config, store, access,
+          plugins::publish, new RunnerSessions());
+      GrpcFrontend frontend = await(GrpcFrontend.start(vertx, config, access, ingest, tail),
+          START_TIMEOUT);
+      LOG.warn("authentication is OFF: every client may read and write everything in account "
+          + "'{}' (signed tokens arrive with the access proxy)", OpenAccess.ACCOUNT);
+      return new Broker(config, vertx, store, plugins, frontend);
+    } catch (RuntimeException e) {
+      plugins.stop();
+      vertx.close();
+      throw e;
+    }
+  }
+
+  /** The port the gRPC server listens on (the real one when configured with 0). */
+  public int grpcPort() {
+    return frontend.port();
+  }
+
+  /** Live tail subscriptions open now. */
+  public int openTails() {
+    return plugins.plugin(TailPlugin.class).map(TailPlugin::openCount).orElse(0);
+  }
+
+  /** Records dropped from slow tail subscribers' queues since start. */
+  public long tailDropped() {
+    return plugins.plugin(TailPlugin.class).map(TailPlugin::droppedCount).orElse(0L);
+  }
+
+  public BrokerConfig config() {
+    return config;
+  }
+
+  /**
+   * Graceful stop: ingest streams stop reading, ack what they stored and end with UNAVAILABLE;
+   * tails send what is queued and end with UNAVAILABLE; then the server closes and the store
+   * flushes. Bounded by the shutdown grace. Do not call it on an event loop.
+   */
+  @Override
+  public synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    Duration grace = config.shutdownGrace();
+    quietly("ingest drain", () -> await(frontend.drainIngest(), grace));
+    quietly("plugins stop", plugins::stop);
+    quietly("server close", () -> await(frontend.close(grace), grace.plusSeconds(5)));
+    quietly("store close", store::close);
+    quietly("vert.x close", () -> await(vertx.close(), Duration.ofSeconds(10)));
+  }
+
+  private static void quietly(String step, Runnable action) {
+    try {
+      action.run();
+    } catch (RuntimeException e) {
+      LOG.warn("shutdown: {} failed: {}", step, e.toString());
+    }
+  }
+
+  static <T> T await(Future<T> future, Duration timeout) {
+    try {
+      return future.toCompletionStage().toCompletableFuture()
+          .get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("interrupted", e);
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      throw cause instanceof RuntimeException re ? re : new IllegalStateException(cause);
+    } catch (TimeoutException e) {
+      throw new IllegalStateException("timed out after " + timeout, e);
+    }
+  }
+}

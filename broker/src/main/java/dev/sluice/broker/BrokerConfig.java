@@ -1,0 +1,158 @@
+package dev.sluice.broker;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Objects;
+
+/**
+ * Settings of one broker. Immutable; every value is checked here, with a message that names
+ * the setting and what was expected. Defaults are the {@code DEFAULT_*} constants and are
+ * listed in the README's settings table.
+ *
+ * <pre>{@code
+ * BrokerConfig config = BrokerConfig.defaults().withGrpcPort(0).withDataDir(tmp);
+ * try (Broker broker = Broker.start(config)) { ... broker.grpcPort() ... }
+ * }</pre>
+ *
+ * @param grpcHost address the gRPC server binds to
+ * @param grpcPort port of the gRPC server; 0 picks a free one
+ * @param dataDir directory for the broker's data
+ * @param maxFrameBytes largest gRPC message accepted from a runner
+ * @param maxRecordsPerBatch most lines in one LogBatch
+ * @param maxLineBytes longest line in UTF-8 bytes; longer lines are split into marked parts
+ * @param maxOpenRequestsPerRunner most requests open at once on one runner session
+ * @param tailQueueRecords capacity of each tail subscriber's queue, in records
+ * @param tailBatchRecords most records written to a subscriber in one message
+ * @param tailOverflow what a full subscriber queue does with a new record
+ * @param routerCacheSize entries of the subject match cache (runner x request cardinality)
+ * @param memoryStoreRecords records kept per account by the in-memory store
+ * @param shutdownGrace how long shutdown waits for clients to finish before closing
+ */
+public record BrokerConfig(
+    String grpcHost,
+    int grpcPort,
+    Path dataDir,
+    int maxFrameBytes,
+    int maxRecordsPerBatch,
+    int maxLineBytes,
+    int maxOpenRequestsPerRunner,
+    int tailQueueRecords,
+    int tailBatchRecords,
+    OverflowPolicy tailOverflow,
+    int routerCacheSize,
+    int memoryStoreRecords,
+    Duration shutdownGrace) {
+
+  public static final String DEFAULT_GRPC_HOST = "127.0.0.1";
+  public static final int DEFAULT_GRPC_PORT = 7400;
+  public static final Path DEFAULT_DATA_DIR = Path.of(".sluice");
+  public static final int DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024;
+  public static final int DEFAULT_MAX_RECORDS_PER_BATCH = 5_000;
+  public static final int DEFAULT_MAX_LINE_BYTES = 64 * 1024;
+  public static final int DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER = 1_024;
+  public static final int DEFAULT_TAIL_QUEUE_RECORDS = 10_000;
+  public static final int DEFAULT_TAIL_BATCH_RECORDS = 256;
+  public static final OverflowPolicy DEFAULT_TAIL_OVERFLOW = OverflowPolicy.DROP_OLDEST;
+  public static final int DEFAULT_ROUTER_CACHE_SIZE = 262_144;
+  public static final int DEFAULT_MEMORY_STORE_RECORDS = 200_000;
+  public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+
+  /** What a full subscriber queue does when another record arrives. */
+  public enum OverflowPolicy {
+    /** Drop the oldest queued record: a slow reader sees the newest lines, after a marker. */
+    DROP_OLDEST,
+    /** Drop the arriving record: a slow reader sees an unbroken prefix, then a marker. */
+    DROP_NEWEST
+  }
+
+  public BrokerConfig {
+    requireText(grpcHost, "grpcHost");
+    if (grpcPort < 0 || grpcPort > 65_535) {
+      throw bad("grpcPort", grpcPort, "0..65535");
+    }
+    Objects.requireNonNull(dataDir, "dataDir");
+    atLeast("maxFrameBytes", maxFrameBytes, 1024);
+    atLeast("maxRecordsPerBatch", maxRecordsPerBatch, 1);
+    atLeast("maxLineBytes", maxLineBytes, 64);
+    if (maxLineBytes > maxFrameBytes) {
+      throw bad("maxLineBytes", maxLineBytes, "<= maxFrameBytes (" + maxFrameBytes + ")");
+    }
+    atLeast("maxOpenRequestsPerRunner", maxOpenRequestsPerRunner, 1);
+    atLeast("tailQueueRecords", tailQueueRecords, 1);
+    atLeast("tailBatchRecords", tailBatchRecords, 1);
+    Objects.requireNonNull(tailOverflow, "tailOverflow");
+    atLeast("routerCacheSize", routerCacheSize, 16);
+    atLeast("memoryStoreRecords", memoryStoreRecords, 1);
+    Objects.requireNonNull(shutdownGrace, "shutdownGrace");
+    if (shutdownGrace.isNegative()) {
+      throw bad("shutdownGrace", shutdownGrace, ">= 0");
+    }
+  }
+
+  /** The defaults: gRPC on 127.0.0.1:7400, data in {@code ./.sluice}. */
+  public static BrokerConfig defaults() {
+    return new BrokerConfig(DEFAULT_GRPC_HOST, DEFAULT_GRPC_PORT, DEFAULT_DATA_DIR,
+        DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORDS_PER_BATCH, DEFAULT_MAX_LINE_BYTES,
+        DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER, DEFAULT_TAIL_QUEUE_RECORDS,
+        DEFAULT_TAIL_BATCH_RECORDS, DEFAULT_TAIL_OVERFLOW, DEFAULT_ROUTER_CACHE_SIZE,
+        DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_SHUTDOWN_GRACE);
+  }
+
+  public BrokerConfig withGrpcHost(String value) {
+    return new BrokerConfig(value, grpcPort, dataDir, maxFrameBytes, maxRecordsPerBatch,
+        maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
+        tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
+  }
+
+  public BrokerConfig withGrpcPort(int value) {
+    return new BrokerConfig(grpcHost, value, dataDir, maxFrameBytes, maxRecordsPerBatch,
+        maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
+        tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
+  }
+
+  public BrokerConfig withDataDir(Path value) {
+    return new BrokerConfig(grpcHost, grpcPort, value, maxFrameBytes, maxRecordsPerBatch,
+        maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
+        tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
+  }
+
+  public BrokerConfig withLimits(int frameBytes, int recordsPerBatch, int lineBytes) {
+    return new BrokerConfig(grpcHost, grpcPort, dataDir, frameBytes, recordsPerBatch,
+        lineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
+        tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
+  }
+
+  public BrokerConfig withTail(int queueRecords, int batchRecords, OverflowPolicy overflow) {
+    return new BrokerConfig(grpcHost, grpcPort, dataDir, maxFrameBytes, maxRecordsPerBatch,
+        maxLineBytes, maxOpenRequestsPerRunner, queueRecords, batchRecords, overflow,
+        routerCacheSize, memoryStoreRecords, shutdownGrace);
+  }
+
+  public BrokerConfig withMemoryStoreRecords(int value) {
+    return new BrokerConfig(grpcHost, grpcPort, dataDir, maxFrameBytes, maxRecordsPerBatch,
+        maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
+        tailOverflow, routerCacheSize, value, shutdownGrace);
+  }
+
+  public BrokerConfig withShutdownGrace(Duration value) {
+    return new BrokerConfig(grpcHost, grpcPort, dataDir, maxFrameBytes, maxRecordsPerBatch,
+        maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
+        tailOverflow, routerCacheSize, memoryStoreRecords, value);
+  }
+
+  private static void requireText(String value, String name) {
+    if (value == null || value.isBlank()) {
+      throw new IllegalArgumentException(name + ": must not be empty");
+    }
+  }
+
+  private static void atLeast(String name, long value, long min) {
+    if (value < min) {
+      throw bad(name, value, ">= " + min);
+    }
+  }
+
+  private static IllegalArgumentException bad(String name, Object value, String expected) {
+    return new IllegalArgumentException(name + ": " + value + " (expected: " + expected + ")");
+  }
+}

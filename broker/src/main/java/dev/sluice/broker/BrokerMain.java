@@ -1,0 +1,67 @@
+package dev.sluice.broker;
+
+import java.nio.file.Path;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs a broker until SIGTERM or SIGINT, then shuts it down gracefully.
+ *
+ * <pre>
+ * java -cp ... dev.sluice.broker.BrokerMain [--grpc-host H] [--grpc-port P] [--data-dir D]
+ * </pre>
+ */
+public final class BrokerMain {
+  private BrokerMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    BrokerConfig config;
+    try {
+      config = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("sluice broker: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Broker broker = Broker.start(config);
+    System.out.printf("sluice broker: gRPC listening on %s:%d, data in %s%n",
+        config.grpcHost(), broker.grpcPort(), config.dataDir());
+    System.out.flush();
+    CountDownLatch stopped = new CountDownLatch(1);
+    // SIGTERM and SIGINT run shutdown hooks: stop accepting, drain, tell clients, exit.
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      System.out.println("sluice broker: shutting down");
+      broker.close();
+      System.out.println("sluice broker: stopped cleanly");
+      System.out.flush();
+      stopped.countDown();
+    }, "sluice-shutdown"));
+    stopped.await();
+  }
+
+  static BrokerConfig parse(String[] args) {
+    BrokerConfig config = BrokerConfig.defaults();
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException(flag + ": missing value");
+      }
+      String value = args[++i];
+      config = switch (flag) {
+        case "--grpc-host" -> config.withGrpcHost(value);
+        case "--grpc-port" -> config.withGrpcPort(port(value));
+        case "--data-dir" -> config.withDataDir(Path.of(value));
+        default -> throw new IllegalArgumentException("unknown option " + flag
+            + " (expected: --grpc-host, --grpc-port, --data-dir)");
+      };
+    }
+    return config;
+  }
+
+  private static int port(String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--grpc-port: '" + value + "' (expected: 0..65535)");
+    }
+  }
+}

@@ -1,0 +1,45 @@
+package dev.sluice.broker.grpc;
+
+import dev.sluice.broker.access.AccessProxy;
+import dev.sluice.broker.access.Principal;
+import dev.sluice.broker.error.SluiceException;
+import io.grpc.Context;
+import io.grpc.Contexts;
+import io.grpc.Metadata;
+import io.grpc.ServerCall;
+import io.grpc.ServerCallHandler;
+import io.grpc.ServerInterceptor;
+
+/**
+ * Authenticates every call through the access proxy before any service code runs, and puts
+ * the principal in the call's context. The header value is never logged or echoed.
+ */
+final class AuthInterceptor implements ServerInterceptor {
+  static final Context.Key<Principal> PRINCIPAL = Context.key("sluice-principal");
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final AccessProxy access;
+
+  AuthInterceptor(AccessProxy access) {
+    this.access = access;
+  }
+
+  @Override
+  public <Q, R> ServerCall.Listener<Q> interceptCall(ServerCall<Q, R> call, Metadata headers,
+      ServerCallHandler<Q, R> next) {
+    Principal principal;
+    try {
+      principal = access.authenticate(headers.get(AUTHORIZATION));
+    } catch (SluiceException e) {
+      call.close(Statuses.status(e), new Metadata());
+      return new ServerCall.Listener<>() {};
+    }
+    return Contexts.interceptCall(Context.current().withValue(PRINCIPAL, principal), call,
+        headers, next);
+  }
+
+  static Principal principal() {
+    return PRINCIPAL.get();
+  }
+}

@@ -1,0 +1,158 @@
+package dev.sluice.broker.grpc;
+
+import dev.sluice.broker.error.Failure;
+import dev.sluice.broker.error.SluiceException;
+import dev.sluice.broker.ingest.IngestSession;
+import dev.sluice.proto.v1.Ack;
+import dev.sluice.proto.v1.IngestFrame;
+import dev.sluice.proto.v1.IngestReply;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.StreamObserver;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+
+/**
+ * Adapts one Ingest stream to an {@link IngestSession}. Flow control both ways: at most
+ * {@link #WINDOW} frames are in flight to the store (the runner is pushed back through HTTP/2
+ * flow control beyond that), and acks are cumulative, so when the runner does not read them
+ * only the newest one waits for the transport to become ready instead of a growing queue.
+ * Everything runs on the call's event loop.
+ */
+final class IngestCall implements StreamObserver<IngestFrame> {
+  /** Frames read ahead while earlier ones are being stored. */
+  static final int WINDOW = 16;
+
+  private final IngestSession session;
+  private final ServerCallStreamObserver<IngestReply> out;
+  private final GrpcFrontend.ActiveCalls calls;
+  private final Context context;
+  private final Promise<Void> finished = Promise.promise();
+  private boolean welcomed;
+  private int inFlight;
+  private Ack pendingAck;
+  private boolean done;
+  private boolean halfClosed;
+  private boolean draining;
+
+  IngestCall(IngestSession session, ServerCallStreamObserver<IngestReply> out,
+      GrpcFrontend.ActiveCalls calls) {
+    this.session = session;
+    this.out = out;
+    this.calls = calls;
+    // The bridge calls us on the connection's event loop; everything stays there.
+    this.context = Vertx.currentContext();
+    out.disableAutoRequest();
+    out.setOnReadyHandler(this::flushAck);
+    out.setOnCancelHandler(this::finished);
+    out.request(1);
+    calls.add(this);
+  }
+
+  @Override
+  public void onNext(IngestFrame frame) {
+    if (done || draining) {
+      return;
+    }
+    try {
+      if (!welcomed) {
+        out.onNext(IngestReply.newBuilder().setWelcome(session.hello(frame)).build());
+        welcomed = true;
+        out.request(WINDOW);
+        return;
+      }
+      inFlight++;
+      Future<Ack> stored = session.frame(frame);
+      stored.onComplete(result -> {
+        inFlight--;
+        if (result.failed()) {
+          fail(result.cause());
+          return;
+        }
+        ack(result.result());
+        if (!draining && !halfClosed) {
+          out.request(1);
+        }
+        maybeFinish();
+      });
+    } catch (RuntimeException e) {
+      inFlight = Math.max(0, inFlight - (welcomed ? 1 : 0));
+      fail(e);
+    }
+  }
+
+  private void ack(Ack ack) {
+    if (pendingAck == null || ack.getSeq() >= pendingAck.getSeq()) {
+      pendingAck = ack;
+    }
+    flushAck();
+  }
+
+  private void flushAck() {
+    if (done || pendingAck == null || !out.isReady()) {
+      return;
+    }
+    out.onNext(IngestReply.newBuilder().setAck(pendingAck).build());
+    pendingAck = null;
+  }
+
+  @Override
+  public void onError(Throwable t) {
+    finished();
+  }
+
+  @Override
+  public void onCompleted() {
+    halfClosed = true;
+    maybeFinish();
+  }
+
+  /** Stops reading, lets stored frames be acked, then tells the runner to reconnect. */
+  Future<Void> shutdown() {
+    context.runOnContext(v -> {
+      draining = true;
+      maybeFinish();
+    });
+    return finished.future();
+  }
+
+  private void maybeFinish() {
+    if (done || inFlight > 0) {
+      return;
+    }
+    if (halfClosed) {
+      sendFinalAck();
+      done = true;
+      out.onCompleted();
+      finished();
+    } else if (draining) {
+      sendFinalAck();
+      fail(new SluiceException(Failure.UNAVAILABLE,
+          "broker is shutting down; every acked line is stored, reconnect to continue"));
+    }
+  }
+
+  private void sendFinalAck() {
+    if (pendingAck != null && !done) {
+      // The last ack goes out even if the transport reports not ready: it is one message.
+      out.onNext(IngestReply.newBuilder().setAck(pendingAck).build());
+      pendingAck = null;
+    }
+  }
+
+  private void fail(Throwable failure) {
+    if (done) {
+      return;
+    }
+    done = true;
+    out.onError(Statuses.toStatus(failure));
+    finished();
+  }
+
+  private void finished() {
+    done = true;
+    calls.remove(this);
+    finished.tryComplete();
+  }
+}

@@ -1,0 +1,94 @@
+package dev.sluice.broker.grpc;
+
+import dev.sluice.broker.access.AccessProxy;
+import dev.sluice.broker.access.AccessProxy.ReadGrant;
+import dev.sluice.broker.error.SluiceException;
+import dev.sluice.broker.plugin.tail.TailPlugin;
+import dev.sluice.broker.plugin.tail.TailSink;
+import dev.sluice.broker.plugin.tail.TailStream;
+import dev.sluice.broker.store.StoredRecord;
+import dev.sluice.broker.subject.Subjects;
+import dev.sluice.proto.v1.LogsGrpc;
+import dev.sluice.proto.v1.Notice;
+import dev.sluice.proto.v1.TailRequest;
+import io.grpc.MethodDescriptor;
+import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
+import io.grpc.stub.ServerCallStreamObserver;
+import io.grpc.stub.ServerCalls;
+import io.grpc.stub.StreamObserver;
+import java.util.List;
+
+/**
+ * The Logs service. Tail is served with {@link TailChunk} so stored record bytes are reused;
+ * Query and RequestLogs answer UNIMPLEMENTED until the durable-store issue builds them.
+ */
+final class LogsService {
+  private final AccessProxy access;
+  private final TailPlugin tail;
+
+  LogsService(AccessProxy access, TailPlugin tail) {
+    this.access = access;
+    this.tail = tail;
+  }
+
+  ServerServiceDefinition definition() {
+    MethodDescriptor<TailRequest, TailChunk> tailMethod = LogsGrpc.getTailMethod()
+        .toBuilder(LogsGrpc.getTailMethod().getRequestMarshaller(), new TailChunk.ChunkMarshaller())
+        .build();
+    ServiceDescriptor service = ServiceDescriptor.newBuilder(LogsGrpc.SERVICE_NAME)
+        .setSchemaDescriptor(LogsGrpc.getServiceDescriptor().getSchemaDescriptor())
+        .addMethod(tailMethod)
+        .addMethod(LogsGrpc.getQueryMethod())
+        .addMethod(LogsGrpc.getRequestLogsMethod())
+        .build();
+    return ServerServiceDefinition.builder(service)
+        .addMethod(tailMethod, ServerCalls.asyncServerStreamingCall(this::tail))
+        .addMethod(LogsGrpc.getQueryMethod(), ServerCalls.asyncUnaryCall(
+            (request, out) -> ServerCalls.asyncUnimplementedUnaryCall(LogsGrpc.getQueryMethod(), out)))
+        .addMethod(LogsGrpc.getRequestLogsMethod(), ServerCalls.asyncUnaryCall(
+            (request, out) -> ServerCalls.asyncUnimplementedUnaryCall(
+                LogsGrpc.getRequestLogsMethod(), out)))
+        .build();
+  }
+
+  private void tail(TailRequest request, StreamObserver<TailChunk> observer) {
+    ServerCallStreamObserver<TailChunk> out = (ServerCallStreamObserver<TailChunk>) observer;
+    try {
+      ReadGrant grant = access.authorizeRead(AuthInterceptor.principal(),
+          Subjects.filter(request.getFilter()));
+      TailStream stream = tail.open(grant, request, new Sink(out));
+      out.setOnReadyHandler(stream::onReady);
+      out.setOnCancelHandler(stream::cancel);
+    } catch (RuntimeException e) {
+      out.onError(Statuses.toStatus(e));
+    }
+  }
+
+  private static final class Sink implements TailSink {
+    private final ServerCallStreamObserver<TailChunk> out;
+
+    Sink(ServerCallStreamObserver<TailChunk> out) {
+      this.out = out;
+    }
+
+    @Override
+    public boolean isReady() {
+      return out.isReady() && !out.isCancelled();
+    }
+
+    @Override
+    public void send(List<Notice> notices, List<StoredRecord> records) {
+      out.onNext(new TailChunk(notices, records));
+    }
+
+    @Override
+    public void end(SluiceException failure) {
+      if (failure == null) {
+        out.onCompleted();
+      } else {
+        out.onError(Statuses.toStatus(failure));
+      }
+    }
+  }
+}

@@ -1,0 +1,42 @@
+package dev.sluice.broker.grpc;
+
+import dev.sluice.broker.error.SluiceException;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The one place that maps broker failures to gRPC status. */
+final class Statuses {
+  private static final Logger LOG = LoggerFactory.getLogger(Statuses.class);
+
+  private Statuses() {}
+
+  static StatusRuntimeException toStatus(Throwable failure) {
+    if (failure instanceof SluiceException e) {
+      return status(e).asRuntimeException();
+    }
+    if (failure instanceof StatusRuntimeException e) {
+      return e;
+    }
+    // Unexpected: log the details here, tell the client only that it was ours.
+    LOG.error("internal error", failure);
+    return Status.INTERNAL.withDescription("internal broker error; see the broker log")
+        .asRuntimeException();
+  }
+
+  static Status status(SluiceException e) {
+    Status base = switch (e.failure()) {
+      case INVALID_ARGUMENT -> Status.INVALID_ARGUMENT;
+      case RESOURCE_EXHAUSTED -> Status.RESOURCE_EXHAUSTED;
+      case FAILED_PRECONDITION -> Status.FAILED_PRECONDITION;
+      case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
+      case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
+      case NOT_FOUND -> Status.NOT_FOUND;
+      case UNAVAILABLE -> Status.UNAVAILABLE;
+      case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
+      case INTERNAL -> Status.INTERNAL;
+    };
+    return base.withDescription(e.getMessage());
+  }
+}

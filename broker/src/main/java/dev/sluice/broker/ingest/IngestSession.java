@@ -1,0 +1,231 @@
+package dev.sluice.broker.ingest;
+
+import dev.sluice.broker.BrokerConfig;
+import dev.sluice.broker.access.AccessProxy;
+import dev.sluice.broker.access.AccessProxy.IngestGrant;
+import dev.sluice.broker.access.Principal;
+import dev.sluice.broker.error.SluiceException;
+import dev.sluice.broker.store.LogStore;
+import dev.sluice.broker.subject.Subjects;
+import dev.sluice.proto.v1.Ack;
+import dev.sluice.proto.v1.Hello;
+import dev.sluice.proto.v1.IngestFrame;
+import dev.sluice.proto.v1.Labels;
+import dev.sluice.proto.v1.Level;
+import dev.sluice.proto.v1.LogBatch;
+import dev.sluice.proto.v1.LogLine;
+import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.RecordKind;
+import dev.sluice.proto.v1.RequestEnd;
+import dev.sluice.proto.v1.RequestInfo;
+import dev.sluice.proto.v1.RequestStart;
+import dev.sluice.proto.v1.Stream;
+import dev.sluice.proto.v1.Welcome;
+import io.vertx.core.Future;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One runner's ingest stream: validates the Hello, turns frames into records with labels from
+ * the session (never from the frame), scopes lines to requests, splits long lines, stores
+ * them, and hands them to the router. Not thread-safe: a session lives on its call's event
+ * loop.
+ *
+ * <p>Request scoping (DESIGN.md): a line with an explicit request id belongs to it; otherwise,
+ * while exactly one request is open on the runner, to that one; otherwise to {@code _}.
+ *
+ * <p>Client sequence numbers: lines and request events at or below the highest sequence seen
+ * are resends after a reconnect and are skipped, so nothing is stored twice.
+ */
+public final class IngestSession {
+  private final Deps deps;
+  private final Principal principal;
+
+  private Hello hello;
+  private String account;
+  private String sessionKey;
+  private Labels baseLabels;
+  private RequestScope noRequest;
+  private RunnerSessions.OpenRequests open;
+  private long lastSeq;
+
+  /** What every session shares. */
+  public record Deps(BrokerConfig config, LogStore store, AccessProxy access,
+      Publisher publisher, RunnerSessions sessions) {}
+
+  public IngestSession(Deps deps, Principal principal) {
+    this.deps = deps;
+    this.principal = principal;
+  }
+
+  /** Handles the first frame, which must be a Hello; returns the Welcome to send. */
+  public Welcome hello(IngestFrame frame) {
+    if (frame.getFrameCase() != IngestFrame.FrameCase.HELLO) {
+      throw SluiceException.invalid("first frame: " + name(frame)
+          + " (expected: hello, before any other frame)");
+    }
+    Hello h = frame.getHello();
+    HelloCheck.check(h);
+    IngestGrant grant = deps.access().authorizeIngest(principal, h.getApp());
+    this.hello = h;
+    this.account = grant.account();
+    this.sessionKey = h.getSessionId().isEmpty() ? "" : grant.app() + "/" + h.getRunner() + "/" + h.getSessionId();
+    this.baseLabels = Labels.newBuilder()
+        .setAccount(account).setAppName(grant.app()).setAppId(h.getAppId())
+        .setRunnerId(h.getRunner()).setJobId(h.getJob()).setNodeId(h.getNode())
+        .setWorkerId(h.getWorker()).setVersion(h.getVersion())
+        .setSource(h.getSource().isEmpty() ? "run" : h.getSource())
+        .setIsolateSource(h.getIsolateSource()).build();
+    this.noRequest = scope(Subjects.NO_REQUEST, "");
+    this.open = deps.sessions().attach(sessionKey);
+    this.lastSeq = sessionKey.isEmpty() ? 0 : deps.store().lastClientSeq(account, sessionKey);
+    BrokerConfig c = deps.config();
+    return Welcome.newBuilder().setLastDurableSeq(lastSeq).setMaxFrameBytes(c.maxFrameBytes())
+        .setMaxRecordsPerBatch(c.maxRecordsPerBatch()).setMaxLineBytes(c.maxLineBytes())
+        .setAccount(account).build();
+  }
+
+  /**
+   * Handles a frame after the Hello. Returns the Ack to send once the frame's records are
+   * stored (and published). Throws {@link SluiceException} for a frame that breaks the
+   * protocol; the caller ends the stream with its status.
+   */
+  public Future<Ack> frame(IngestFrame frame) {
+    return switch (frame.getFrameCase()) {
+      case BATCH -> batch(frame.getBatch());
+      case REQUEST_START -> requestStart(frame.getRequestStart());
+      case REQUEST_END -> requestEnd(frame.getRequestEnd());
+      case HELLO -> throw SluiceException.invalid("hello: sent twice (expected: only as the first frame)");
+      case FRAME_NOT_SET -> throw SluiceException.invalid(
+          "frame: empty (expected: one of hello, batch, request_start, request_end)");
+    };
+  }
+
+  private Future<Ack> batch(LogBatch batch) {
+    int max = deps.config().maxRecordsPerBatch();
+    if (batch.getLinesCount() > max) {
+      throw SluiceException.exhausted("batch: " + batch.getLinesCount()
+          + " lines (expected: at most " + max + " per batch; split it)");
+    }
+    long first = batch.getFirstSeq() == 0 ? lastSeq + 1 : batch.getFirstSeq();
+    long now = System.currentTimeMillis() * 1_000_000L;
+    List<Record> drafts = new ArrayList<>(batch.getLinesCount());
+    int split = 0;
+    for (int i = 0; i < batch.getLinesCount(); i++) {
+      if (first + i <= lastSeq) {
+        continue; // a resend of something already stored
+      }
+      split += addLine(batch.getLines(i), now, drafts);
+    }
+    long frameLast = first + batch.getLinesCount() - 1;
+    return store(drafts, Math.max(lastSeq, frameLast), split);
+  }
+
+  private int addLine(LogLine line, long now, List<Record> drafts) {
+    RequestScope scope = scopeOf(line.getRequestId());
+    HelloCheck.text("line.trace_id", line.getTraceId());
+    HelloCheck.text("line.span_id", line.getSpanId());
+    List<String> parts = LineSplitter.split(line.getMessage(), deps.config().maxLineBytes());
+    Record.Builder b = Record.newBuilder()
+        .setSubject(scope.subject()).setKind(RecordKind.LINE)
+        .setTimeUnixNano(line.getTimeUnixNano() == 0 ? now : line.getTimeUnixNano())
+        .setLevel(line.getLevel() == Level.LEVEL_UNSPECIFIED ? Level.INFO : line.getLevel())
+        .setStream(line.getStream() == Stream.STREAM_UNSPECIFIED ? Stream.STDOUT : line.getStream())
+        .putAllFields(line.getFieldsMap()).setTraceId(line.getTraceId())
+        .setSpanId(line.getSpanId()).setLabels(scope.labels()).setIngestTimeUnixNano(now);
+    if (parts.size() == 1) {
+      drafts.add(b.setMessage(line.getMessage()).build());
+      return 0;
+    }
+    for (int p = 0; p < parts.size(); p++) {
+      drafts.add(b.setMessage(parts.get(p)).setPart(p + 1).setParts(parts.size()).build());
+    }
+    return 1;
+  }
+
+  private RequestScope scopeOf(String requestId) {
+    if (!requestId.isEmpty()) {
+      RequestScope scope = open.get(Subjects.token("line.request_id", requestId));
+      return scope != null ? scope : scope(requestId, "");
+    }
+    RequestScope only = open.only();
+    return only != null ? only : noRequest;
+  }
+
+  private Future<Ack> requestStart(RequestStart start) {
+    String id = Subjects.token("request_start.request_id", start.getRequestId());
+    HelloCheck.text("request_start.endpoint", start.getEndpoint());
+    HelloCheck.text("request_start.caller", start.getCaller());
+    long seq = eventSeq(start.getSeq());
+    if (seq <= lastSeq) {
+      return store(List.of(), lastSeq, 0);
+    }
+    if (open.get(id) == null && open.size() >= deps.config().maxOpenRequestsPerRunner()) {
+      throw SluiceException.exhausted("request_start: " + open.size() + " requests already open "
+          + "on this runner (expected: at most " + deps.config().maxOpenRequestsPerRunner() + ")");
+    }
+    RequestScope scope = scope(id, start.getEndpoint());
+    open.put(scope);
+    Record event = event(scope, RecordKind.REQUEST_START, start.getTimeUnixNano(),
+        "request " + id + " started",
+        RequestInfo.newBuilder().setCaller(start.getCaller()).build(), Level.INFO);
+    return store(List.of(event), seq, 0);
+  }
+
+  private Future<Ack> requestEnd(RequestEnd end) {
+    String id = Subjects.token("request_end.request_id", end.getRequestId());
+    HelloCheck.text("request_end.status_message", end.getStatusMessage());
+    long seq = eventSeq(end.getSeq());
+    if (seq <= lastSeq) {
+      return store(List.of(), lastSeq, 0);
+    }
+    // An end for a request this broker never saw open (it started before a broker restart)
+    // is still recorded: the state change matters more than the bookkeeping.
+    RequestScope scope = open.remove(id);
+    if (scope == null) {
+      scope = scope(id, "");
+    }
+    Record event = event(scope, RecordKind.REQUEST_END, end.getTimeUnixNano(),
+        "request " + id + " ended: " + end.getStatus().name()
+            + (end.getStatusMessage().isEmpty() ? "" : " (" + end.getStatusMessage() + ")"),
+        RequestInfo.newBuilder().setStatus(end.getStatus())
+            .setStatusMessage(end.getStatusMessage()).build(), Level.INFO);
+    return store(List.of(event), seq, 0);
+  }
+
+  private long eventSeq(long seq) {
+    return seq == 0 ? lastSeq + 1 : seq;
+  }
+
+  private Record event(RequestScope scope, RecordKind kind, long time, String message,
+      RequestInfo info, Level level) {
+    long now = System.currentTimeMillis() * 1_000_000L;
+    return Record.newBuilder().setSubject(scope.subject()).setKind(kind)
+        .setTimeUnixNano(time == 0 ? now : time).setLevel(level).setStream(Stream.STRUCTURED)
+        .setMessage(message).setLabels(scope.labels()).setRequest(info)
+        .setIngestTimeUnixNano(now).build();
+  }
+
+  private RequestScope scope(String requestId, String endpoint) {
+    Labels labels = baseLabels.toBuilder().setRequestId(requestId).setEndpoint(endpoint).build();
+    return new RequestScope(requestId,
+        Subjects.subject(baseLabels.getAppName(), hello.getRunner(), requestId), labels);
+  }
+
+  private Future<Ack> store(List<Record> drafts, long clientSeq, int splitLines) {
+    lastSeq = Math.max(lastSeq, clientSeq);
+    Ack.Builder ack = Ack.newBuilder().setSeq(clientSeq).setSplitLines(splitLines);
+    if (drafts.isEmpty()) {
+      return Future.succeededFuture(ack.setBrokerSeq(deps.store().lastSeq(account)).build());
+    }
+    return deps.store().append(account, sessionKey, clientSeq, drafts).map(stored -> {
+      deps.publisher().publish(account, stored);
+      return ack.setBrokerSeq(stored.get(stored.size() - 1).seq()).build();
+    });
+  }
+
+  private static String name(IngestFrame frame) {
+    return frame.getFrameCase() == IngestFrame.FrameCase.FRAME_NOT_SET ? "empty"
+        : frame.getFrameCase().name().toLowerCase(java.util.Locale.ROOT);
+  }
+}

@@ -1,0 +1,101 @@
+package dev.sluice.broker.plugin;
+
+import dev.sluice.broker.BrokerConfig;
+import dev.sluice.broker.access.AccessProxy.ReadGrant;
+import dev.sluice.broker.store.LogStore;
+import dev.sluice.broker.store.LogStore.ReadResult;
+import dev.sluice.broker.store.StoredRecord;
+import dev.sluice.broker.subject.Router;
+import dev.sluice.broker.subject.Router.Registration;
+import io.vertx.core.Vertx;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.ServiceLoader;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Loads the plugins, gives them their context, and fans stored records out to their
+ * subscriptions through the router.
+ */
+public final class PluginHost implements PluginContext {
+  private static final Logger LOG = LoggerFactory.getLogger(PluginHost.class);
+
+  private final Vertx vertx;
+  private final BrokerConfig config;
+  private final LogStore store;
+  private final Router<Subscriber> router;
+  private final List<SluicePlugin> plugins = new ArrayList<>();
+
+  public PluginHost(Vertx vertx, BrokerConfig config, LogStore store) {
+    this.vertx = vertx;
+    this.config = config;
+    this.store = store;
+    this.router = new Router<>(config.routerCacheSize());
+  }
+
+  /** Loads every plugin on the class path and starts it. */
+  public void start() {
+    for (SluicePlugin plugin : ServiceLoader.load(SluicePlugin.class)) {
+      plugin.start(this);
+      plugins.add(plugin);
+      LOG.info("plugin {} started", plugin.name());
+    }
+  }
+
+  /** The started plugin of type {@code type}, if any. */
+  public <P extends SluicePlugin> Optional<P> plugin(Class<P> type) {
+    return plugins.stream().filter(type::isInstance).map(type::cast).findFirst();
+  }
+
+  /** Hands freshly stored records to the matching subscribers. */
+  public void publish(String account, List<StoredRecord> records) {
+    router.publish(account, records, StoredRecord::subject, Subscriber::onRecords);
+  }
+
+  /** Stops the plugins, newest first. */
+  public void stop() {
+    for (int i = plugins.size() - 1; i >= 0; i--) {
+      SluicePlugin plugin = plugins.get(i);
+      try {
+        plugin.stop();
+      } catch (RuntimeException e) {
+        LOG.warn("plugin {} failed to stop cleanly", plugin.name(), e);
+      }
+    }
+  }
+
+  @Override
+  public Registration subscribe(ReadGrant grant, Subscriber subscriber) {
+    return router.add(grant.account(), grant.filter(), subscriber);
+  }
+
+  @Override
+  public ReadResult read(ReadGrant grant, long afterSeq, int max) {
+    ReadResult raw = store.read(grant.account(), afterSeq, max);
+    List<StoredRecord> allowed = new ArrayList<>(raw.records().size());
+    for (StoredRecord record : raw.records()) {
+      if (grant.filter().matches(record.subject())) {
+        allowed.add(record);
+      }
+    }
+    long last = raw.records().isEmpty() ? afterSeq : raw.records().get(raw.records().size() - 1).seq();
+    return new ReadResult(allowed, raw.missing(), last);
+  }
+
+  @Override
+  public long lastSeq(ReadGrant grant) {
+    return store.lastSeq(grant.account());
+  }
+
+  @Override
+  public Vertx vertx() {
+    return vertx;
+  }
+
+  @Override
+  public BrokerConfig config() {
+    return config;
+  }
+}

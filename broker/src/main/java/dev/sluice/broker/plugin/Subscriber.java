@@ -1,0 +1,14 @@
+package dev.sluice.broker.plugin;
+
+import dev.sluice.broker.store.StoredRecord;
+import java.util.List;
+
+/**
+ * Receives the stored records that match its subscription, in per-runner order. Called on the
+ * publishing runner's event loop: it must return quickly and never block (queue the records
+ * and drain them on your own context).
+ */
+@FunctionalInterface
+public interface Subscriber {
+  void onRecords(List<StoredRecord> records);
+}

@@ -1,0 +1,237 @@
+package dev.sluice.broker.plugin.tail;
+
+import dev.sluice.broker.BrokerConfig;
+import dev.sluice.broker.BrokerConfig.OverflowPolicy;
+import dev.sluice.broker.access.AccessProxy.ReadGrant;
+import dev.sluice.broker.error.Failure;
+import dev.sluice.broker.error.SluiceException;
+import dev.sluice.broker.plugin.PluginContext;
+import dev.sluice.broker.plugin.Subscriber;
+import dev.sluice.broker.store.Cursor;
+import dev.sluice.broker.store.LogStore.ReadResult;
+import dev.sluice.broker.store.RecordPredicate;
+import dev.sluice.broker.store.StoredRecord;
+import dev.sluice.broker.subject.Router.Registration;
+import dev.sluice.proto.v1.Notice;
+import dev.sluice.proto.v1.NoticeKind;
+import dev.sluice.proto.v1.StartPosition;
+import dev.sluice.proto.v1.TailRequest;
+import io.vertx.core.Context;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One subscriber's tail. Publishers (any event loop) add matching records to a bounded queue;
+ * the subscriber's own context drains it in batches while the sink is ready. At most one drain
+ * is pending at a time, so a busy stream costs one wake-up per batch, not per record.
+ *
+ * <p>Start positions other than "new only" replay stored records up to the sequence that was
+ * current right after the live subscription was registered (the boundary), and live records
+ * at or below it are skipped: no gap and no duplicate at the seam.
+ */
+public final class TailStream implements Subscriber {
+  private final TailPlugin plugin;
+  private final PluginContext broker;
+  private final ReadGrant grant;
+  private final TailRequest request;
+  private final TailSink sink;
+  private final Context context;
+  private final RecordPredicate predicate;
+  private final int capacity;
+  private final int batch;
+  private final OverflowPolicy overflow;
+
+  // Guarded by `this`: touched by publishers and by the drain.
+  private final ArrayDeque<StoredRecord> queue = new ArrayDeque<>();
+  private long droppedSinceNotice;
+  private boolean drainPending;
+  private boolean ended;
+
+  // Touched only on `context`.
+  private Registration registration;
+  // Volatile: publishers read it; until start() sets it they may queue records at or below
+  // it, which liveChunk() skips again.
+  private volatile long boundary;
+  private long replayAfter;
+  private long replayMissing;
+
+  TailStream(TailPlugin plugin, PluginContext broker, ReadGrant grant, TailRequest request,
+      TailSink sink, Context context) {
+    this.plugin = plugin;
+    this.broker = broker;
+    this.grant = grant;
+    this.request = request;
+    this.sink = sink;
+    this.context = context;
+    this.predicate = RecordPredicate.of(request.getWhere());
+    BrokerConfig config = broker.config();
+    this.capacity = config.tailQueueRecords();
+    this.batch = config.tailBatchRecords();
+    this.overflow = config.tailOverflow();
+  }
+
+  void start() {
+    registration = broker.subscribe(grant, this);
+    // Read after registering: every record above the boundary is published to us live.
+    boundary = broker.lastSeq(grant);
+    replayAfter = replayStart(request.getStart());
+    scheduleDrain();
+  }
+
+  private long replayStart(StartPosition start) {
+    return switch (start.getPositionCase()) {
+      case POSITION_NOT_SET, NEW_ONLY -> boundary;
+      case AFTER_CURSOR -> Math.min(Cursor.seq(start.getAfterCursor()), boundary);
+      case LAST_N -> StartFinder.lastN(broker, grant, predicate, boundary, start.getLastN());
+      case SINCE_UNIX_NANO -> StartFinder.since(broker, grant, boundary, start.getSinceUnixNano());
+    };
+  }
+
+  @Override
+  public void onRecords(List<StoredRecord> records) {
+    int droppedNow = 0;
+    boolean wake;
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      for (StoredRecord record : records) {
+        if (record.seq() <= boundary || !predicate.test(record.record())) {
+          continue;
+        }
+        if (queue.size() >= capacity) {
+          droppedNow++;
+          if (overflow == OverflowPolicy.DROP_NEWEST) {
+            continue;
+          }
+          queue.pollFirst();
+        }
+        queue.addLast(record);
+      }
+      droppedSinceNotice += droppedNow;
+      wake = !drainPending && (!queue.isEmpty() || droppedNow > 0);
+      if (wake) {
+        drainPending = true;
+      }
+    }
+    if (droppedNow > 0) {
+      plugin.countDropped(droppedNow);
+    }
+    if (wake) {
+      context.runOnContext(v -> drain());
+    }
+  }
+
+  /** The transport became writable again. Call on the subscriber's context. */
+  public void onReady() {
+    drain();
+  }
+
+  /** The subscriber went away. */
+  public void cancel() {
+    close(null, false);
+  }
+
+  void shutdown() {
+    context.runOnContext(v -> {
+      drain();
+      close(new SluiceException(Failure.UNAVAILABLE,
+          "broker is shutting down; reconnect to resume"), true);
+    });
+  }
+
+  private void scheduleDrain() {
+    synchronized (this) {
+      if (drainPending) {
+        return;
+      }
+      drainPending = true;
+    }
+    context.runOnContext(v -> drain());
+  }
+
+  private void drain() {
+    while (sink.isReady()) {
+      List<Notice> notices = new ArrayList<>(1);
+      List<StoredRecord> out = replayAfter < boundary ? replayChunk(notices) : liveChunk(notices);
+      if (out == null) {
+        return;
+      }
+      if (!out.isEmpty() || !notices.isEmpty()) {
+        sink.send(notices, out);
+      }
+    }
+    // Not ready: drainPending stays set, so publishers do not schedule useless drains; the
+    // transport's onReady resumes us.
+  }
+
+  private List<StoredRecord> replayChunk(List<Notice> notices) {
+    ReadResult read = broker.read(grant, replayAfter, batch);
+    if (read.missing() > 0) {
+      replayMissing += read.missing();
+      notices.add(Notice.newBuilder().setKind(NoticeKind.GAP).setCount(read.missing())
+          .setDetail(read.missing() + " records before this point are no longer stored").build());
+    }
+    List<StoredRecord> out = new ArrayList<>(read.records().size());
+    for (StoredRecord record : read.records()) {
+      if (record.seq() <= boundary && predicate.test(record.record())) {
+        out.add(record);
+      }
+    }
+    replayAfter = read.lastExamined() > replayAfter ? read.lastExamined() : boundary;
+    return out;
+  }
+
+  /** The next live batch; null when there is nothing left and the drain is over. */
+  private List<StoredRecord> liveChunk(List<Notice> notices) {
+    List<StoredRecord> out;
+    long dropped;
+    synchronized (this) {
+      if (ended) {
+        return null;
+      }
+      if (queue.isEmpty() && droppedSinceNotice == 0) {
+        drainPending = false;
+        return null;
+      }
+      out = new ArrayList<>(Math.min(batch, queue.size()));
+      while (out.size() < batch && !queue.isEmpty()) {
+        StoredRecord record = queue.pollFirst();
+        if (record.seq() > boundary) {
+          out.add(record);
+        }
+      }
+      dropped = droppedSinceNotice;
+      droppedSinceNotice = 0;
+    }
+    if (dropped > 0) {
+      notices.add(Notice.newBuilder().setKind(NoticeKind.DROPPED).setCount(dropped)
+          .setDetail("dropped " + dropped + " records: subscriber too slow (queue of "
+              + capacity + " records full)").build());
+    }
+    return out;
+  }
+
+  private void close(SluiceException failure, boolean tellSink) {
+    synchronized (this) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      queue.clear();
+    }
+    if (registration != null) {
+      registration.close();
+    }
+    plugin.closed(this);
+    if (tellSink) {
+      sink.end(failure);
+    }
+  }
+
+  /** Records replay could not return because they were gone (for tests and metrics). */
+  long replayMissing() {
+    return replayMissing;
+  }
+}

@@ -1,0 +1,131 @@
+package dev.sluice.broker.subject;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
+import java.util.function.Function;
+
+/**
+ * Routes subjects to the values (subscribers) whose filters match them, per account: every
+ * account has its own trie, so nothing one account subscribes to can match another's subjects.
+ *
+ * <p>The hot path for a known subject is one cache lookup. Cached matches carry the account's
+ * generation; any subscribe or unsubscribe in that account bumps it, so stale entries are
+ * recomputed lazily instead of being hunted down on every change. The cache is sized for
+ * runner x request cardinality (nats-server's 1,024 entries are far too few for
+ * {@code app.runner.request} subjects).
+ *
+ * <p>Thread-safe: matching runs on any event loop, changes come from any thread.
+ */
+public final class Router<T> {
+  private final ConcurrentHashMap<String, AccountRoutes<T>> accounts = new ConcurrentHashMap<>();
+  private final Cache<Key, Match<T>> cache;
+
+  private record Key(String account, String subject) {}
+
+  private record Match<T>(long generation, List<T> values) {}
+
+  private static final class AccountRoutes<T> {
+    final SubjectTrie<T> trie = new SubjectTrie<>();
+    // Written only under the lock; volatile so that a cache hit needs no lock.
+    volatile long generation;
+  }
+
+  /** A subscription's handle; {@link #close()} removes it. Idempotent. */
+  public interface Registration extends AutoCloseable {
+    @Override
+    void close();
+  }
+
+  public Router(int cacheSize) {
+    this.cache = Caffeine.newBuilder().maximumSize(cacheSize).build();
+  }
+
+  /** Registers {@code value} for subjects of {@code account} that match {@code filter}. */
+  public Registration add(String account, SubjectFilter filter, T value) {
+    AccountRoutes<T> routes = accounts.computeIfAbsent(account, a -> new AccountRoutes<>());
+    synchronized (routes) {
+      routes.trie.add(filter, value);
+      routes.generation++;
+    }
+    return new Registration() {
+      private boolean closed;
+
+      @Override
+      public void close() {
+        synchronized (routes) {
+          if (closed) {
+            return;
+          }
+          closed = true;
+          routes.trie.remove(filter, value);
+          routes.generation++;
+        }
+      }
+    };
+  }
+
+  /** The values whose filters match {@code subject} in {@code account}; never null. */
+  public List<T> match(String account, String subject) {
+    AccountRoutes<T> routes = accounts.get(account);
+    if (routes == null) {
+      return List.of();
+    }
+    Key key = new Key(account, subject);
+    Match<T> cached = cache.getIfPresent(key);
+    if (cached != null && cached.generation() == routes.generation) {
+      return cached.values();
+    }
+    Match<T> fresh;
+    synchronized (routes) {
+      Set<T> found = new LinkedHashSet<>();
+      routes.trie.match(SubjectFilter.split(subject), found);
+      fresh = new Match<>(routes.generation, List.copyOf(found));
+    }
+    cache.put(key, fresh);
+    return fresh.values();
+  }
+
+  /**
+   * Fans {@code items} out: every value receives, in order, the items whose subject it
+   * matches, in one call per value. Consecutive items with the same subject share one lookup.
+   */
+  public <E> void publish(String account, List<E> items, Function<E, String> subjectOf,
+      BiConsumer<T, List<E>> deliver) {
+    if (!accounts.containsKey(account) || items.isEmpty()) {
+      return;
+    }
+    Map<T, List<E>> perValue = new IdentityHashMap<>();
+    String lastSubject = null;
+    List<T> lastMatch = List.of();
+    for (E item : items) {
+      String subject = subjectOf.apply(item);
+      if (!subject.equals(lastSubject)) {
+        lastSubject = subject;
+        lastMatch = match(account, subject);
+      }
+      for (T value : lastMatch) {
+        perValue.computeIfAbsent(value, v -> new ArrayList<>()).add(item);
+      }
+    }
+    perValue.forEach(deliver);
+  }
+
+  /** Filters registered in {@code account} (for metrics and tests). */
+  public int size(String account) {
+    AccountRoutes<T> routes = accounts.get(account);
+    if (routes == null) {
+      return 0;
+    }
+    synchronized (routes) {
+      return routes.trie.size();
+    }
+  }
+}
