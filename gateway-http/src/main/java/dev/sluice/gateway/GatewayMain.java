@@ -1,0 +1,64 @@
+package dev.sluice.gateway;
+
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * Runs the gateway until SIGTERM or SIGINT.
+ *
+ * <pre>
+ * java -cp ... dev.sluice.gateway.GatewayMain [--http-host H] [--http-port P] [--broker HOST:PORT]
+ * </pre>
+ */
+public final class GatewayMain {
+  private GatewayMain() {}
+
+  public static void main(String[] args) throws InterruptedException {
+    GatewayConfig config;
+    try {
+      config = parse(args);
+    } catch (IllegalArgumentException e) {
+      System.err.println("sluice gateway: " + e.getMessage());
+      System.exit(2);
+      return;
+    }
+    Gateway gateway = Gateway.start(config);
+    System.out.printf("sluice gateway: HTTP listening on %s:%d (broker %s)%n",
+        config.httpHost(), gateway.httpPort(), config.brokerTarget());
+    System.out.flush();
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      gateway.close();
+      System.out.println("sluice gateway: stopped cleanly");
+      System.out.flush();
+      stopped.countDown();
+    }, "sluice-gateway-shutdown"));
+    stopped.await();
+  }
+
+  static GatewayConfig parse(String[] args) {
+    GatewayConfig c = GatewayConfig.defaults();
+    for (int i = 0; i < args.length; i++) {
+      String flag = args[i];
+      if (i + 1 >= args.length) {
+        throw new IllegalArgumentException(flag + ": missing value");
+      }
+      String value = args[++i];
+      c = switch (flag) {
+        case "--http-host" -> new GatewayConfig(value, c.httpPort(), c.brokerTarget());
+        case "--http-port" -> new GatewayConfig(c.httpHost(), port(value), c.brokerTarget());
+        case "--broker" -> new GatewayConfig(c.httpHost(), c.httpPort(), value);
+        default -> throw new IllegalArgumentException("unknown option " + flag
+            + " (expected: --http-host, --http-port, --broker)");
+      };
+    }
+    return c;
+  }
+
+  private static int port(String value) {
+    try {
+      return Integer.parseInt(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException("--http-port: '" + value + "' (expected: 0..65535)");
+    }
+  }
+}
