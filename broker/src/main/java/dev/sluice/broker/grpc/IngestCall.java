@@ -83,8 +83,13 @@ final class IngestCall implements StreamObserver<IngestFrame> {
   }
 
   private void ack(Ack ack) {
-    if (pendingAck == null || ack.getSeq() >= pendingAck.getSeq()) {
+    if (pendingAck == null) {
       pendingAck = ack;
+    } else {
+      // Coalesce: the newest position, and every split counted since the last Ack sent.
+      Ack newer = ack.getSeq() >= pendingAck.getSeq() ? ack : pendingAck;
+      pendingAck = newer.toBuilder()
+          .setSplitLines(pendingAck.getSplitLines() + ack.getSplitLines()).build();
     }
     flushAck();
   }

@@ -46,7 +46,12 @@ public final class TailPlugin implements SluicePlugin {
     Context ctx = context.vertx().getOrCreateContext();
     TailStream stream = new TailStream(this, context, grant, request, sink, ctx);
     streams.add(stream);
-    stream.start();
+    try {
+      stream.start();
+    } catch (RuntimeException e) {
+      stream.cancel();
+      throw e;
+    }
     return stream;
   }
 

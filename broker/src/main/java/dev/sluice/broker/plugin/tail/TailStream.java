@@ -41,6 +41,7 @@ public final class TailStream implements Subscriber {
   private final int capacity;
   private final int batch;
   private final OverflowPolicy overflow;
+  private final long replaySince;
 
   // Guarded by `this`: touched by publishers and by the drain.
   private final ArrayDeque<StoredRecord> queue = new ArrayDeque<>();
@@ -65,6 +66,10 @@ public final class TailStream implements Subscriber {
     this.sink = sink;
     this.context = context;
     this.predicate = RecordPredicate.of(request.getWhere());
+    // Stored order is not time order (runners' clocks differ), so "since T" also filters
+    // the replayed records by time, not only where the replay starts.
+    this.replaySince = request.getStart().hasSinceUnixNano()
+        ? request.getStart().getSinceUnixNano() : Long.MIN_VALUE;
     BrokerConfig config = broker.config();
     this.capacity = config.tailQueueRecords();
     this.batch = config.tailBatchRecords();
@@ -72,20 +77,19 @@ public final class TailStream implements Subscriber {
   }
 
   void start() {
+    StartPosition start = request.getStart();
+    // Validate before subscribing, so a refused tail leaves nothing registered.
+    long afterCursor = start.hasAfterCursor() ? Cursor.seq(start.getAfterCursor()) : 0;
     registration = broker.subscribe(grant, this);
     // Read after registering: every record above the boundary is published to us live.
     boundary = broker.lastSeq(grant);
-    replayAfter = replayStart(request.getStart());
-    scheduleDrain();
-  }
-
-  private long replayStart(StartPosition start) {
-    return switch (start.getPositionCase()) {
+    replayAfter = switch (start.getPositionCase()) {
       case POSITION_NOT_SET, NEW_ONLY -> boundary;
-      case AFTER_CURSOR -> Math.min(Cursor.seq(start.getAfterCursor()), boundary);
+      case AFTER_CURSOR -> Math.min(afterCursor, boundary);
       case LAST_N -> StartFinder.lastN(broker, grant, predicate, boundary, start.getLastN());
       case SINCE_UNIX_NANO -> StartFinder.since(broker, grant, boundary, start.getSinceUnixNano());
     };
+    scheduleDrain();
   }
 
   @Override
@@ -175,7 +179,8 @@ public final class TailStream implements Subscriber {
     }
     List<StoredRecord> out = new ArrayList<>(read.records().size());
     for (StoredRecord record : read.records()) {
-      if (record.seq() <= boundary && predicate.test(record.record())) {
+      if (record.seq() <= boundary && record.record().getTimeUnixNano() >= replaySince
+          && predicate.test(record.record())) {
         out.add(record);
       }
     }

@@ -1,0 +1,163 @@
+package dev.sluice.broker.subject;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.broker.subject.Router.Registration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The router keeps accounts apart, notices every subscribe and unsubscribe despite its match
+ * cache, fans out each item once per value in order, and leaves no trie behind after churn.
+ */
+class RouterTest {
+  private static final int CACHE = 1_024;
+
+  private record Item(String subject, int n) {}
+
+  private final Router<String> router = new Router<>(CACHE);
+
+  private static SubjectFilter f(String filter) {
+    return SubjectFilter.parse(filter);
+  }
+
+  @Test
+  void valuesOfOneAccountNeverMatchAnotherAccountsSubjects() {
+    router.add("acct-a", f(">"), "a-everything");
+    router.add("acct-a", f("app.r.q"), "a-literal");
+    router.add("acct-b", f("app.*.*"), "b-app");
+
+    assertThat(router.match("acct-a", "app.r.q")).containsExactlyInAnyOrder("a-everything", "a-literal");
+    assertThat(router.match("acct-b", "app.r.q")).containsExactly("b-app");
+    assertThat(router.match("acct-b", "other.r.q")).isEmpty();
+    assertThat(router.match("acct-c", "app.r.q")).isEmpty();
+  }
+
+  @Test
+  void publishNeverDeliversToAnotherAccount() {
+    router.add("acct-b", f(">"), "b-everything");
+    Map<String, List<Item>> got = publish("acct-a", List.of(new Item("app.r.q", 1)));
+    assertThat(got).isEmpty();
+  }
+
+  @Test
+  void matchSeesFilterAddedAfterTheSubjectWasCached() {
+    router.add("acct", f("app.>"), "first");
+    assertThat(router.match("acct", "app.r.q")).containsExactly("first");
+
+    router.add("acct", f("*.r.*"), "second");
+    assertThat(router.match("acct", "app.r.q")).containsExactlyInAnyOrder("first", "second");
+  }
+
+  @Test
+  void matchForgetsClosedRegistrationAndCloseIsIdempotent() {
+    router.add("acct", f("app.>"), "stays");
+    Registration goes = router.add("acct", f("app.r.q"), "goes");
+    assertThat(router.match("acct", "app.r.q")).containsExactlyInAnyOrder("stays", "goes");
+
+    goes.close();
+    assertThat(router.match("acct", "app.r.q")).containsExactly("stays");
+    assertThat(router.size("acct")).isEqualTo(1);
+
+    goes.close();
+    assertThat(router.match("acct", "app.r.q")).containsExactly("stays");
+    assertThat(router.size("acct")).isEqualTo(1);
+  }
+
+  @Test
+  void secondCloseDoesNotRemoveALaterRegistrationOfTheSameFilterAndValue() {
+    Registration first = router.add("acct", f("app.r.q"), "v");
+    first.close();
+    router.add("acct", f("app.r.q"), "v");
+    first.close();
+    assertThat(router.match("acct", "app.r.q")).containsExactly("v");
+    assertThat(router.size("acct")).isEqualTo(1);
+  }
+
+  @Test
+  void publishGroupsItemsPerValuePreservingOrder() {
+    router.add("acct", f("app.>"), "app");
+    router.add("acct", f("*.r1.*"), "r1");
+    router.add("acct", f("other.r1.q"), "other");
+    List<Item> items = List.of(
+        new Item("app.r1.q", 1), new Item("app.r1.q", 2), new Item("app.r2.q", 3),
+        new Item("other.r1.q", 4), new Item("app.r1.q", 5), new Item("none.r9.q", 6));
+
+    Map<String, List<Item>> got = publish("acct", items);
+
+    assertThat(got).containsOnlyKeys("app", "r1", "other");
+    assertThat(numbers(got.get("app"))).containsExactly(1, 2, 3, 5);
+    assertThat(numbers(got.get("r1"))).containsExactly(1, 2, 4, 5);
+    assertThat(numbers(got.get("other"))).containsExactly(4);
+  }
+
+  @Test
+  void publishCallsEachValueOnce() {
+    router.add("acct", f("app.>"), "app");
+    List<String> calls = new ArrayList<>();
+    router.publish("acct", List.of(new Item("app.r.q", 1), new Item("app.s.q", 2)),
+        Item::subject, (value, batch) -> calls.add(value));
+    assertThat(calls).containsExactly("app");
+  }
+
+  @Test
+  void valueMatchedByOverlappingFiltersReceivesEachItemOnce() {
+    router.add("acct", f("app.>"), "v");
+    router.add("acct", f("app.*.q"), "v");
+    router.add("acct", f("app.r.q"), "v");
+    assertThat(router.size("acct")).isEqualTo(3);
+    assertThat(router.match("acct", "app.r.q")).containsExactly("v");
+
+    Map<String, List<Item>> got = publish("acct",
+        List.of(new Item("app.r.q", 1), new Item("app.s.q", 2), new Item("app.s.x", 3)));
+
+    assertThat(numbers(got.get("v"))).containsExactly(1, 2, 3);
+  }
+
+  @Test
+  void addingAndRemovingManyRequestFiltersLeavesNothingBehind() {
+    int n = 10_000;
+    Registration keep = router.add("acct", f("app.>"), "tail");
+    List<Registration> regs = new ArrayList<>(n);
+    for (int i = 0; i < n; i++) {
+      regs.add(router.add("acct", f("app.*.req-" + i), "request-" + i));
+    }
+    assertThat(router.size("acct")).isEqualTo(n + 1);
+    assertThat(router.match("acct", "app.runner-1.req-42")).containsExactlyInAnyOrder("tail", "request-42");
+
+    regs.forEach(Registration::close);
+    assertThat(router.size("acct")).isEqualTo(1);
+    assertThat(router.match("acct", "app.runner-1.req-42")).containsExactly("tail");
+
+    keep.close();
+    assertThat(router.size("acct")).isZero();
+    assertThat(router.match("acct", "app.runner-1.req-42")).isEmpty();
+  }
+
+  @Test
+  void trieIsPrunedAfterRemovalSoItCanBeRebuilt() {
+    // Remove every branch, then add a filter under a pruned path: it must be found again.
+    for (int i = 0; i < 100; i++) {
+      router.add("acct", f("app-" + i + ".*.>"), "v" + i).close();
+    }
+    assertThat(router.size("acct")).isZero();
+    router.add("acct", f("app-7.*.>"), "again");
+    assertThat(router.match("acct", "app-7.r.q")).containsExactly("again");
+  }
+
+  private Map<String, List<Item>> publish(String account, List<Item> items) {
+    Map<String, List<Item>> got = new LinkedHashMap<>();
+    router.publish(account, items, Item::subject, (value, batch) -> {
+      assertThat(got).as("one call per value").doesNotContainKey(value);
+      got.put(value, List.copyOf(batch));
+    });
+    return got;
+  }
+
+  private static List<Integer> numbers(List<Item> items) {
+    return items.stream().map(Item::n).toList();
+  }
+}
