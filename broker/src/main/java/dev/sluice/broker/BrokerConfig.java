@@ -16,6 +16,8 @@ import java.util.Objects;
  *
  * @param grpcHost address the gRPC server binds to
  * @param grpcPort port of the gRPC server; 0 picks a free one
+ * @param eventLoops gRPC server instances, each on its own event loop (connections are
+ *     spread over them)
  * @param dataDir directory for the broker's data
  * @param maxFrameBytes largest gRPC message accepted from a runner
  * @param maxRecordsPerBatch most lines in one LogBatch
@@ -31,6 +33,7 @@ import java.util.Objects;
 public record BrokerConfig(
     String grpcHost,
     int grpcPort,
+    int eventLoops,
     Path dataDir,
     int maxFrameBytes,
     int maxRecordsPerBatch,
@@ -45,6 +48,7 @@ public record BrokerConfig(
 
   public static final String DEFAULT_GRPC_HOST = "127.0.0.1";
   public static final int DEFAULT_GRPC_PORT = 7400;
+  public static final int DEFAULT_EVENT_LOOPS = Runtime.getRuntime().availableProcessors();
   public static final Path DEFAULT_DATA_DIR = Path.of(".sluice");
   public static final int DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024;
   public static final int DEFAULT_MAX_RECORDS_PER_BATCH = 5_000;
@@ -70,6 +74,7 @@ public record BrokerConfig(
     if (grpcPort < 0 || grpcPort > 65_535) {
       throw bad("grpcPort", grpcPort, "0..65535");
     }
+    atLeast("eventLoops", eventLoops, 1);
     Objects.requireNonNull(dataDir, "dataDir");
     atLeast("maxFrameBytes", maxFrameBytes, 1024);
     atLeast("maxRecordsPerBatch", maxRecordsPerBatch, 1);
@@ -91,7 +96,8 @@ public record BrokerConfig(
 
   /** The defaults: gRPC on 127.0.0.1:7400, data in {@code ./.sluice}. */
   public static BrokerConfig defaults() {
-    return new BrokerConfig(DEFAULT_GRPC_HOST, DEFAULT_GRPC_PORT, DEFAULT_DATA_DIR,
+    return new BrokerConfig(DEFAULT_GRPC_HOST, DEFAULT_GRPC_PORT, DEFAULT_EVENT_LOOPS,
+        DEFAULT_DATA_DIR,
         DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORDS_PER_BATCH, DEFAULT_MAX_LINE_BYTES,
         DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER, DEFAULT_TAIL_QUEUE_RECORDS,
         DEFAULT_TAIL_BATCH_RECORDS, DEFAULT_TAIL_OVERFLOW, DEFAULT_ROUTER_CACHE_SIZE,
@@ -99,43 +105,49 @@ public record BrokerConfig(
   }
 
   public BrokerConfig withGrpcHost(String value) {
-    return new BrokerConfig(value, grpcPort, dataDir, maxFrameBytes, maxRecordsPerBatch,
+    return new BrokerConfig(value, grpcPort, eventLoops, dataDir, maxFrameBytes, maxRecordsPerBatch,
         maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
         tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
   }
 
   public BrokerConfig withGrpcPort(int value) {
-    return new BrokerConfig(grpcHost, value, dataDir, maxFrameBytes, maxRecordsPerBatch,
+    return new BrokerConfig(grpcHost, value, eventLoops, dataDir, maxFrameBytes, maxRecordsPerBatch,
+        maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
+        tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
+  }
+
+  public BrokerConfig withEventLoops(int value) {
+    return new BrokerConfig(grpcHost, grpcPort, value, dataDir, maxFrameBytes, maxRecordsPerBatch,
         maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
         tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
   }
 
   public BrokerConfig withDataDir(Path value) {
-    return new BrokerConfig(grpcHost, grpcPort, value, maxFrameBytes, maxRecordsPerBatch,
+    return new BrokerConfig(grpcHost, grpcPort, eventLoops, value, maxFrameBytes, maxRecordsPerBatch,
         maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
         tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
   }
 
   public BrokerConfig withLimits(int frameBytes, int recordsPerBatch, int lineBytes) {
-    return new BrokerConfig(grpcHost, grpcPort, dataDir, frameBytes, recordsPerBatch,
+    return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, frameBytes, recordsPerBatch,
         lineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
         tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
   }
 
   public BrokerConfig withTail(int queueRecords, int batchRecords, OverflowPolicy overflow) {
-    return new BrokerConfig(grpcHost, grpcPort, dataDir, maxFrameBytes, maxRecordsPerBatch,
+    return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, maxFrameBytes, maxRecordsPerBatch,
         maxLineBytes, maxOpenRequestsPerRunner, queueRecords, batchRecords, overflow,
         routerCacheSize, memoryStoreRecords, shutdownGrace);
   }
 
   public BrokerConfig withMemoryStoreRecords(int value) {
-    return new BrokerConfig(grpcHost, grpcPort, dataDir, maxFrameBytes, maxRecordsPerBatch,
+    return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, maxFrameBytes, maxRecordsPerBatch,
         maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
         tailOverflow, routerCacheSize, value, shutdownGrace);
   }
 
   public BrokerConfig withShutdownGrace(Duration value) {
-    return new BrokerConfig(grpcHost, grpcPort, dataDir, maxFrameBytes, maxRecordsPerBatch,
+    return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, maxFrameBytes, maxRecordsPerBatch,
         maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
         tailOverflow, routerCacheSize, memoryStoreRecords, value);
   }

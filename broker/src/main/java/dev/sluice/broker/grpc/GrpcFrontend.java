@@ -12,7 +12,9 @@ import io.grpc.ServerInterceptors;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
+import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -32,7 +35,7 @@ import java.util.concurrent.TimeUnit;
  * The same server also answers gRPC-Web. Every service passes the access proxy's interceptor.
  */
 public final class GrpcFrontend {
-  private final HttpServer http;
+  private final List<HttpServer> servers;
   private final ActiveCalls calls;
 
   /** Open ingest calls, so shutdown can drain each one. */
@@ -52,32 +55,42 @@ public final class GrpcFrontend {
     }
   }
 
-  private GrpcFrontend(HttpServer http, ActiveCalls calls) {
-    this.http = http;
+  private GrpcFrontend(List<HttpServer> servers, ActiveCalls calls) {
+    this.servers = List.copyOf(servers);
     this.calls = calls;
   }
 
-  /** Binds the gRPC server; completes once it listens. */
+  /**
+   * Binds the gRPC server: {@code eventLoops} server instances share the port, each on its own
+   * event loop, and Vert.x spreads connections over them. Completes once all listen.
+   */
   public static Future<GrpcFrontend> start(Vertx vertx, BrokerConfig config, AccessProxy access,
       IngestSession.Deps ingest, TailPlugin tail) {
     ActiveCalls calls = new ActiveCalls();
-    GrpcIoServer grpc = GrpcIoServer.server(vertx,
-        new GrpcServerOptions().setMaxMessageSize(config.maxFrameBytes()));
     AuthInterceptor auth = new AuthInterceptor(access);
-    bind(grpc, ServerInterceptors.intercept(new IngestService(ingest, calls), auth));
-    bind(grpc, ServerInterceptors.intercept(new LogsService(access, tail).definition(), auth));
-    bind(grpc, ServerInterceptors.intercept(new DrainsService(), auth));
-    HttpServer http = vertx.createHttpServer(new HttpServerOptions()
-        .setHost(config.grpcHost()).setPort(config.grpcPort()));
-    return http.requestHandler(grpc).listen().map(server -> new GrpcFrontend(server, calls));
-  }
-
-  private static void bind(GrpcIoServer grpc, ServerServiceDefinition definition) {
-    GrpcIoServiceBridge.bridge(definition).bind(grpc);
+    List<ServerServiceDefinition> services = List.of(
+        ServerInterceptors.intercept(new IngestService(ingest, calls), auth),
+        ServerInterceptors.intercept(new LogsService(access, tail).definition(), auth),
+        ServerInterceptors.intercept(new DrainsService(), auth));
+    // Port 0 becomes -1: Vert.x then binds one random port and shares it between instances.
+    HttpServerOptions options = new HttpServerOptions().setHost(config.grpcHost())
+        .setPort(config.grpcPort() == 0 ? -1 : config.grpcPort());
+    GrpcServerOptions grpcOptions = new GrpcServerOptions().setMaxMessageSize(config.maxFrameBytes());
+    List<HttpServer> servers = new CopyOnWriteArrayList<>();
+    return vertx.deployVerticle(() -> new VerticleBase() {
+      @Override
+      public Future<?> start() {
+        GrpcIoServer grpc = GrpcIoServer.server(vertx, grpcOptions);
+        services.forEach(service -> GrpcIoServiceBridge.bridge(service).bind(grpc));
+        return vertx.createHttpServer(options).requestHandler(grpc).listen()
+            .onSuccess(servers::add);
+      }
+    }, new DeploymentOptions().setInstances(config.eventLoops()))
+        .map(id -> new GrpcFrontend(servers, calls));
   }
 
   public int port() {
-    return http.actualPort();
+    return servers.get(0).actualPort();
   }
 
   /**
@@ -94,7 +107,11 @@ public final class GrpcFrontend {
 
   /** Stops accepting calls and closes connections after at most {@code grace}. */
   public Future<Void> close(Duration grace) {
-    return http.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS);
+    List<Future<Void>> closed = new ArrayList<>();
+    for (HttpServer server : servers) {
+      closed.add(server.shutdown(grace.toMillis(), TimeUnit.MILLISECONDS));
+    }
+    return Future.join(closed).mapEmpty();
   }
 
   private static final class IngestService implements BindableService {
