@@ -62,8 +62,8 @@ final class IngestCall implements StreamObserver<IngestFrame> {
         out.request(WINDOW);
         return;
       }
+      Future<Ack> stored = session.frame(frame); // throws for a frame that breaks the protocol
       inFlight++;
-      Future<Ack> stored = session.frame(frame);
       stored.onComplete(result -> {
         inFlight--;
         if (result.failed()) {
@@ -77,7 +77,6 @@ final class IngestCall implements StreamObserver<IngestFrame> {
         maybeFinish();
       });
     } catch (RuntimeException e) {
-      inFlight = Math.max(0, inFlight - (welcomed ? 1 : 0));
       fail(e);
     }
   }
