@@ -1,0 +1,154 @@
+package dev.sluice.client.cli;
+
+import dev.sluice.client.tail.TailEvent;
+import dev.sluice.proto.v1.Labels;
+import dev.sluice.proto.v1.Notice;
+import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.RecordKind;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * How {@code sluice tail} prints events: one line per record, for people or as JSON.
+ *
+ * <pre>
+ * 2026-11-21T10:15:30.123Z INFO  demo-model.runner-1.req-7  step 2/4  ms=41 step=2
+ * --- dropped 1532 records (subscriber too slow) ---
+ * </pre>
+ */
+enum RecordFormat {
+  HUMAN {
+    @Override
+    String format(TailEvent event) {
+      if (event instanceof TailEvent.NoticeEvent n) {
+        return "--- " + describe(n.notice()) + " ---";
+      }
+      Record r = ((TailEvent.RecordEvent) event).record();
+      StringBuilder out = new StringBuilder(96 + r.getMessage().length());
+      out.append(TIME.format(instant(r.getTimeUnixNano()))).append(' ');
+      String level = r.getLevel().name();
+      out.append(level).append(" ".repeat(Math.max(1, 6 - level.length())));
+      out.append(r.getSubject()).append("  ");
+      if (r.getParts() > 0) {
+        out.append("[part ").append(r.getPart()).append('/').append(r.getParts()).append("] ");
+      }
+      out.append(r.getMessage());
+      Map<String, String> fields = new TreeMap<>(r.getFieldsMap());
+      if (r.getKind() == RecordKind.REQUEST_START) {
+        putIfSet(fields, "endpoint", r.getLabels().getEndpoint());
+        putIfSet(fields, "caller", r.getRequest().getCaller());
+      }
+      if (!fields.isEmpty()) {
+        out.append(' ');
+        fields.forEach((k, v) -> out.append(' ').append(k).append('=').append(quoteIfNeeded(v)));
+      }
+      return out.toString();
+    }
+  },
+
+  JSON {
+    @Override
+    String format(TailEvent event) {
+      StringBuilder out = new StringBuilder(256).append('{');
+      if (event instanceof TailEvent.NoticeEvent n) {
+        Notice notice = n.notice();
+        Json.field(out, "notice", notice.getKind().name());
+        Json.field(out, "count", notice.getCount());
+        Json.field(out, "detail", notice.getDetail());
+        return out.append('}').toString();
+      }
+      Record r = ((TailEvent.RecordEvent) event).record();
+      Json.field(out, "seq", r.getSeq());
+      Json.field(out, "time", TIME.format(instant(r.getTimeUnixNano())));
+      Json.field(out, "time_unix_nano", r.getTimeUnixNano());
+      Json.field(out, "level", r.getLevel().name());
+      Json.field(out, "subject", r.getSubject());
+      Json.field(out, "kind", r.getKind().name());
+      Json.field(out, "stream", r.getStream().name());
+      Json.field(out, "message", r.getMessage());
+      if (r.getParts() > 0) {
+        Json.field(out, "part", r.getPart());
+        Json.field(out, "parts", r.getParts());
+      }
+      if (!r.getTraceId().isEmpty()) {
+        Json.field(out, "trace_id", r.getTraceId());
+        Json.field(out, "span_id", r.getSpanId());
+      }
+      object(Json.name(out, "fields"), new TreeMap<>(r.getFieldsMap()));
+      object(Json.name(out, "labels"), labels(r.getLabels()));
+      if (r.hasRequest()) {
+        Map<String, String> request = new TreeMap<>();
+        putIfSet(request, "caller", r.getRequest().getCaller());
+        if (r.getKind() == RecordKind.REQUEST_END) {
+          request.put("status", r.getRequest().getStatus().name());
+          putIfSet(request, "status_message", r.getRequest().getStatusMessage());
+        }
+        object(Json.name(out, "request"), request);
+      }
+      return out.append('}').toString();
+    }
+  };
+
+  private static final DateTimeFormatter TIME =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSS'Z'").withZone(ZoneOffset.UTC);
+
+  /** One line of output for {@code event}, without the line break. */
+  abstract String format(TailEvent event);
+
+  /** A notice as a phrase, for example "dropped 1532 records (subscriber too slow)". */
+  static String describe(Notice notice) {
+    return switch (notice.getKind()) {
+      case DROPPED -> "dropped " + notice.getCount() + " records (subscriber too slow)";
+      case SHED -> "broker shed " + notice.getCount() + " lines at ingest (ingest limit)";
+      case GAP -> notice.getCount() + " earlier records are no longer stored";
+      default -> notice.getDetail().isEmpty() ? notice.getKind().name() : notice.getDetail();
+    };
+  }
+
+  private static Instant instant(long unixNanos) {
+    return Instant.ofEpochSecond(Math.floorDiv(unixNanos, 1_000_000_000L),
+        Math.floorMod(unixNanos, 1_000_000_000L));
+  }
+
+  private static void putIfSet(Map<String, String> map, String key, String value) {
+    if (!value.isEmpty()) {
+      map.put(key, value);
+    }
+  }
+
+  private static Map<String, String> labels(Labels l) {
+    Map<String, String> out = new TreeMap<>();
+    putIfSet(out, "account", l.getAccount());
+    putIfSet(out, "app_name", l.getAppName());
+    putIfSet(out, "app_id", l.getAppId());
+    putIfSet(out, "runner_id", l.getRunnerId());
+    putIfSet(out, "request_id", l.getRequestId());
+    putIfSet(out, "job_id", l.getJobId());
+    putIfSet(out, "endpoint", l.getEndpoint());
+    putIfSet(out, "node_id", l.getNodeId());
+    putIfSet(out, "worker_id", l.getWorkerId());
+    putIfSet(out, "version", l.getVersion());
+    putIfSet(out, "source", l.getSource());
+    putIfSet(out, "isolate_source", l.getIsolateSource());
+    return out;
+  }
+
+  private static void object(StringBuilder out, Map<String, String> map) {
+    out.append('{');
+    map.forEach((k, v) -> Json.field(out, k, v));
+    out.append('}');
+  }
+
+  /** Values with spaces, quotes or control characters are printed as JSON strings. */
+  private static String quoteIfNeeded(String value) {
+    boolean plain = !value.isEmpty();
+    for (int i = 0; i < value.length() && plain; i++) {
+      char c = value.charAt(i);
+      plain = c > ' ' && c != '"' && c != '\\' && c != 0x7f;
+    }
+    return plain ? value : Json.string(new StringBuilder(), value).toString();
+  }
+}

@@ -1,0 +1,129 @@
+package dev.sluice.client.cli;
+
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code sluice up}: runs a broker as a child JVM until this command is stopped (Ctrl-C or
+ * SIGTERM), then stops the broker gracefully. Exits with the broker's exit code.
+ *
+ * <p>The HTTP gateway ({@code dev.sluice.gateway.GatewayMain}, 127.0.0.1:7480) will be the
+ * second {@link ChildJvm} started here, once the gateway is on the command line's class path;
+ * until then {@code up} starts, and promises, only the broker.
+ */
+@Command(name = "up", sortOptions = false, mixinStandardHelpOptions = true,
+    versionProvider = SluiceCli.Version.class,
+    description = "Starts a broker (as a child process) and prints how to tail its logs.")
+final class UpCommand implements Callable<Integer> {
+  static final String BROKER_MAIN = "dev.sluice.broker.BrokerMain";
+  static final Duration START_TIMEOUT = Duration.ofSeconds(30);
+  static final Duration STOP_GRACE = Duration.ofSeconds(15);
+
+  @Spec
+  CommandSpec spec;
+
+  @Option(names = "--grpc", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7400",
+      converter = HostPort.Converter.class,
+      description = "Address of the broker's gRPC server (default: ${DEFAULT-VALUE}).")
+  HostPort grpc;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./.sluice",
+      description = "The broker's data directory (default: ${DEFAULT-VALUE}).")
+  String dataDir;
+
+  @Option(names = "--demo", description = "Also run a synthetic inference app, demo-model.")
+  boolean demo;
+
+  @Override
+  public Integer call() throws IOException, InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    if (!ChildJvm.available(BROKER_MAIN)) {
+      err.println("sluice up: the broker (" + BROKER_MAIN + ") is not on the class path; "
+          + "build it with './sluice --rebuild' or add sluice-broker's jar to -cp");
+      err.flush();
+      return 1;
+    }
+    if (ChildJvm.accepts(grpc)) {
+      err.println("sluice up: " + grpc + " already accepts connections (another broker?); "
+          + "stop it or choose another address with --grpc");
+      err.flush();
+      return 1;
+    }
+    ChildJvm broker = ChildJvm.start("broker", BROKER_MAIN, List.of("--grpc-host", grpc.host(),
+        "--grpc-port", Integer.toString(grpc.port()), "--data-dir", dataDir));
+    Stopper stopper = new Stopper(broker);
+    Runtime.getRuntime().addShutdownHook(stopper);
+    if (!broker.awaitListening(grpc, START_TIMEOUT)) {
+      String why = broker.isAlive() ? "did not listen on " + grpc + " within "
+          + START_TIMEOUT.toSeconds() + " s" : "exited with code " + broker.exitValue();
+      err.println("sluice up: the broker " + why + " (see its output above)");
+      err.flush();
+      broker.stop(STOP_GRACE);
+      removeHook(stopper);
+      return broker.isAlive() ? 1 : nonZero(broker.exitValue());
+    }
+    String prog = SluiceCli.programName();
+    out.printf("Sluice is up: broker gRPC on %s, data in %s%n", grpc, dataDir);
+    out.printf("Tail everything:  %s tail '>'%s%n", prog, target(" --grpc "));
+    if (demo) {
+      stopper.demo = DemoRunner.start(grpc.toString());
+      out.printf("Demo app logging: %s tail '%s.>'%s%n", prog, DemoRunner.APP, target(" --grpc "));
+    }
+    out.println("Stop with Ctrl-C.");
+    out.flush();
+    int code = broker.waitFor();
+    // The broker ended on its own, or our shutdown hook stopped it: either way stop the demo.
+    stopper.stopDemo();
+    removeHook(stopper);
+    return code;
+  }
+
+  private String target(String flag) {
+    return grpc.toString().equals("127.0.0.1:7400") ? "" : flag + grpc;
+  }
+
+  private static int nonZero(int code) {
+    return code == 0 ? 1 : code;
+  }
+
+  private static void removeHook(Thread hook) {
+    try {
+      Runtime.getRuntime().removeShutdownHook(hook);
+    } catch (IllegalStateException e) {
+      // Already shutting down: the hook is running.
+    }
+  }
+
+  /** Shutdown hook: stop the demo first (it flushes to the broker), then the broker. */
+  private static final class Stopper extends Thread {
+    private final ChildJvm broker;
+    volatile DemoRunner demo;
+
+    Stopper(ChildJvm broker) {
+      super("sluice-up-stop");
+      this.broker = broker;
+    }
+
+    @Override
+    public void run() {
+      stopDemo();
+      broker.stop(STOP_GRACE);
+    }
+
+    synchronized void stopDemo() {
+      DemoRunner d = demo;
+      demo = null;
+      if (d != null) {
+        d.close();
+      }
+    }
+  }
+}

@@ -1,0 +1,440 @@
+package dev.sluice.client.runner;
+
+import dev.sluice.proto.v1.IngestFrame;
+import dev.sluice.proto.v1.IngestReply;
+import dev.sluice.proto.v1.LogLine;
+import dev.sluice.proto.v1.Welcome;
+import io.grpc.Status;
+import java.time.Duration;
+import java.util.EnumSet;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.Condition;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.LongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The runner's connection state machine and everything it guards: the {@link Outbox}, the
+ * phase of the current stream, backoff, flush and close bookkeeping. It decides what the sender
+ * thread does next ({@link #nextStep()}) but never touches gRPC itself; {@link IngestLink}
+ * carries the steps out. One lock; nothing that talks to gRPC runs while it is held.
+ *
+ * <pre>
+ * DISCONNECTED --backoff--> CONNECTING --Welcome--> CONNECTED --close, all acked--> HALF_CLOSED
+ *      ^                         |                      |                                |
+ *      +---- retryable error ----+----------------------+                               DONE
+ *                       non-retryable error (any phase) --> FAILED
+ * </pre>
+ */
+final class LinkState {
+  private static final Logger LOG = LoggerFactory.getLogger(LinkState.class);
+  /** Statuses a retry cannot fix: the runner stops instead of reconnect-looping on them. */
+  static final Set<Status.Code> FATAL = EnumSet.of(Status.Code.INVALID_ARGUMENT,
+      Status.Code.PERMISSION_DENIED, Status.Code.UNAUTHENTICATED,
+      Status.Code.FAILED_PRECONDITION, Status.Code.UNIMPLEMENTED);
+  /** Room left in a frame for the frame's own framing beyond the lines. */
+  private static final int FRAME_SLACK = 1024;
+  private static final int DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024;
+  /** Safety net: re-check readiness at least this often even if an onReady went missing. */
+  private static final long READY_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
+
+  private enum Phase { DISCONNECTED, CONNECTING, CONNECTED, HALF_CLOSED, DONE, FAILED }
+
+  /** What the sender thread does next, outside the lock. */
+  enum Action { OPEN, SEND, HALF_CLOSE, CANCEL }
+
+  /** One step: {@code epoch} is the readiness epoch seen when a SEND was decided. */
+  record Step(Action action, IngestAttempt attempt, long epoch, boolean retry, String reason) {}
+
+  private final RunnerSettings settings;
+  private final Backoff backoff = new Backoff(Backoff.INITIAL, Backoff.MAX);
+  private final ReentrantLock lock = new ReentrantLock();
+  /** The sender waits on this: new work, a reply, readiness, a phase change. */
+  private final Condition work = lock.newCondition();
+  /** Flush waiters wait on this: acks and terminal phases. */
+  private final Condition progress = lock.newCondition();
+
+  // Guarded by `lock`.
+  private final Outbox outbox;
+  private Phase phase = Phase.DISCONNECTED;
+  private IngestAttempt attempt;
+  private int attempts;
+  private long reconnectAtNanos;
+  private long welcomeDeadlineNanos;
+  private long readyEpoch;
+  private int maxLines;
+  private int maxBytes = DEFAULT_MAX_FRAME_BYTES - FRAME_SLACK;
+  private long flushUpTo;
+  private boolean closing;
+  private long closeDeadlineNanos;
+  private Status lastError;
+  private Status fatal;
+
+  LinkState(RunnerSettings settings) {
+    this.settings = settings;
+    this.outbox = new Outbox(settings.bufferRecords());
+    this.maxLines = settings.maxBatchRecords();
+  }
+
+  // ---- loggers and the SluiceRunner facade -------------------------------------------------
+
+  void line(LogLine line) {
+    add(() -> outbox.addLine(line, System.nanoTime()));
+  }
+
+  void event(LongFunction<IngestFrame> withSeq) {
+    add(() -> outbox.addEvent(withSeq, System.nanoTime()));
+  }
+
+  private void add(Runnable adding) {
+    lock.lock();
+    try {
+      if (closing || phase == Phase.FAILED) {
+        outbox.countDropped();
+        return;
+      }
+      adding.run();
+      int unsent = outbox.unsentCount();
+      // One wake-up starts the linger timer, one more says a batch is full; none per line.
+      if (unsent == 1 || unsent == maxLines) {
+        work.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  boolean flush(Duration timeout) {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    lock.lock();
+    try {
+      long target = outbox.lastSeq();
+      flushUpTo = Math.max(flushUpTo, target);
+      work.signal();
+      while (outbox.holdsUpTo(target)) {
+        long left = deadline - System.nanoTime();
+        if (phase == Phase.FAILED || phase == Phase.DONE || left <= 0) {
+          return false;
+        }
+        progress.awaitNanos(left);
+      }
+      return true;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** From now on nothing new is accepted; the sender flushes, half-closes and stops. */
+  void beginClose() {
+    lock.lock();
+    try {
+      if (!closing) {
+        closing = true;
+        closeDeadlineNanos = System.nanoTime() + settings.closeTimeout().toNanos();
+        flushUpTo = outbox.lastSeq();
+        work.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  long dropped() {
+    return locked(() -> outbox.dropped());
+  }
+
+  Status lastError() {
+    return locked(() -> lastError);
+  }
+
+  boolean isStopped() {
+    return locked(() -> phase == Phase.FAILED || phase == Phase.DONE);
+  }
+
+  /** Items held, unsent plus unacknowledged (for tests of the bound). */
+  int held() {
+    return locked(outbox::heldCount);
+  }
+
+  /** Items sent on the current stream and not acknowledged (for tests of flow control). */
+  int inflight() {
+    return locked(() -> outbox.heldCount() - outbox.unsentCount());
+  }
+
+  private <T> T locked(java.util.function.Supplier<T> read) {
+    lock.lock();
+    try {
+      return read.get();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- the sender thread ---------------------------------------------------------------------
+
+  /** Decides what to do next; waits while there is nothing to do. Null: the sender stops. */
+  Step nextStep() throws InterruptedException {
+    lock.lock();
+    try {
+      while (true) {
+        long now = System.nanoTime();
+        boolean closeExpired = closing && now - closeDeadlineNanos >= 0;
+        switch (phase) {
+          case DONE, FAILED -> {
+            return null;
+          }
+          case DISCONNECTED -> {
+            if (closing && (outbox.isEmpty() || closeExpired)) {
+              phase = Phase.DONE;
+              return null;
+            }
+            if (now - reconnectAtNanos >= 0) {
+              return open(now);
+            }
+            awaitUntil(reconnectAtNanos);
+          }
+          case CONNECTING -> {
+            if (closeExpired || now - welcomeDeadlineNanos >= 0) {
+              return abandon(closeExpired ? "runner closed before the broker answered"
+                  : "no Welcome within " + settings.welcomeTimeout().toMillis() + " ms");
+            }
+            awaitUntil(welcomeDeadlineNanos);
+          }
+          case CONNECTED -> {
+            if (closeExpired) {
+              return abandon("close timeout passed with lines unacknowledged");
+            }
+            if (closing && outbox.isEmpty()) {
+              phase = Phase.HALF_CLOSED;
+              return new Step(Action.HALF_CLOSE, attempt, 0, false, null);
+            }
+            long dueAt = outbox.unsentCount() > 0 ? dueAtNanos(now) : Long.MAX_VALUE;
+            if (dueAt != Long.MAX_VALUE && now - dueAt >= 0) {
+              return new Step(Action.SEND, attempt, readyEpoch, false, null);
+            }
+            awaitUntil(dueAt);
+          }
+          case HALF_CLOSED -> {
+            if (closeExpired) {
+              return abandon("broker did not end the stream within the close timeout");
+            }
+            awaitUntil(Long.MAX_VALUE);
+          }
+          default -> throw new IllegalStateException(phase.name());
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** When the unsent items must go: at once when a batch is full or a flush waits for them. */
+  private long dueAtNanos(long now) {
+    if (closing || outbox.unsentCount() >= maxLines || outbox.oldestUnsentSeq() <= flushUpTo) {
+      return now;
+    }
+    return outbox.oldestUnsentNanos() + settings.linger().toNanos();
+  }
+
+  /** Waits for a signal or until {@code deadline} (and the close deadline, when closing). */
+  private void awaitUntil(long deadline) throws InterruptedException {
+    long until = deadline;
+    if (closing && (until == Long.MAX_VALUE || until - closeDeadlineNanos > 0)) {
+      until = closeDeadlineNanos;
+    }
+    if (until == Long.MAX_VALUE) {
+      work.await();
+    } else {
+      work.awaitNanos(until - System.nanoTime());
+    }
+  }
+
+  private Step open(long now) {
+    attempt = new IngestAttempt(this);
+    phase = Phase.CONNECTING;
+    welcomeDeadlineNanos = now + settings.welcomeTimeout().toNanos();
+    return new Step(Action.OPEN, attempt, 0, ++attempts > 1, null);
+  }
+
+  /**
+   * Gives up on the current stream and has it cancelled. Its callbacks are ignored from here
+   * on (it is no longer current); a reconnect follows unless the runner is closing.
+   */
+  private Step abandon(String reason) {
+    IngestAttempt a = attempt;
+    attempt = null;
+    outbox.requeueInflight();
+    if (closing) {
+      phase = Phase.DONE;
+      int left = outbox.heldCount();
+      if (left > 0) {
+        LOG.warn("closing runner {}: {} lines and events were not acknowledged ({})",
+            runnerName(), left, reason);
+      }
+    } else {
+      lastError = Status.DEADLINE_EXCEEDED.withDescription(reason);
+      phase = Phase.DISCONNECTED;
+      reconnectAtNanos = System.nanoTime() + backoff.nextDelayNanos();
+      LOG.warn("runner {}: {}; reconnecting", runnerName(), reason);
+    }
+    progress.signalAll();
+    return new Step(Action.CANCEL, a, 0, false, reason);
+  }
+
+  /**
+   * For a SEND step whose stream is ready: the next frame, its items now in flight; null if
+   * the stream is no longer current or nothing is unsent.
+   */
+  IngestFrame takeFrame(IngestAttempt a) {
+    lock.lock();
+    try {
+      if (a != attempt || phase != Phase.CONNECTED) {
+        return null;
+      }
+      return outbox.nextFrame(maxLines, maxBytes);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /**
+   * For a SEND step whose stream is not ready: HTTP/2 flow control pushes back, so frames stay
+   * in the (bounded) outbox instead of queueing inside gRPC. Waits for onReady to bump the
+   * epoch, or for anything else to change.
+   */
+  void awaitReady(IngestAttempt a, long epoch) throws InterruptedException {
+    lock.lock();
+    try {
+      while (a == attempt && phase == Phase.CONNECTED && epoch == readyEpoch
+          && !(closing && System.nanoTime() - closeDeadlineNanos >= 0)) {
+        if (work.awaitNanos(READY_RECHECK_NANOS) <= 0) {
+          return;
+        }
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The sender stopped: wakes flush waiters; returns the status that stopped it, if any. */
+  Status finish() {
+    lock.lock();
+    try {
+      if (phase != Phase.FAILED) {
+        phase = Phase.DONE;
+      }
+      progress.signalAll();
+      return fatal;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  // ---- stream callbacks (transport thread) ---------------------------------------------------
+
+  void onReady(IngestAttempt a) {
+    lock.lock();
+    try {
+      if (a == attempt) {
+        readyEpoch++;
+        work.signal();
+      }
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  void onReply(IngestAttempt a, IngestReply reply) {
+    lock.lock();
+    try {
+      if (a != attempt) {
+        return;
+      }
+      if (reply.hasWelcome() && phase == Phase.CONNECTING) {
+        welcomed(reply.getWelcome());
+      } else if (reply.hasAck()) {
+        outbox.ack(reply.getAck().getSeq());
+        progress.signalAll();
+      }
+      work.signal();
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void welcomed(Welcome welcome) {
+    // Everything at or below last_durable_seq is stored: never send it again. The rest,
+    // unacked frames included, goes out again in order with its original numbers.
+    outbox.ack(welcome.getLastDurableSeq());
+    if (welcome.getMaxRecordsPerBatch() > 0) {
+      maxLines = Math.min(settings.maxBatchRecords(), welcome.getMaxRecordsPerBatch());
+    }
+    int frameBytes = welcome.getMaxFrameBytes() > 0 ? welcome.getMaxFrameBytes()
+        : DEFAULT_MAX_FRAME_BYTES;
+    maxBytes = Math.max(frameBytes - FRAME_SLACK, 1);
+    phase = Phase.CONNECTED;
+    if (attempts > 1) {
+      LOG.info("runner {} reconnected to {} after {} attempts; the broker holds up to seq {}; "
+          + "sending {} held lines and events", runnerName(), settings.target(), attempts,
+          welcome.getLastDurableSeq(), outbox.unsentCount());
+    }
+    attempts = 1;
+    backoff.reset();
+    progress.signalAll();
+  }
+
+  /** The stream ended: {@code status} null means the broker completed it without error. */
+  void onEnd(IngestAttempt a, Status status) {
+    lock.lock();
+    try {
+      if (a != attempt) {
+        return;
+      }
+      attempt = null;
+      outbox.requeueInflight();
+      progress.signalAll();
+      work.signal();
+      if (status == null && phase == Phase.HALF_CLOSED) {
+        phase = Phase.DONE;
+        return;
+      }
+      Status error = status != null ? status
+          : Status.UNAVAILABLE.withDescription("the broker ended the stream");
+      lastError = error;
+      if (FATAL.contains(error.getCode())) {
+        fatal = error;
+        phase = Phase.FAILED;
+        LOG.error("runner {} stopped: the broker refused the stream: {} {}", runnerName(),
+            error.getCode(), error.getDescription());
+        return;
+      }
+      retryLater(error);
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  private void retryLater(Status error) {
+    long delay = backoff.nextDelayNanos();
+    reconnectAtNanos = System.nanoTime() + delay;
+    boolean wasConnected = phase == Phase.CONNECTED || phase == Phase.HALF_CLOSED;
+    phase = Phase.DISCONNECTED;
+    if (wasConnected) {
+      LOG.warn("runner {}: stream to {} ended: {} {}; reconnecting in {} ms", runnerName(),
+          settings.target(), error.getCode(), error.getDescription(),
+          TimeUnit.NANOSECONDS.toMillis(delay));
+    } else {
+      LOG.debug("runner {}: connect attempt {} to {} failed: {}; next in {} ms", runnerName(),
+          attempts, settings.target(), error.getCode(), TimeUnit.NANOSECONDS.toMillis(delay));
+    }
+  }
+
+  String runnerName() {
+    return settings.hello().getApp() + "." + settings.hello().getRunner();
+  }
+}

@@ -1,0 +1,178 @@
+package dev.sluice.client.runner;
+
+import dev.sluice.proto.v1.IngestFrame;
+import dev.sluice.proto.v1.LogBatch;
+import dev.sluice.proto.v1.LogLine;
+import java.util.ArrayDeque;
+import java.util.Iterator;
+
+/**
+ * Everything the runner holds: frames not sent yet ({@code unsent}) and frames sent on the
+ * current stream but not acknowledged ({@code inflight}). Each item carries its client
+ * sequence number, assigned when it was logged, so a resend after a reconnect carries the same
+ * numbers and the broker skips what it already stored.
+ *
+ * <p>Bounded by {@code capacity} items in total. When full, the oldest unsent line is dropped
+ * and counted (the broker accepts the gap in sequence numbers); request events are dropped
+ * only when no unsent line is left, and sent-but-unacked items never, because they may
+ * already be on their way to the store.
+ *
+ * <p>Not thread-safe: {@link IngestLink} guards it with its lock.
+ */
+final class Outbox {
+  /** One line or one request event, with its client sequence number. */
+  record Item(long seq, LogLine line, IngestFrame event, long enqueuedNanos) {
+    boolean isLine() {
+      return line != null;
+    }
+  }
+
+  /** Protobuf overhead of one line inside a LogBatch (tag and length varint). */
+  private static final int LINE_OVERHEAD = 8;
+
+  private final int capacity;
+  private final ArrayDeque<Item> unsent = new ArrayDeque<>();
+  private final ArrayDeque<Item> inflight = new ArrayDeque<>();
+  private long lastSeq;
+  private long acked;
+  private long dropped;
+
+  Outbox(int capacity) {
+    this.capacity = capacity;
+  }
+
+  /** Numbers and holds a line; returns its sequence number. */
+  long addLine(LogLine line, long nowNanos) {
+    return add(new Item(++lastSeq, line, null, nowNanos));
+  }
+
+  /** Numbers and holds a request event, built by {@code withSeq} from its sequence number. */
+  long addEvent(java.util.function.LongFunction<IngestFrame> withSeq, long nowNanos) {
+    long seq = ++lastSeq;
+    return add(new Item(seq, null, withSeq.apply(seq), nowNanos));
+  }
+
+  private long add(Item item) {
+    if (unsent.size() + inflight.size() >= capacity && !dropOldestUnsent()) {
+      dropped++; // everything held is in flight: the newest item is the oldest unsent one
+      return item.seq();
+    }
+    unsent.addLast(item);
+    return item.seq();
+  }
+
+  private boolean dropOldestUnsent() {
+    if (unsent.isEmpty()) {
+      return false;
+    }
+    Iterator<Item> it = unsent.iterator();
+    while (it.hasNext()) {
+      if (it.next().isLine()) {
+        it.remove();
+        dropped++;
+        return true;
+      }
+    }
+    unsent.pollFirst();
+    dropped++;
+    return true;
+  }
+
+  /** Counts a line that was refused outright (the runner is stopped). */
+  void countDropped() {
+    dropped++;
+  }
+
+  long dropped() {
+    return dropped;
+  }
+
+  long lastSeq() {
+    return lastSeq;
+  }
+
+  int unsentCount() {
+    return unsent.size();
+  }
+
+  int heldCount() {
+    return unsent.size() + inflight.size();
+  }
+
+  boolean isEmpty() {
+    return unsent.isEmpty() && inflight.isEmpty();
+  }
+
+  /** When the oldest unsent item was logged; only valid when something is unsent. */
+  long oldestUnsentNanos() {
+    return unsent.peekFirst().enqueuedNanos();
+  }
+
+  long oldestUnsentSeq() {
+    return unsent.isEmpty() ? Long.MAX_VALUE : unsent.peekFirst().seq();
+  }
+
+  /** True while an item numbered {@code seq} or lower is still held (not acked, not dropped). */
+  boolean holdsUpTo(long seq) {
+    return (!inflight.isEmpty() && inflight.peekFirst().seq() <= seq)
+        || (!unsent.isEmpty() && unsent.peekFirst().seq() <= seq);
+  }
+
+  /**
+   * Takes the next frame to send and moves its items in flight: a single request event, or a
+   * LogBatch of consecutive lines within the record and byte limits. Null if nothing is unsent.
+   */
+  IngestFrame nextFrame(int maxLines, int maxBytes) {
+    Item head = unsent.pollFirst();
+    if (head == null) {
+      return null;
+    }
+    inflight.addLast(head);
+    if (!head.isLine()) {
+      return head.event();
+    }
+    LogBatch.Builder batch = LogBatch.newBuilder().setFirstSeq(head.seq()).addLines(head.line());
+    long expected = head.seq() + 1;
+    int bytes = head.line().getSerializedSize() + LINE_OVERHEAD;
+    while (batch.getLinesCount() < maxLines) {
+      Item next = unsent.peekFirst();
+      // A batch numbers its lines first_seq + i, so it ends at a gap (a dropped line) or at a
+      // request event.
+      if (next == null || !next.isLine() || next.seq() != expected) {
+        break;
+      }
+      int size = next.line().getSerializedSize() + LINE_OVERHEAD;
+      if (bytes + size > maxBytes) {
+        break;
+      }
+      unsent.pollFirst();
+      inflight.addLast(next);
+      batch.addLines(next.line());
+      bytes += size;
+      expected++;
+    }
+    return IngestFrame.newBuilder().setBatch(batch).build();
+  }
+
+  /** Cumulative ack: releases every item numbered {@code seq} or lower. */
+  void ack(long seq) {
+    acked = Math.max(acked, seq);
+    while (!inflight.isEmpty() && inflight.peekFirst().seq() <= seq) {
+      inflight.pollFirst();
+    }
+    while (!unsent.isEmpty() && unsent.peekFirst().seq() <= seq) {
+      unsent.pollFirst();
+    }
+  }
+
+  long acked() {
+    return acked;
+  }
+
+  /** The stream broke: everything in flight is unsent again, in order, ahead of newer items. */
+  void requeueInflight() {
+    while (!inflight.isEmpty()) {
+      unsent.addFirst(inflight.pollLast());
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.sluice.client.runner;
+
+import dev.sluice.proto.v1.IngestFrame;
+import dev.sluice.proto.v1.Level;
+import dev.sluice.proto.v1.RequestEnd;
+import dev.sluice.proto.v1.RequestStatus;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One request on the runner, from {@link SluiceRunner#request}: a RequestStart was sent when it
+ * was opened, and {@link #close()} sends the RequestEnd (REQUEST_OK, or REQUEST_ERROR after
+ * {@link #fail}). Lines logged through the scope carry its request id explicitly, so they land
+ * on {@code <app>.<runner>.<requestId>} however many requests are open at once.
+ *
+ * <pre>{@code
+ * try (RequestScope req = runner.request("req-7", "/predict", "user-42")) {
+ *   req.info("denoising", Map.of("step", "3"));
+ *   if (bad) req.fail("CUDA out of memory");
+ * }
+ * }</pre>
+ *
+ * <p>Thread-safe. Closing twice sends one RequestEnd.
+ */
+public final class RequestScope extends LogMethods implements AutoCloseable {
+  private final SluiceRunner runner;
+  private final String requestId;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  private volatile RequestStatus status = RequestStatus.REQUEST_OK;
+  private volatile String statusMessage = "";
+
+  RequestScope(SluiceRunner runner, String requestId) {
+    this.runner = runner;
+    this.requestId = requestId;
+  }
+
+  /** The request id, the third subject token of this request's lines. */
+  public String requestId() {
+    return requestId;
+  }
+
+  /**
+   * Marks the request as failed; the RequestEnd sent on close says REQUEST_ERROR with
+   * {@code message} (control characters become spaces, clipped to 256 characters: it is a
+   * short outcome such as an exception type, and the broker refuses anything longer).
+   */
+  public void fail(String message) {
+    statusMessage = SluiceRunner.clipText(message);
+    status = RequestStatus.REQUEST_ERROR;
+  }
+
+  @Override
+  void log(Level level, String message, Map<String, String> fields) {
+    runner.log(level, message, fields, requestId);
+  }
+
+  /** Ends the request: sends RequestEnd with its status. */
+  @Override
+  public void close() {
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    RequestStatus finalStatus = status;
+    String finalMessage = statusMessage;
+    runner.link().state().event(seq -> IngestFrame.newBuilder()
+        .setRequestEnd(RequestEnd.newBuilder().setSeq(seq).setRequestId(requestId)
+            .setStatus(finalStatus).setStatusMessage(finalMessage)
+            .setTimeUnixNano(SluiceRunner.nowNanos()))
+        .build());
+  }
+}

@@ -1,0 +1,385 @@
+package dev.sluice.client.runner;
+
+import dev.sluice.client.Subjects;
+import dev.sluice.proto.v1.Hello;
+import dev.sluice.proto.v1.IngestFrame;
+import dev.sluice.proto.v1.Level;
+import dev.sluice.proto.v1.LogLine;
+import dev.sluice.proto.v1.RequestStart;
+import dev.sluice.proto.v1.Stream;
+import io.grpc.ManagedChannel;
+import io.grpc.Status;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Consumer;
+
+/**
+ * Streams a runner's logs to a Sluice broker over one gRPC Ingest stream.
+ *
+ * <pre>{@code
+ * try (SluiceRunner runner = SluiceRunner.builder()
+ *     .target("127.0.0.1:7400").app("my-model").runner("runner-1").build()) {
+ *   runner.info("loading weights", Map.of("shard", "1/2"));
+ *   try (RequestScope req = runner.request("req-7", "/predict", "user-42")) {
+ *     req.info("step 1");
+ *   }
+ * }
+ * }</pre>
+ *
+ * <p>Logging never blocks on the network: lines go into a bounded buffer
+ * ({@link Builder#bufferRecords}); a sender thread ships them in batches once
+ * {@link Builder#maxBatchRecords} are pending or after {@link Builder#linger}, while the stream
+ * is ready (HTTP/2 flow control). Every line and request event carries a client sequence number
+ * of this runner's session; the runner keeps what the broker has not acknowledged, reconnects
+ * with backoff (100 ms doubling to 5 s, with jitter) when the stream breaks, and resends what
+ * the broker's Welcome says is missing. A full buffer drops its oldest unsent line and counts
+ * it ({@link #droppedCount()}). A status no retry can fix (INVALID_ARGUMENT, PERMISSION_DENIED,
+ * UNAUTHENTICATED, FAILED_PRECONDITION, UNIMPLEMENTED) stops the runner; see
+ * {@link #lastError()} and {@link Builder#errorListener}.
+ *
+ * <p>Thread-safe. Lines logged outside a {@link RequestScope} carry no request id: the broker
+ * puts them in the request open on this runner if exactly one is, else under {@code _}.
+ */
+public final class SluiceRunner extends LogMethods implements AutoCloseable {
+  /** Default broker address. */
+  public static final String DEFAULT_TARGET = "127.0.0.1:7400";
+  /** Default capacity of the buffer of unsent and unacknowledged lines. */
+  public static final int DEFAULT_BUFFER_RECORDS = 100_000;
+  /** Default number of pending lines that triggers a batch. */
+  public static final int DEFAULT_MAX_BATCH_RECORDS = 500;
+  /** Default time a line waits for company before a partial batch is sent. */
+  public static final Duration DEFAULT_LINGER = Duration.ofMillis(5);
+  /** Default bound of {@link #close()}: how long it waits for the last acknowledgements. */
+  public static final Duration DEFAULT_CLOSE_TIMEOUT = Duration.ofSeconds(5);
+
+  /** A Welcome must arrive this soon after opening a stream, or the stream is retried. */
+  static final Duration WELCOME_TIMEOUT = Duration.ofSeconds(10);
+  /** Longest message sent as one line; longer ones go as several lines, never dropped. */
+  static final int MAX_MESSAGE_CHARS = 512 * 1024;
+  /** Longest free-text label, as the broker checks it. */
+  static final int MAX_TEXT = 256;
+
+  private final RunnerSettings settings;
+  private final IngestLink link;
+
+  private SluiceRunner(RunnerSettings settings) {
+    this.settings = settings;
+    ManagedChannel channel = NettyChannelBuilder.forTarget(settings.target()).usePlaintext()
+        // Safe: every callback only takes a short lock and signals the sender thread.
+        .directExecutor().build();
+    this.link = new IngestLink(settings, channel);
+    link.start();
+  }
+
+  /** Starts building a runner. */
+  public static Builder builder() {
+    return new Builder();
+  }
+
+  /**
+   * Opens a request scope: sends RequestStart now and RequestEnd when the scope is closed.
+   *
+   * @param requestId the request id, a subject token ({@value Subjects#TOKEN_PATTERN})
+   * @param endpoint the endpoint it hit, for example {@code /predict}; may be empty
+   * @param caller principal id of the caller that submitted it; may be empty
+   * @throws IllegalArgumentException if an argument is invalid
+   */
+  public RequestScope request(String requestId, String endpoint, String caller) {
+    Subjects.requireToken("requestId", requestId);
+    String ep = checkText("endpoint", endpoint == null ? "" : endpoint);
+    String who = checkText("caller", caller == null ? "" : caller);
+    link.state().event(seq -> IngestFrame.newBuilder().setRequestStart(RequestStart.newBuilder()
+        .setSeq(seq).setRequestId(requestId).setEndpoint(ep).setCaller(who)
+        .setTimeUnixNano(nowNanos())).build());
+    return new RequestScope(this, requestId);
+  }
+
+  /**
+   * Waits until everything logged before this call is acknowledged by the broker (stored), or
+   * dropped from a full buffer.
+   *
+   * @return true if it was, false on timeout, interrupt, or a stopped runner
+   */
+  public boolean flush(Duration timeout) {
+    return link.state().flush(Objects.requireNonNull(timeout, "timeout"));
+  }
+
+  /** Lines and events dropped because the buffer was full, or logged after a stop. */
+  public long droppedCount() {
+    return link.state().dropped();
+  }
+
+  /** The most recent error of the stream (a retried one, or the one that stopped the runner). */
+  public Optional<Status> lastError() {
+    return Optional.ofNullable(link.state().lastError());
+  }
+
+  /** True once the runner is closed or stopped by a non-retryable error. */
+  public boolean isStopped() {
+    return link.state().isStopped();
+  }
+
+  /** The session id sent in every Hello; stable across reconnects of this runner. */
+  public String sessionId() {
+    return settings.hello().getSessionId();
+  }
+
+  /**
+   * Flushes (bounded by {@link Builder#closeTimeout}), ends the stream and releases the
+   * connection. Lines logged afterwards are dropped and counted.
+   */
+  @Override
+  public void close() {
+    link.close();
+  }
+
+  @Override
+  public String toString() {
+    return "SluiceRunner[" + settings + "]";
+  }
+
+  @Override
+  void log(Level level, String message, Map<String, String> fields) {
+    log(level, message, fields, "");
+  }
+
+  void log(Level level, String message, Map<String, String> fields, String requestId) {
+    String text = message == null ? "null" : message;
+    LogLine.Builder line = LogLine.newBuilder().setTimeUnixNano(nowNanos()).setLevel(level)
+        .setStream(Stream.STRUCTURED).setRequestId(requestId);
+    if (fields != null) {
+      fields.forEach((k, v) -> {
+        if (k != null) {
+          line.putFields(k, v == null ? "null" : v);
+        }
+      });
+    }
+    if (text.length() <= MAX_MESSAGE_CHARS) {
+      link.state().line(line.setMessage(text).build());
+      return;
+    }
+    // Far beyond the broker's line limit, and close to its frame limit: send as pieces (the
+    // broker splits each further into marked parts) rather than have the frame refused.
+    for (int start = 0; start < text.length(); ) {
+      int end = Math.min(text.length(), start + MAX_MESSAGE_CHARS);
+      if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
+        end--;
+      }
+      link.state().line(line.setMessage(text.substring(start, end)).build());
+      start = end;
+    }
+  }
+
+  IngestLink link() {
+    return link;
+  }
+
+  static long nowNanos() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  /** Control characters become spaces and the text is clipped to {@value #MAX_TEXT}. */
+  static String clipText(String value) {
+    if (value == null) {
+      return "";
+    }
+    StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_TEXT));
+    for (int i = 0; i < value.length() && out.length() < MAX_TEXT; i++) {
+      char c = value.charAt(i);
+      out.append(Character.isISOControl(c) ? ' ' : c);
+    }
+    if (value.length() > MAX_TEXT) {
+      out.setLength(MAX_TEXT - 3);
+      out.append("...");
+    }
+    return out.toString();
+  }
+
+  static String checkText(String label, String value) {
+    Objects.requireNonNull(value, label);
+    if (value.length() > MAX_TEXT) {
+      throw new IllegalArgumentException(label + ": " + value.length()
+          + " characters (expected: at most " + MAX_TEXT + ")");
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if (Character.isISOControl(value.charAt(i))) {
+        throw new IllegalArgumentException(label + ": " + Subjects.quote(value)
+            + " contains a control character at index " + i + " (expected: printable text)");
+      }
+    }
+    return value;
+  }
+
+  /**
+   * Builds a {@link SluiceRunner}. Every setter checks its value at once and says what was
+   * expected, for example {@code app: 'a b' (expected: [A-Za-z0-9_-]{1,128})}.
+   */
+  public static final class Builder {
+    private static final Set<String> SOURCES = Set.of("run", "gateway", "deploy");
+
+    private String target = DEFAULT_TARGET;
+    private final Hello.Builder hello = Hello.newBuilder();
+    private String token;
+    private int bufferRecords = DEFAULT_BUFFER_RECORDS;
+    private int maxBatchRecords = DEFAULT_MAX_BATCH_RECORDS;
+    private Duration linger = DEFAULT_LINGER;
+    private Duration closeTimeout = DEFAULT_CLOSE_TIMEOUT;
+    private Consumer<Status> errorListener;
+
+    Builder() {}
+
+    /** Broker address, {@code host:port} (default {@value SluiceRunner#DEFAULT_TARGET}). */
+    public Builder target(String value) {
+      if (value == null || value.isBlank() || value.chars().anyMatch(Character::isWhitespace)) {
+        throw new IllegalArgumentException("target: " + Subjects.quote(value)
+            + " (expected: host:port, for example 127.0.0.1:7400)");
+      }
+      target = value;
+      return this;
+    }
+
+    /** App name, the first subject token. Required. */
+    public Builder app(String value) {
+      hello.setApp(Subjects.requireToken("app", value));
+      return this;
+    }
+
+    /** Runner id, the second subject token. Required. */
+    public Builder runner(String value) {
+      hello.setRunner(Subjects.requireToken("runner", value));
+      return this;
+    }
+
+    /** Job id, copied to every record's labels. */
+    public Builder job(String value) {
+      hello.setJob(checkText("job", value));
+      return this;
+    }
+
+    /** Node (machine) id. */
+    public Builder node(String value) {
+      hello.setNode(checkText("node", value));
+      return this;
+    }
+
+    /** Worker id inside the node. */
+    public Builder worker(String value) {
+      hello.setWorker(checkText("worker", value));
+      return this;
+    }
+
+    /** App version or deployment revision. */
+    public Builder version(String value) {
+      hello.setVersion(checkText("version", value));
+      return this;
+    }
+
+    /** Origin of the logs: {@code run} (the broker's default), {@code gateway}, {@code deploy}. */
+    public Builder source(String value) {
+      if (!SOURCES.contains(value)) {
+        throw new IllegalArgumentException("source: " + Subjects.quote(value)
+            + " (expected: one of run, gateway, deploy)");
+      }
+      hello.setSource(value);
+      return this;
+    }
+
+    /** Origin inside an isolate, for example {@code setup} or {@code user}. */
+    public Builder isolateSource(String value) {
+      hello.setIsolateSource(checkText("isolateSource", value));
+      return this;
+    }
+
+    /** The platform's (opaque) app id. */
+    public Builder appId(String value) {
+      hello.setAppId(checkText("appId", value));
+      return this;
+    }
+
+    /** Private logs: callers then see request states but no lines. */
+    public Builder privateLogs(boolean value) {
+      hello.setPrivateLogs(value);
+      return this;
+    }
+
+    /** Runner token, sent as {@code authorization: Bearer <token>}; never logged. */
+    public Builder token(String value) {
+      if (value == null || value.isEmpty()
+          || value.chars().anyMatch(c -> c <= ' ' || c >= 0x7f)) {
+        // The value itself is a secret: do not echo it.
+        throw new IllegalArgumentException(
+            "token: invalid (expected: non-empty printable ASCII without spaces)");
+      }
+      token = value;
+      return this;
+    }
+
+    /** Lines and events held (unsent plus unacknowledged); default 100,000. */
+    public Builder bufferRecords(int value) {
+      if (value < 1) {
+        throw new IllegalArgumentException("bufferRecords: " + value + " (expected: >= 1)");
+      }
+      bufferRecords = value;
+      return this;
+    }
+
+    /** Pending lines that trigger a batch, and most lines per batch; default 500. */
+    public Builder maxBatchRecords(int value) {
+      if (value < 1 || value > 100_000) {
+        throw new IllegalArgumentException(
+            "maxBatchRecords: " + value + " (expected: 1..100000)");
+      }
+      maxBatchRecords = value;
+      return this;
+    }
+
+    /** How long a line waits for company before a partial batch goes; default 5 ms. */
+    public Builder linger(Duration value) {
+      if (value == null || value.isNegative() || value.compareTo(Duration.ofSeconds(10)) > 0) {
+        throw new IllegalArgumentException("linger: " + value + " (expected: 0..10s)");
+      }
+      linger = value;
+      return this;
+    }
+
+    /** How long {@link SluiceRunner#close()} waits for acknowledgements; default 5 s. */
+    public Builder closeTimeout(Duration value) {
+      if (value == null || value.isNegative()) {
+        throw new IllegalArgumentException("closeTimeout: " + value + " (expected: >= 0)");
+      }
+      closeTimeout = value;
+      return this;
+    }
+
+    /**
+     * Called once, on the runner's sender thread, with the status that stopped the runner
+     * (a non-retryable error). Keep it short.
+     */
+    public Builder errorListener(Consumer<Status> value) {
+      errorListener = Objects.requireNonNull(value, "errorListener");
+      return this;
+    }
+
+    /** Validates, connects in the background and returns the runner. */
+    public SluiceRunner build() {
+      if (hello.getApp().isEmpty()) {
+        throw new IllegalArgumentException(
+            "app: not set (expected: " + Subjects.TOKEN_PATTERN + ")");
+      }
+      if (hello.getRunner().isEmpty()) {
+        throw new IllegalArgumentException(
+            "runner: not set (expected: " + Subjects.TOKEN_PATTERN + ")");
+      }
+      Hello h = hello.clone().setSessionId(UUID.randomUUID().toString()).build();
+      return new SluiceRunner(new RunnerSettings(target, h, token, bufferRecords,
+          maxBatchRecords, linger, closeTimeout, WELCOME_TIMEOUT, errorListener));
+    }
+  }
+}

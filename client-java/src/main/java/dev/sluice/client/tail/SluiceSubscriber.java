@@ -1,0 +1,88 @@
+package dev.sluice.client.tail;
+
+import dev.sluice.proto.v1.LogsGrpc;
+import dev.sluice.proto.v1.TailRequest;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.grpc.stub.MetadataUtils;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+
+/**
+ * Reads logs from a Sluice broker: live tails today (history queries arrive with the durable
+ * store). One connection, shared by every tail opened through it.
+ *
+ * <pre>{@code
+ * try (SluiceSubscriber subscriber = SluiceSubscriber.connect("127.0.0.1:7400", token);
+ *      TailSubscription tail = subscriber.tail("my-model.>")) {
+ *   tail.forEachRemaining(event -> ...);
+ * }
+ * }</pre>
+ */
+public final class SluiceSubscriber implements AutoCloseable {
+  /**
+   * Largest tail message accepted. The broker batches up to {@code tailBatchRecords} records
+   * of up to {@code maxLineBytes} each (256 x 64 KiB by default) plus labels and fields, so
+   * gRPC's 4 MiB default is too small.
+   */
+  static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
+
+  private final ManagedChannel channel;
+  private final LogsGrpc.LogsStub stub;
+
+  private SluiceSubscriber(ManagedChannel channel, LogsGrpc.LogsStub stub) {
+    this.channel = channel;
+    this.stub = stub;
+  }
+
+  /**
+   * Connects (lazily, on the first call) to the broker at {@code target}.
+   *
+   * @param target {@code host:port}
+   * @param token sent as {@code authorization: Bearer <token>}; null for none
+   */
+  public static SluiceSubscriber connect(String target, String token) {
+    Objects.requireNonNull(target, "target");
+    // The default executor, not a direct one: callback-form tails run user code, which must
+    // never block the transport's event loop.
+    ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext()
+        .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build();
+    LogsGrpc.LogsStub stub = LogsGrpc.newStub(channel);
+    if (token != null && !token.isEmpty()) {
+      Metadata headers = new Metadata();
+      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
+          "Bearer " + token);
+      stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    }
+    return new SluiceSubscriber(channel, stub);
+  }
+
+  /** Tails {@code request} as a blocking iterator. */
+  public TailSubscription tail(TailRequest request) {
+    return TailSubscription.start(stub, Objects.requireNonNull(request, "request"));
+  }
+
+  /** Tails the new records whose subject matches {@code filter}, as a blocking iterator. */
+  public TailSubscription tail(String filter) {
+    return tail(TailRequest.newBuilder().setFilter(filter).build());
+  }
+
+  /** Tails {@code request}, handing every event to {@code onEvent}; see {@link TailHandle}. */
+  public TailHandle tail(TailRequest request, Consumer<TailEvent> onEvent) {
+    return TailHandle.start(stub, Objects.requireNonNull(request, "request"),
+        Objects.requireNonNull(onEvent, "onEvent"));
+  }
+
+  /** Cancels every open tail and closes the connection. */
+  @Override
+  public void close() {
+    channel.shutdownNow();
+    try {
+      channel.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,61 @@
+package dev.sluice.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.client.tail.TailEvent;
+import dev.sluice.proto.v1.Level;
+import dev.sluice.proto.v1.Notice;
+import dev.sluice.proto.v1.NoticeKind;
+import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.RecordKind;
+import dev.sluice.proto.v1.RequestInfo;
+import dev.sluice.proto.v1.RequestStatus;
+import org.junit.jupiter.api.Test;
+
+/** How events are printed, without a broker. */
+class RecordFormatTest {
+  private static final long NOV_21_2026 = 1_795_256_130_123_000_000L; // 2026-11-21T10:15:30.123Z
+
+  @Test
+  void droppedNoticeIsAMarkerLine() {
+    TailEvent dropped = new TailEvent.NoticeEvent(Notice.newBuilder()
+        .setKind(NoticeKind.DROPPED).setCount(1532).setDetail("ignored").build());
+
+    assertThat(RecordFormat.HUMAN.format(dropped))
+        .isEqualTo("--- dropped 1532 records (subscriber too slow) ---");
+    assertThat(RecordFormat.JSON.format(dropped))
+        .isEqualTo("{\"notice\":\"DROPPED\",\"count\":1532,\"detail\":\"ignored\"}");
+  }
+
+  @Test
+  void humanLineHasTheDocumentedShape() {
+    Record record = Record.newBuilder().setTimeUnixNano(NOV_21_2026).setLevel(Level.INFO)
+        .setSubject("demo-model.runner-1.req-7").setMessage("message").putFields("k", "v")
+        .build();
+
+    assertThat(RecordFormat.HUMAN.format(new TailEvent.RecordEvent(record)))
+        .isEqualTo("2026-11-21T10:15:30.123Z INFO  demo-model.runner-1.req-7  message  k=v");
+  }
+
+  @Test
+  void requestEndInJsonCarriesItsStatus() {
+    Record end = Record.newBuilder().setSeq(9).setTimeUnixNano(NOV_21_2026).setLevel(Level.INFO)
+        .setSubject("a.b.c").setKind(RecordKind.REQUEST_END).setMessage("request c ended")
+        .setRequest(RequestInfo.newBuilder().setStatus(RequestStatus.REQUEST_ERROR)
+            .setStatusMessage("OOM"))
+        .build();
+
+    assertThat(RecordFormat.JSON.format(new TailEvent.RecordEvent(end))).isEqualTo("{\"seq\":9,"
+        + "\"time\":\"2026-11-21T10:15:30.123Z\",\"time_unix_nano\":" + NOV_21_2026 + ","
+        + "\"level\":\"INFO\",\"subject\":\"a.b.c\",\"kind\":\"REQUEST_END\","
+        + "\"stream\":\"STREAM_UNSPECIFIED\",\"message\":\"request c ended\",\"fields\":{},"
+        + "\"labels\":{},\"request\":{\"status\":\"REQUEST_ERROR\",\"status_message\":\"OOM\"}}");
+  }
+
+  @Test
+  void jsonEscapesQuotesBackslashesAndControlCharacters() {
+    String escaped = Json.string(new StringBuilder(), "a\"b\\c\n\u0001\u2028é").toString();
+
+    assertThat(escaped).isEqualTo("\"a\\\"b\\\\c\\n\\u0001\\u2028é\"");
+  }
+}

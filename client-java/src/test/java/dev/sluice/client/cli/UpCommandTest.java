@@ -1,0 +1,107 @@
+package dev.sluice.client.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.client.tail.SluiceSubscriber;
+import dev.sluice.client.tail.TailEvent;
+import dev.sluice.client.tail.TailSubscription;
+import dev.sluice.client.testing.TestBroker;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code sluice up}: a child broker, the demo app, and a clean stop on SIGTERM. */
+class UpCommandTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  @RegisterExtension
+  final TestBroker broker = new TestBroker();
+
+  @Test
+  void startsBrokerAndDemoThenStopsThemOnSigterm(@TempDir Path dataDir) throws Exception {
+    broker.stop(); // this test runs its own broker, through `up`
+    int port = TestBroker.freePort();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process up = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        SluiceCli.class.getName(), "up", "--grpc", "127.0.0.1:" + port, "--data-dir",
+        dataDir.toString(), "--demo").redirectErrorStream(true).start();
+    List<String> output = readLines(up);
+    try {
+      Awaitility.await().atMost(WAIT).until(
+          () -> output.stream().anyMatch(l -> l.startsWith("Sluice is up")) || !up.isAlive());
+      assertThat(output).contains(
+          "Sluice is up: broker gRPC on 127.0.0.1:" + port + ", data in " + dataDir,
+          "Tail everything:  sluice tail '>' --grpc 127.0.0.1:" + port);
+      List<ProcessHandle> children = up.descendants().collect(Collectors.toList());
+      assertThat(children).isNotEmpty();
+
+      try (SluiceSubscriber subscriber = SluiceSubscriber.connect("127.0.0.1:" + port, null);
+          TailSubscription tail = subscriber.tail("demo-model.>")) {
+        TailEvent event = tail.poll(WAIT);
+        assertThat(event).isInstanceOfSatisfying(TailEvent.RecordEvent.class,
+            r -> assertThat(r.record().getLabels().getAppName()).isEqualTo("demo-model"));
+      }
+
+      // SIGTERM to `up`: its shutdown hook stops the demo and sends SIGTERM to the broker.
+      assertThat(up.toHandle().destroy()).isTrue();
+      assertThat(up.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      assertThat(up.exitValue()).isEqualTo(143);
+      Awaitility.await().atMost(WAIT)
+          .until(() -> children.stream().noneMatch(ProcessHandle::isAlive));
+      Awaitility.await().atMost(WAIT).until(
+          () -> output.stream().anyMatch(l -> l.contains("sluice broker: stopped cleanly")));
+    } finally {
+      up.descendants().forEach(ProcessHandle::destroyForcibly);
+      up.destroyForcibly();
+    }
+  }
+
+  @Test
+  void refusesAnAddressThatIsAlreadyInUse(@TempDir Path dataDir) throws Exception {
+    CliRun run = CliRun.start("up", "--grpc", broker.target(), "--data-dir", dataDir.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).startsWith(
+        "sluice up: " + broker.target() + " already accepts connections");
+  }
+
+  @Test
+  void reportsABrokerThatExitsBeforeListening(@TempDir Path tmp) throws Exception {
+    Path notADirectory = Files.writeString(tmp.resolve("file"), "x");
+    CliRun run = CliRun.start("up", "--grpc", "127.0.0.1:" + TestBroker.freePort(),
+        "--data-dir", notADirectory.toString());
+
+    assertThat(run.exitCode()).isEqualTo(1);
+    assertThat(run.err()).startsWith("sluice up: the broker exited with code 1");
+    assertThat(run.out()).doesNotContain("Sluice is up");
+  }
+
+  private static List<String> readLines(Process process) {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          lines.add(line);
+        }
+      } catch (IOException e) {
+        // The process ended.
+      }
+    }, "up-output");
+    reader.setDaemon(true);
+    reader.start();
+    return lines;
+  }
+}
