@@ -3,6 +3,7 @@ package dev.sluice.broker;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.function.Consumer;
 
 /**
  * Settings of one broker. Immutable; every value is checked here, with a message that names
@@ -25,6 +26,8 @@ import java.util.Objects;
  * @param maxOpenRequestsPerRunner most requests open at once on one runner session
  * @param tailQueueRecords capacity of each tail subscriber's queue, in records
  * @param tailBatchRecords most records written to a subscriber in one message
+ * @param tailBatchBytes most record bytes in one message to a subscriber (a single larger
+ *     record still goes alone); keeps messages under grpc-java's default 4 MiB inbound limit
  * @param tailOverflow what a full subscriber queue does with a new record
  * @param routerCacheSize entries of the subject match cache (runner x request cardinality)
  * @param memoryStoreRecords records kept per account by the in-memory store
@@ -41,6 +44,7 @@ public record BrokerConfig(
     int maxOpenRequestsPerRunner,
     int tailQueueRecords,
     int tailBatchRecords,
+    int tailBatchBytes,
     OverflowPolicy tailOverflow,
     int routerCacheSize,
     int memoryStoreRecords,
@@ -56,6 +60,7 @@ public record BrokerConfig(
   public static final int DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER = 1_024;
   public static final int DEFAULT_TAIL_QUEUE_RECORDS = 10_000;
   public static final int DEFAULT_TAIL_BATCH_RECORDS = 256;
+  public static final int DEFAULT_TAIL_BATCH_BYTES = 1024 * 1024;
   public static final OverflowPolicy DEFAULT_TAIL_OVERFLOW = OverflowPolicy.DROP_OLDEST;
   public static final int DEFAULT_ROUTER_CACHE_SIZE = 262_144;
   public static final int DEFAULT_MEMORY_STORE_RECORDS = 200_000;
@@ -85,6 +90,7 @@ public record BrokerConfig(
     atLeast("maxOpenRequestsPerRunner", maxOpenRequestsPerRunner, 1);
     atLeast("tailQueueRecords", tailQueueRecords, 1);
     atLeast("tailBatchRecords", tailBatchRecords, 1);
+    atLeast("tailBatchBytes", tailBatchBytes, 1024);
     Objects.requireNonNull(tailOverflow, "tailOverflow");
     atLeast("routerCacheSize", routerCacheSize, 16);
     atLeast("memoryStoreRecords", memoryStoreRecords, 1);
@@ -97,59 +103,104 @@ public record BrokerConfig(
   /** The defaults: gRPC on 127.0.0.1:7400, data in {@code ./.sluice}. */
   public static BrokerConfig defaults() {
     return new BrokerConfig(DEFAULT_GRPC_HOST, DEFAULT_GRPC_PORT, DEFAULT_EVENT_LOOPS,
-        DEFAULT_DATA_DIR,
-        DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORDS_PER_BATCH, DEFAULT_MAX_LINE_BYTES,
-        DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER, DEFAULT_TAIL_QUEUE_RECORDS,
-        DEFAULT_TAIL_BATCH_RECORDS, DEFAULT_TAIL_OVERFLOW, DEFAULT_ROUTER_CACHE_SIZE,
-        DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_SHUTDOWN_GRACE);
+        DEFAULT_DATA_DIR, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORDS_PER_BATCH,
+        DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER, DEFAULT_TAIL_QUEUE_RECORDS,
+        DEFAULT_TAIL_BATCH_RECORDS, DEFAULT_TAIL_BATCH_BYTES, DEFAULT_TAIL_OVERFLOW,
+        DEFAULT_ROUTER_CACHE_SIZE, DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_SHUTDOWN_GRACE);
   }
 
   public BrokerConfig withGrpcHost(String value) {
-    return new BrokerConfig(value, grpcPort, eventLoops, dataDir, maxFrameBytes, maxRecordsPerBatch,
-        maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
-        tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
+    return edit(d -> d.grpcHost = value);
   }
 
   public BrokerConfig withGrpcPort(int value) {
-    return new BrokerConfig(grpcHost, value, eventLoops, dataDir, maxFrameBytes, maxRecordsPerBatch,
-        maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
-        tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
+    return edit(d -> d.grpcPort = value);
   }
 
   public BrokerConfig withEventLoops(int value) {
-    return new BrokerConfig(grpcHost, grpcPort, value, dataDir, maxFrameBytes, maxRecordsPerBatch,
-        maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
-        tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
+    return edit(d -> d.eventLoops = value);
   }
 
   public BrokerConfig withDataDir(Path value) {
-    return new BrokerConfig(grpcHost, grpcPort, eventLoops, value, maxFrameBytes, maxRecordsPerBatch,
-        maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
-        tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
+    return edit(d -> d.dataDir = value);
   }
 
   public BrokerConfig withLimits(int frameBytes, int recordsPerBatch, int lineBytes) {
-    return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, frameBytes, recordsPerBatch,
-        lineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
-        tailOverflow, routerCacheSize, memoryStoreRecords, shutdownGrace);
+    return edit(d -> {
+      d.maxFrameBytes = frameBytes;
+      d.maxRecordsPerBatch = recordsPerBatch;
+      d.maxLineBytes = lineBytes;
+    });
   }
 
   public BrokerConfig withTail(int queueRecords, int batchRecords, OverflowPolicy overflow) {
-    return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, maxFrameBytes, maxRecordsPerBatch,
-        maxLineBytes, maxOpenRequestsPerRunner, queueRecords, batchRecords, overflow,
-        routerCacheSize, memoryStoreRecords, shutdownGrace);
+    return edit(d -> {
+      d.tailQueueRecords = queueRecords;
+      d.tailBatchRecords = batchRecords;
+      d.tailOverflow = overflow;
+    });
+  }
+
+  public BrokerConfig withTailBatchBytes(int value) {
+    return edit(d -> d.tailBatchBytes = value);
   }
 
   public BrokerConfig withMemoryStoreRecords(int value) {
-    return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, maxFrameBytes, maxRecordsPerBatch,
-        maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
-        tailOverflow, routerCacheSize, value, shutdownGrace);
+    return edit(d -> d.memoryStoreRecords = value);
   }
 
   public BrokerConfig withShutdownGrace(Duration value) {
-    return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, maxFrameBytes, maxRecordsPerBatch,
-        maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords, tailBatchRecords,
-        tailOverflow, routerCacheSize, memoryStoreRecords, value);
+    return edit(d -> d.shutdownGrace = value);
+  }
+
+  private BrokerConfig edit(Consumer<Draft> change) {
+    Draft draft = new Draft(this);
+    change.accept(draft);
+    return draft.build();
+  }
+
+  /** A mutable copy, so each wither names only what it changes; build() validates. */
+  private static final class Draft {
+    String grpcHost;
+    int grpcPort;
+    int eventLoops;
+    Path dataDir;
+    int maxFrameBytes;
+    int maxRecordsPerBatch;
+    int maxLineBytes;
+    int maxOpenRequestsPerRunner;
+    int tailQueueRecords;
+    int tailBatchRecords;
+    int tailBatchBytes;
+    OverflowPolicy tailOverflow;
+    int routerCacheSize;
+    int memoryStoreRecords;
+    Duration shutdownGrace;
+
+    Draft(BrokerConfig c) {
+      grpcHost = c.grpcHost;
+      grpcPort = c.grpcPort;
+      eventLoops = c.eventLoops;
+      dataDir = c.dataDir;
+      maxFrameBytes = c.maxFrameBytes;
+      maxRecordsPerBatch = c.maxRecordsPerBatch;
+      maxLineBytes = c.maxLineBytes;
+      maxOpenRequestsPerRunner = c.maxOpenRequestsPerRunner;
+      tailQueueRecords = c.tailQueueRecords;
+      tailBatchRecords = c.tailBatchRecords;
+      tailBatchBytes = c.tailBatchBytes;
+      tailOverflow = c.tailOverflow;
+      routerCacheSize = c.routerCacheSize;
+      memoryStoreRecords = c.memoryStoreRecords;
+      shutdownGrace = c.shutdownGrace;
+    }
+
+    BrokerConfig build() {
+      return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, maxFrameBytes,
+          maxRecordsPerBatch, maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords,
+          tailBatchRecords, tailBatchBytes, tailOverflow, routerCacheSize, memoryStoreRecords,
+          shutdownGrace);
+    }
   }
 
   private static void requireText(String value, String name) {

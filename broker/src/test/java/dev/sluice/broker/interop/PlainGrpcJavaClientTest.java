@@ -74,4 +74,38 @@ class PlainGrpcJavaClientTest {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }
   }
+
+  @Test
+  void largeRecordsArriveInMessagesUnderTheDefaultInboundLimit() throws Exception {
+    String line = "y".repeat(60_000);
+    dev.sluice.broker.testing.RawRunner runner =
+        dev.sluice.broker.testing.RawRunner.connect(sluice.channel(), "big", "r1");
+    for (int i = 0; i < 10; i++) {
+      String[] ten = new String[10];
+      java.util.Arrays.fill(ten, line);
+      runner.lines("", ten);
+    }
+    runner.awaitAcked();
+    // A default channel accepts at most 4 MiB per message; 100 records of 60 KB are ~6 MB.
+    ManagedChannel channel = ManagedChannelBuilder
+        .forAddress("127.0.0.1", sluice.broker().grpcPort()).usePlaintext().build();
+    try {
+      Iterator<TailResponse> tail = LogsGrpc.newBlockingStub(channel)
+          .withDeadlineAfter(10, TimeUnit.SECONDS)
+          .tail(TailRequest.newBuilder().setFilter("big.>")
+              .setStart(StartPosition.newBuilder().setLastN(100)).build());
+      int received = 0;
+      int messages = 0;
+      while (received < 100) {
+        TailResponse response = tail.next();
+        assertThat(response.getSerializedSize()).isLessThanOrEqualTo(1024 * 1024 + 70_000);
+        received += response.getRecordsCount();
+        messages++;
+      }
+      assertThat(received).isEqualTo(100);
+      assertThat(messages).isGreaterThan(1);
+    } finally {
+      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
+    }
+  }
 }

@@ -40,6 +40,7 @@ public final class TailStream implements Subscriber {
   private final RecordPredicate predicate;
   private final int capacity;
   private final int batch;
+  private final int batchBytes;
   private final OverflowPolicy overflow;
   private final long replaySince;
 
@@ -73,6 +74,7 @@ public final class TailStream implements Subscriber {
     BrokerConfig config = broker.config();
     this.capacity = config.tailQueueRecords();
     this.batch = config.tailBatchRecords();
+    this.batchBytes = config.tailBatchBytes();
     this.overflow = config.tailOverflow();
   }
 
@@ -178,10 +180,18 @@ public final class TailStream implements Subscriber {
           .setDetail(read.missing() + " records before this point are no longer stored").build());
     }
     List<StoredRecord> out = new ArrayList<>(read.records().size());
+    long bytes = 0;
+    long examined = replayAfter;
     for (StoredRecord record : read.records()) {
+      if (!out.isEmpty() && bytes + record.encoded().length > batchBytes) {
+        replayAfter = examined; // the rest goes in the next chunk
+        return out;
+      }
+      examined = record.seq();
       if (record.seq() <= boundary && record.record().getTimeUnixNano() >= replaySince
           && predicate.test(record.record())) {
         out.add(record);
+        bytes += record.encoded().length;
       }
     }
     replayAfter = read.lastExamined() > replayAfter ? read.lastExamined() : boundary;
@@ -201,10 +211,16 @@ public final class TailStream implements Subscriber {
         return null;
       }
       out = new ArrayList<>(Math.min(batch, queue.size()));
+      long bytes = 0;
       while (out.size() < batch && !queue.isEmpty()) {
-        StoredRecord record = queue.pollFirst();
-        if (record.seq() > boundary) {
-          out.add(record);
+        StoredRecord next = queue.peekFirst();
+        if (!out.isEmpty() && bytes + next.encoded().length > batchBytes) {
+          break;
+        }
+        queue.pollFirst();
+        if (next.seq() > boundary) {
+          out.add(next);
+          bytes += next.encoded().length;
         }
       }
       dropped = droppedSinceNotice;
