@@ -14,15 +14,16 @@ import picocli.CommandLine.Spec;
  * {@code sluice up}: runs a broker as a child JVM until this command is stopped (Ctrl-C or
  * SIGTERM), then stops the broker gracefully. Exits with the broker's exit code.
  *
- * <p>The HTTP gateway ({@code dev.sluice.gateway.GatewayMain}, 127.0.0.1:7480) will be the
- * second {@link ChildJvm} started here, once the gateway is on the command line's class path;
- * until then {@code up} starts, and promises, only the broker.
+ * <p>When the HTTP gateway ({@code dev.sluice.gateway.GatewayMain}) is on the class path (the
+ * {@code ./sluice} launcher puts it there), it is started too, as a second child JVM pointed
+ * at the broker; it is stopped before the broker.
  */
 @Command(name = "up", sortOptions = false, mixinStandardHelpOptions = true,
     versionProvider = SluiceCli.Version.class,
     description = "Starts a broker (as a child process) and prints how to tail its logs.")
 final class UpCommand implements Callable<Integer> {
   static final String BROKER_MAIN = "dev.sluice.broker.BrokerMain";
+  static final String GATEWAY_MAIN = "dev.sluice.gateway.GatewayMain";
   static final Duration START_TIMEOUT = Duration.ofSeconds(30);
   static final Duration STOP_GRACE = Duration.ofSeconds(15);
 
@@ -33,6 +34,11 @@ final class UpCommand implements Callable<Integer> {
       converter = HostPort.Converter.class,
       description = "Address of the broker's gRPC server (default: ${DEFAULT-VALUE}).")
   HostPort grpc;
+
+  @Option(names = "--http", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7480",
+      converter = HostPort.Converter.class,
+      description = "Address of the HTTP gateway, when it is installed (default: ${DEFAULT-VALUE}).")
+  HostPort http;
 
   @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./.sluice",
       description = "The broker's data directory (default: ${DEFAULT-VALUE}).")
@@ -57,6 +63,13 @@ final class UpCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
+    boolean withGateway = ChildJvm.available(GATEWAY_MAIN);
+    if (withGateway && ChildJvm.accepts(http)) {
+      err.println("sluice up: " + http + " already accepts connections (another gateway?); "
+          + "stop it or choose another address with --http");
+      err.flush();
+      return 1;
+    }
     ChildJvm broker = ChildJvm.start("broker", BROKER_MAIN, List.of("--grpc-host", grpc.host(),
         "--grpc-port", Integer.toString(grpc.port()), "--data-dir", dataDir));
     Stopper stopper = new Stopper(broker);
@@ -70,8 +83,22 @@ final class UpCommand implements Callable<Integer> {
       removeHook(stopper);
       return broker.isAlive() ? 1 : nonZero(broker.exitValue());
     }
+    if (withGateway) {
+      ChildJvm gateway = ChildJvm.start("gateway", GATEWAY_MAIN, List.of("--http-host",
+          http.host(), "--http-port", Integer.toString(http.port()), "--broker", grpc.toString()));
+      stopper.gateway = gateway;
+      if (!gateway.awaitListening(http, START_TIMEOUT)) {
+        err.println("sluice up: the gateway did not listen on " + http + " (see its output above)");
+        err.flush();
+        stopper.run();
+        removeHook(stopper);
+        return 1;
+      }
+    }
     String prog = SluiceCli.programName();
-    out.printf("Sluice is up: broker gRPC on %s, data in %s%n", grpc, dataDir);
+    out.printf("Sluice is up: broker gRPC on %s%s, data in %s%n", grpc,
+        withGateway ? ", gateway HTTP on " + http + " (health: http://" + http + "/healthz)" : "",
+        dataDir);
     out.printf("Tail everything:  %s tail '>'%s%n", prog, target(" --grpc "));
     if (demo) {
       stopper.demo = DemoRunner.start(grpc.toString());
@@ -80,8 +107,9 @@ final class UpCommand implements Callable<Integer> {
     out.println("Stop with Ctrl-C.");
     out.flush();
     int code = broker.waitFor();
-    // The broker ended on its own, or our shutdown hook stopped it: either way stop the demo.
+    // The broker ended on its own, or our shutdown hook stopped it: either way stop the rest.
     stopper.stopDemo();
+    stopper.stopGateway();
     removeHook(stopper);
     return code;
   }
@@ -102,10 +130,11 @@ final class UpCommand implements Callable<Integer> {
     }
   }
 
-  /** Shutdown hook: stop the demo first (it flushes to the broker), then the broker. */
+  /** Shutdown hook: stop the demo first (it flushes to the broker), the gateway, the broker. */
   private static final class Stopper extends Thread {
     private final ChildJvm broker;
     volatile DemoRunner demo;
+    volatile ChildJvm gateway;
 
     Stopper(ChildJvm broker) {
       super("sluice-up-stop");
@@ -115,7 +144,15 @@ final class UpCommand implements Callable<Integer> {
     @Override
     public void run() {
       stopDemo();
+      stopGateway();
       broker.stop(STOP_GRACE);
+    }
+
+    void stopGateway() {
+      ChildJvm g = gateway;
+      if (g != null) {
+        g.stop(STOP_GRACE);
+      }
     }
 
     synchronized void stopDemo() {

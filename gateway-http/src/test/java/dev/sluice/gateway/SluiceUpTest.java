@@ -1,0 +1,84 @@
+package dev.sluice.gateway;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code sluice up} with the gateway on the class path, as the {@code ./sluice} launcher runs
+ * it: broker and gateway start, {@code /healthz} answers, SIGTERM stops both cleanly.
+ */
+class SluiceUpTest {
+  private static final Duration WAIT = Duration.ofSeconds(30);
+
+  @Test
+  void upStartsBrokerAndGatewayAndStopsBoth(@TempDir Path dataDir) throws Exception {
+    int grpc = freePort();
+    int http = freePort();
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process up = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        "dev.sluice.client.cli.SluiceCli", "up", "--grpc", "127.0.0.1:" + grpc,
+        "--http", "127.0.0.1:" + http, "--data-dir", dataDir.toString())
+        .redirectErrorStream(true).start();
+    List<String> output = readLines(up);
+    try {
+      Awaitility.await().atMost(WAIT).until(
+          () -> output.stream().anyMatch(l -> l.startsWith("Sluice is up")) || !up.isAlive());
+      assertThat(output).anyMatch(l -> l.startsWith("Sluice is up: broker gRPC on 127.0.0.1:"
+          + grpc + ", gateway HTTP on 127.0.0.1:" + http));
+
+      HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+          URI.create("http://127.0.0.1:" + http + "/healthz")).timeout(WAIT).build(),
+          HttpResponse.BodyHandlers.ofString());
+      assertThat(health.statusCode()).isEqualTo(200);
+
+      assertThat(up.toHandle().destroy()).isTrue(); // SIGTERM
+      assertThat(up.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
+      Awaitility.await().atMost(WAIT).until(() ->
+          output.stream().anyMatch(l -> l.contains("sluice gateway: stopped cleanly"))
+          && output.stream().anyMatch(l -> l.contains("sluice broker: stopped cleanly")));
+    } finally {
+      up.descendants().forEach(ProcessHandle::destroyForcibly);
+      up.destroyForcibly();
+    }
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  private static List<String> readLines(Process process) {
+    List<String> lines = new CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(
+          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          lines.add(line);
+        }
+      } catch (IOException e) {
+        // The process ended.
+      }
+    }, "up-output");
+    reader.setDaemon(true);
+    reader.start();
+    return lines;
+  }
+}
