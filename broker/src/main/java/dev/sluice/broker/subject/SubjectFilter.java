@@ -1,6 +1,7 @@
 package dev.sluice.broker.subject;
 
 import dev.sluice.broker.error.SluiceException;
+import dev.sluice.proto.SubjectSyntax;
 import java.util.List;
 
 /**
@@ -15,8 +16,8 @@ import java.util.List;
  * }</pre>
  */
 public final class SubjectFilter {
-  static final String ANY_ONE = "*";
-  static final String ANY_REST = ">";
+  static final String ANY_ONE = SubjectSyntax.ANY_ONE;
+  static final String ANY_REST = SubjectSyntax.ANY_REST;
 
   private final String text;
   private final List<String> tokens;
@@ -28,33 +29,11 @@ public final class SubjectFilter {
 
   /** Parses {@code filter}; INVALID_ARGUMENT with the offending token otherwise. */
   public static SubjectFilter parse(String filter) {
-    if (filter == null || filter.isEmpty()) {
-      throw SluiceException.invalid("filter: must not be empty (for everything use '>')");
+    String problem = SubjectSyntax.filterProblem(filter);
+    if (problem != null) {
+      throw SluiceException.invalid(problem);
     }
-    String[] parts = filter.split("\\.", -1);
-    if (parts.length > Subjects.TOKENS) {
-      throw SluiceException.invalid("filter: " + Subjects.quote(filter) + " has " + parts.length
-          + " tokens, but subjects have " + Subjects.TOKENS + " (<app>.<runner>.<request>)");
-    }
-    for (int i = 0; i < parts.length; i++) {
-      String token = parts[i];
-      if (token.equals(ANY_REST)) {
-        if (i != parts.length - 1) {
-          throw SluiceException.invalid("filter: " + Subjects.quote(filter)
-              + " uses '>' as token " + (i + 1) + ", but '>' may only be the last token");
-        }
-      } else if (!token.equals(ANY_ONE) && !Subjects.isToken(token)) {
-        throw SluiceException.invalid("filter: token " + (i + 1) + " " + Subjects.quote(token)
-            + " of " + Subjects.quote(filter)
-            + " is not valid (expected: [A-Za-z0-9_-]{1,128}, or a whole-token '*' or '>')");
-      }
-    }
-    if (parts.length < Subjects.TOKENS && !parts[parts.length - 1].equals(ANY_REST)) {
-      throw SluiceException.invalid("filter: " + Subjects.quote(filter) + " has " + parts.length
-          + " tokens and no trailing '>', so it can never match a subject of "
-          + Subjects.TOKENS + " tokens (did you mean '" + filter + ".>'?)");
-    }
-    return new SubjectFilter(filter, List.of(parts));
+    return new SubjectFilter(filter, List.of(filter.split("\\.", -1)));
   }
 
   /** The tokens of the filter, wildcards included. */

@@ -200,9 +200,9 @@ class SluiceRunnerTest {
   void builderNamesTheBadSettingAndWhatWasExpected() {
     SluiceRunner.Builder builder = SluiceRunner.builder();
     assertThatThrownBy(() -> builder.app("a b")).isInstanceOf(IllegalArgumentException.class)
-        .hasMessage("app: 'a b' (expected: [A-Za-z0-9_-]{1,128})");
+        .hasMessage("app: 'a b' is not a valid subject token (expected: [A-Za-z0-9_-]{1,128})");
     assertThatThrownBy(() -> builder.runner("")).hasMessage(
-        "runner: '' (expected: [A-Za-z0-9_-]{1,128})");
+        "runner: '' is not a valid subject token (expected: [A-Za-z0-9_-]{1,128})");
     assertThatThrownBy(() -> builder.source("cron")).hasMessage(
         "source: 'cron' (expected: one of run, gateway, deploy)");
     assertThatThrownBy(() -> builder.bufferRecords(0)).hasMessage(
@@ -218,7 +218,8 @@ class SluiceRunnerTest {
   void requestIdIsCheckedBeforeAnythingIsSent() {
     try (SluiceRunner runner = runner("app", "runner-1").build()) {
       assertThatThrownBy(() -> runner.request("req 1", "/p", "c"))
-          .hasMessage("requestId: 'req 1' (expected: [A-Za-z0-9_-]{1,128})");
+          .hasMessage("requestId: 'req 1' is not a valid subject token"
+              + " (expected: [A-Za-z0-9_-]{1,128})");
     }
   }
 }
