@@ -131,8 +131,11 @@ public final class IngestSession {
         .setTimeUnixNano(line.getTimeUnixNano() == 0 ? now : line.getTimeUnixNano())
         .setLevel(line.getLevel() == Level.LEVEL_UNSPECIFIED ? Level.INFO : line.getLevel())
         .setStream(line.getStream() == Stream.STREAM_UNSPECIFIED ? Stream.STDOUT : line.getStream())
-        .putAllFields(line.getFieldsMap()).setTraceId(line.getTraceId())
-        .setSpanId(line.getSpanId()).setLabels(scope.labels()).setIngestTimeUnixNano(now);
+        .setTraceId(line.getTraceId()).setSpanId(line.getSpanId()).setLabels(scope.labels())
+        .setIngestTimeUnixNano(now);
+    if (line.getFieldsCount() > 0) {
+      b.putAllFields(line.getFieldsMap()); // an empty map would still cost two objects
+    }
     if (parts.size() == 1) {
       drafts.add(b.setMessage(line.getMessage()).build());
       return 0;

@@ -53,8 +53,7 @@ public final class MemoryStore implements LogStore {
     synchronized (ring) {
       for (Record draft : drafts) {
         long seq = ++ring.lastSeq;
-        StoredRecord record = StoredRecord.of(
-            draft.toBuilder().setSeq(seq).setCursor(Cursor.of(seq)).build());
+        StoredRecord record = StoredRecord.of(seq, draft);
         ring.slots[(int) ((seq - 1) % ring.slots.length)] = record;
         stored.add(record);
       }

@@ -16,9 +16,12 @@ import java.util.function.Function;
  * Routes subjects to the values (subscribers) whose filters match them, per account: every
  * account has its own trie, so nothing one account subscribes to can match another's subjects.
  *
- * <p>The hot path for a known subject is one cache lookup. Cached matches carry the account's
- * generation; any subscribe or unsubscribe in that account bumps it, so stale entries are
- * recomputed lazily instead of being hunted down on every change. The cache is sized for
+ * <p>The hot path for a known subject is one cache lookup. Cached matches carry generations
+ * that subscribe and unsubscribe bump, so stale entries are recomputed lazily instead of being
+ * hunted down on every change. A filter whose first token is a literal app bumps only that
+ * app's generation (it cannot match another app's subjects); a filter starting with a wildcard
+ * bumps the account's. So a request view opening in one app leaves every other app's cached
+ * matches warm. The cache is sized for
  * runner x request cardinality (nats-server's 1,024 entries are far too few for
  * {@code app.runner.request} subjects).
  *
@@ -30,12 +33,32 @@ public final class Router<T> {
 
   private record Key(String account, String subject) {}
 
-  private record Match<T>(long generation, List<T> values) {}
+  private record Match<T>(long accountGeneration, Generation app, long appGeneration,
+      List<T> values) {
+    boolean isCurrent(AccountRoutes<?> routes) {
+      return accountGeneration == routes.generation && appGeneration == app.value;
+    }
+  }
+
+  /** A counter bumped under the account's lock; volatile so that a cache hit needs no lock. */
+  private static final class Generation {
+    volatile long value;
+  }
 
   private static final class AccountRoutes<T> {
     final SubjectTrie<T> trie = new SubjectTrie<>();
-    // Written only under the lock; volatile so that a cache hit needs no lock.
+    // Bumped by filters that start with a wildcard; written only under the lock.
     volatile long generation;
+    final ConcurrentHashMap<String, Generation> apps = new ConcurrentHashMap<>();
+
+    void changed(SubjectFilter filter) {
+      String first = filter.tokens().get(0);
+      if (first.equals(SubjectFilter.ANY_ONE) || first.equals(SubjectFilter.ANY_REST)) {
+        generation++;
+      } else {
+        apps.computeIfAbsent(first, a -> new Generation()).value++;
+      }
+    }
   }
 
   /** A subscription's handle; {@link #close()} removes it. Idempotent. */
@@ -53,7 +76,7 @@ public final class Router<T> {
     AccountRoutes<T> routes = accounts.computeIfAbsent(account, a -> new AccountRoutes<>());
     synchronized (routes) {
       routes.trie.add(filter, value);
-      routes.generation++;
+      routes.changed(filter);
     }
     return new Registration() {
       private boolean closed;
@@ -66,7 +89,7 @@ public final class Router<T> {
           }
           closed = true;
           routes.trie.remove(filter, value);
-          routes.generation++;
+          routes.changed(filter);
         }
       }
     };
@@ -80,14 +103,16 @@ public final class Router<T> {
     }
     Key key = new Key(account, subject);
     Match<T> cached = cache.getIfPresent(key);
-    if (cached != null && cached.generation() == routes.generation) {
+    if (cached != null && cached.isCurrent(routes)) {
       return cached.values();
     }
     Match<T> fresh;
     synchronized (routes) {
+      String[] tokens = SubjectFilter.split(subject);
+      Generation app = routes.apps.computeIfAbsent(tokens[0], a -> new Generation());
       Set<T> found = new LinkedHashSet<>();
-      routes.trie.match(SubjectFilter.split(subject), found);
-      fresh = new Match<>(routes.generation, List.copyOf(found));
+      routes.trie.match(tokens, found);
+      fresh = new Match<>(routes.generation, app, app.value, List.copyOf(found));
     }
     cache.put(key, fresh);
     return fresh.values();

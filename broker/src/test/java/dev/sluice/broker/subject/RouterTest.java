@@ -160,4 +160,35 @@ class RouterTest {
   private static List<Integer> numbers(List<Item> items) {
     return items.stream().map(Item::n).toList();
   }
+
+  @Test
+  void wildcardFirstFilterReachesCachedMatchesOfEveryApp() {
+    Router<String> router = new Router<>(1_024);
+    Router.Registration a = router.add("acct", SubjectFilter.parse("app-a.>"), "tail-a");
+    assertThat(router.match("acct", "app-a.r.q")).containsExactly("tail-a");
+    assertThat(router.match("acct", "app-b.r.q")).isEmpty(); // cached as empty
+
+    Router.Registration any = router.add("acct", SubjectFilter.parse("*.r.>"), "any-app");
+    assertThat(router.match("acct", "app-a.r.q")).containsExactlyInAnyOrder("tail-a", "any-app");
+    assertThat(router.match("acct", "app-b.r.q")).containsExactly("any-app");
+
+    any.close();
+    assertThat(router.match("acct", "app-b.r.q")).isEmpty();
+    a.close();
+  }
+
+  @Test
+  void appFilterReachesItsOwnAppsCachedMatchesAndLeavesOthersCorrect() {
+    Router<String> router = new Router<>(1_024);
+    router.add("acct", SubjectFilter.parse(">"), "all");
+    assertThat(router.match("acct", "app-a.r.q")).containsExactly("all");
+    assertThat(router.match("acct", "app-b.r.q")).containsExactly("all");
+
+    Router.Registration view = router.add("acct", SubjectFilter.parse("app-a.*.q"), "view");
+    assertThat(router.match("acct", "app-a.r.q")).containsExactlyInAnyOrder("all", "view");
+    assertThat(router.match("acct", "app-b.r.q")).containsExactly("all");
+
+    view.close();
+    assertThat(router.match("acct", "app-a.r.q")).containsExactly("all");
+  }
 }
