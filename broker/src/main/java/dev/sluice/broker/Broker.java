@@ -111,9 +111,12 @@ public final class Broker implements AutoCloseable {
     }
     closed = true;
     Duration grace = config.shutdownGrace();
+    // First stop accepting (HTTP/2 GOAWAY: no new calls, open ones go on), then end the open
+    // calls ourselves, so nothing arrives after the drain and nothing open is cut off.
+    Future<Void> serverClosed = frontend.close(grace);
     quietly("ingest drain", () -> await(frontend.drainIngest(), grace));
     quietly("plugins stop", plugins::stop);
-    quietly("server close", () -> await(frontend.close(grace), grace.plusSeconds(5)));
+    quietly("server close", () -> await(serverClosed, grace.plusSeconds(5)));
     quietly("store close", store::close);
     quietly("vert.x close", () -> await(vertx.close(), Duration.ofSeconds(10)));
   }
