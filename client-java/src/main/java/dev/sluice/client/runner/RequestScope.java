@@ -62,6 +62,7 @@ public final class RequestScope extends LogMethods implements AutoCloseable {
     }
     RequestStatus finalStatus = status;
     String finalMessage = statusMessage;
+    runner.requestClosed(requestId);
     runner.link().state().event(seq -> IngestFrame.newBuilder()
         .setRequestEnd(RequestEnd.newBuilder().setSeq(seq).setRequestId(requestId)
             .setStatus(finalStatus).setStatusMessage(finalMessage)

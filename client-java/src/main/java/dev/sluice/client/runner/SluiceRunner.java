@@ -66,6 +66,7 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
   static final int MAX_TEXT = 256;
 
   private final RunnerSettings settings;
+  private final OpenRequests openRequests = new OpenRequests();
   private final IngestLink link;
 
   private SluiceRunner(RunnerSettings settings) {
@@ -97,7 +98,13 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
     link.state().event(seq -> IngestFrame.newBuilder().setRequestStart(RequestStart.newBuilder()
         .setSeq(seq).setRequestId(requestId).setEndpoint(ep).setCaller(who)
         .setTimeUnixNano(nowNanos())).build());
+    openRequests.add(requestId);
     return new RequestScope(this, requestId);
+  }
+
+  /** Called by a closing scope before its RequestEnd is queued. */
+  void requestClosed(String requestId) {
+    openRequests.remove(requestId);
   }
 
   /**
@@ -151,8 +158,12 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
 
   void log(Level level, String message, Map<String, String> fields, String requestId) {
     String text = message == null ? "null" : message;
+    // DESIGN's scoping rule (one open request takes unscoped lines), applied here where the
+    // runner's open requests are known for certain, so it survives reconnects and broker
+    // restarts that make the broker forget which requests were open.
+    String scope = requestId.isEmpty() ? openRequests.only() : requestId;
     LogLine.Builder line = LogLine.newBuilder().setTimeUnixNano(nowNanos()).setLevel(level)
-        .setStream(Stream.STRUCTURED).setRequestId(requestId);
+        .setStream(Stream.STRUCTURED).setRequestId(scope);
     if (fields != null) {
       fields.forEach((k, v) -> {
         if (k != null) {
@@ -380,6 +391,24 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
       Hello h = hello.clone().setSessionId(UUID.randomUUID().toString()).build();
       return new SluiceRunner(new RunnerSettings(target, h, token, bufferRecords,
           maxBatchRecords, linger, closeTimeout, WELCOME_TIMEOUT, errorListener));
+    }
+  }
+
+  /** The runner's open requests, in start order. */
+  private static final class OpenRequests {
+    private final java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();
+
+    synchronized void add(String id) {
+      ids.add(id);
+    }
+
+    synchronized void remove(String id) {
+      ids.remove(id);
+    }
+
+    /** The only open request, or "" when none or several are open. */
+    synchronized String only() {
+      return ids.size() == 1 ? ids.iterator().next() : "";
     }
   }
 }

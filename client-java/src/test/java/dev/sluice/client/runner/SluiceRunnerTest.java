@@ -163,6 +163,32 @@ class SluiceRunnerTest {
   }
 
   @Test
+  void unscopedLinesStayInTheirRequestAcrossABrokerRestart() throws Exception {
+    int port = TestBroker.freePort();
+    broker.restartOn(port);
+    try (SluiceRunner runner = runner("app", "runner-1").build()) {
+      RequestScope request = runner.request("req-1", "/predict", "caller-1");
+      runner.info("before the restart");
+      assertThat(runner.flush(WAIT)).isTrue();
+
+      broker.stop(); // the new broker never saw req-1 start
+      broker.restartOn(port);
+      runner.info("after the restart");
+      request.close();
+      runner.info("after the request");
+      assertThat(runner.flush(Duration.ofSeconds(30))).isTrue();
+
+      try (TailSubscription tail = tail("app.>")) {
+        List<Record> got = Tails.records(tail, 3, WAIT);
+        assertThat(got).extracting(Record::getMessage).containsExactly("after the restart",
+            "request req-1 ended: REQUEST_OK", "after the request");
+        assertThat(got).extracting(Record::getSubject).containsExactly("app.runner-1.req-1",
+            "app.runner-1.req-1", "app.runner-1._");
+      }
+    }
+  }
+
+  @Test
   void fullBufferDropsTheOldestUnsentLinesAndCountsThem() throws Exception {
     int port = TestBroker.freePort();
     broker.stop();
