@@ -116,7 +116,7 @@ public class IngestTailBenchmark {
     int port;
     if (server.equals("broker")) {
       dataDir = Files.createTempDirectory("sluice-bench");
-      broker = Broker.start(BrokerConfig.defaults().withGrpcPort(0).withDataDir(dataDir)
+      broker = Broker.start(BrokerConfig.defaults().withGrpcPort(0).withDataDir(dataDir).withInsecure(true)
           .withMemoryStoreRecords(storeRecords));
       port = broker.grpcPort();
       openTails = broker::openTails;

@@ -1,7 +1,9 @@
 package dev.sluice.broker;
 
 import dev.sluice.broker.access.AccessProxy;
+import dev.sluice.broker.access.AppPolicies;
 import dev.sluice.broker.access.OpenAccess;
+import dev.sluice.broker.access.TokenAccess;
 import dev.sluice.broker.grpc.GrpcFrontend;
 import dev.sluice.broker.ingest.IngestSession;
 import dev.sluice.broker.ingest.RunnerSessions;
@@ -10,10 +12,17 @@ import dev.sluice.broker.plugin.tail.TailPlugin;
 import dev.sluice.broker.store.LogStore;
 import dev.sluice.broker.store.MemoryStore;
 import io.vertx.core.Future;
+import dev.sluice.token.IssuerKeys;
+import dev.sluice.token.Tokens;
 import io.vertx.core.Vertx;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.PublicKey;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -60,24 +69,47 @@ public final class Broker implements AutoCloseable {
     }
     Vertx vertx = Vertx.vertx();
     LogStore store = new MemoryStore(config.memoryStoreRecords());
-    AccessProxy access = new OpenAccess();
+    AppPolicies policies = new AppPolicies();
+    AccessProxy access = accessProxy(config, policies);
     PluginHost plugins = new PluginHost(vertx, config, store);
     try {
       plugins.start();
       TailPlugin tail = plugins.plugin(TailPlugin.class).orElseThrow(
           () -> new IllegalStateException("tail plugin missing from the class path"));
       IngestSession.Deps ingest = new IngestSession.Deps(config, store, access,
-          plugins::publish, new RunnerSessions());
+          plugins::publish, new RunnerSessions(), policies);
       GrpcFrontend frontend = await(GrpcFrontend.start(vertx, config, access, ingest, tail),
           START_TIMEOUT);
-      LOG.warn("authentication is OFF: every client may read and write everything in account "
-          + "'{}' (signed tokens arrive with the access proxy)", OpenAccess.ACCOUNT);
+      if (config.insecure()) {
+        LOG.warn("INSECURE: authentication is OFF (--insecure). Every client may read and write "
+            + "everything in account '{}'. Never run like this where others can connect.",
+            OpenAccess.ACCOUNT);
+      }
       return new Broker(config, vertx, store, plugins, frontend);
     } catch (RuntimeException e) {
       plugins.stop();
       vertx.close();
       throw e;
     }
+  }
+
+  private static AccessProxy accessProxy(BrokerConfig config, AppPolicies policies) {
+    if (config.insecure()) {
+      return new OpenAccess();
+    }
+    List<PublicKey> keys = new ArrayList<>();
+    for (Path file : config.issuerKeys()) {
+      if (!Files.exists(file)) {
+        throw new IllegalStateException("no issuer key at " + file + ": create one with "
+            + "'sluice keys init --data-dir " + config.dataDir() + "', or start with --insecure");
+      }
+      try {
+        keys.add(IssuerKeys.readPublic(file));
+      } catch (IOException e) {
+        throw new UncheckedIOException(e.getMessage(), e);
+      }
+    }
+    return new TokenAccess(new Tokens.Verifier(keys), policies, Clock.systemUTC());
   }
 
   /** The port the gRPC server listens on (the real one when configured with 0). */

@@ -2,6 +2,7 @@ package dev.sluice.broker;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Objects;
 import java.util.function.Consumer;
 
@@ -32,6 +33,9 @@ import java.util.function.Consumer;
  * @param routerCacheSize entries of the subject match cache (runner x request cardinality)
  * @param memoryStoreRecords records kept per account by the in-memory store
  * @param shutdownGrace how long shutdown waits for clients to finish before closing
+ * @param insecure true to run without authentication (one open account); never by default
+ * @param trustedKeys issuer public keys whose tokens are accepted (two during a rotation);
+ *     empty means {@code <dataDir>/issuer.pub}
  */
 public record BrokerConfig(
     String grpcHost,
@@ -48,7 +52,9 @@ public record BrokerConfig(
     OverflowPolicy tailOverflow,
     int routerCacheSize,
     int memoryStoreRecords,
-    Duration shutdownGrace) {
+    Duration shutdownGrace,
+    boolean insecure,
+    List<Path> trustedKeys) {
 
   public static final String DEFAULT_GRPC_HOST = "127.0.0.1";
   public static final int DEFAULT_GRPC_PORT = 7400;
@@ -98,6 +104,7 @@ public record BrokerConfig(
     if (shutdownGrace.isNegative()) {
       throw bad("shutdownGrace", shutdownGrace, ">= 0");
     }
+    trustedKeys = List.copyOf(trustedKeys);
   }
 
   /** The defaults: gRPC on 127.0.0.1:7400, data in {@code ./.sluice}. */
@@ -106,7 +113,13 @@ public record BrokerConfig(
         DEFAULT_DATA_DIR, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORDS_PER_BATCH,
         DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER, DEFAULT_TAIL_QUEUE_RECORDS,
         DEFAULT_TAIL_BATCH_RECORDS, DEFAULT_TAIL_BATCH_BYTES, DEFAULT_TAIL_OVERFLOW,
-        DEFAULT_ROUTER_CACHE_SIZE, DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_SHUTDOWN_GRACE);
+        DEFAULT_ROUTER_CACHE_SIZE, DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_SHUTDOWN_GRACE, false,
+        List.of());
+  }
+
+  /** The issuer public keys to trust: {@link #trustedKeys}, or the data directory's key. */
+  public List<Path> issuerKeys() {
+    return trustedKeys.isEmpty() ? List.of(dataDir.resolve("issuer.pub")) : trustedKeys;
   }
 
   public BrokerConfig withGrpcHost(String value) {
@@ -153,6 +166,14 @@ public record BrokerConfig(
     return edit(d -> d.shutdownGrace = value);
   }
 
+  public BrokerConfig withInsecure(boolean value) {
+    return edit(d -> d.insecure = value);
+  }
+
+  public BrokerConfig withTrustedKeys(List<Path> value) {
+    return edit(d -> d.trustedKeys = value);
+  }
+
   private BrokerConfig edit(Consumer<Draft> change) {
     Draft draft = new Draft(this);
     change.accept(draft);
@@ -176,6 +197,8 @@ public record BrokerConfig(
     int routerCacheSize;
     int memoryStoreRecords;
     Duration shutdownGrace;
+    boolean insecure;
+    List<Path> trustedKeys;
 
     Draft(BrokerConfig c) {
       grpcHost = c.grpcHost;
@@ -193,13 +216,15 @@ public record BrokerConfig(
       routerCacheSize = c.routerCacheSize;
       memoryStoreRecords = c.memoryStoreRecords;
       shutdownGrace = c.shutdownGrace;
+      insecure = c.insecure;
+      trustedKeys = c.trustedKeys;
     }
 
     BrokerConfig build() {
       return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, maxFrameBytes,
           maxRecordsPerBatch, maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords,
           tailBatchRecords, tailBatchBytes, tailOverflow, routerCacheSize, memoryStoreRecords,
-          shutdownGrace);
+          shutdownGrace, insecure, trustedKeys);
     }
   }
 

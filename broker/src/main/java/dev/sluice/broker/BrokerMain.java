@@ -1,6 +1,8 @@
 package dev.sluice.broker;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
 
 /**
@@ -8,6 +10,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * java -cp ... dev.sluice.broker.BrokerMain [--grpc-host H] [--grpc-port P] [--data-dir D]
+ *     [--trust-key FILE]... [--insecure]
  * </pre>
  */
 public final class BrokerMain {
@@ -22,7 +25,14 @@ public final class BrokerMain {
       System.exit(2);
       return;
     }
-    Broker broker = Broker.start(config);
+    Broker broker;
+    try {
+      broker = Broker.start(config);
+    } catch (RuntimeException e) {
+      System.err.println("sluice broker: cannot start: " + e.getMessage());
+      System.exit(1);
+      return;
+    }
     System.out.printf("sluice broker: gRPC listening on %s:%d, data in %s%n",
         config.grpcHost(), broker.grpcPort(), config.dataDir());
     System.out.flush();
@@ -40,8 +50,13 @@ public final class BrokerMain {
 
   static BrokerConfig parse(String[] args) {
     BrokerConfig config = BrokerConfig.defaults();
+    List<Path> trusted = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
+      if (flag.equals("--insecure")) {
+        config = config.withInsecure(true);
+        continue;
+      }
       if (i + 1 >= args.length) {
         throw new IllegalArgumentException(flag + ": missing value");
       }
@@ -50,8 +65,12 @@ public final class BrokerMain {
         case "--grpc-host" -> config.withGrpcHost(value);
         case "--grpc-port" -> config.withGrpcPort(port(value));
         case "--data-dir" -> config.withDataDir(Path.of(value));
+        case "--trust-key" -> {
+          trusted.add(Path.of(value));
+          yield config.withTrustedKeys(trusted);
+        }
         default -> throw new IllegalArgumentException("unknown option " + flag
-            + " (expected: --grpc-host, --grpc-port, --data-dir)");
+            + " (expected: --grpc-host, --grpc-port, --data-dir, --trust-key, --insecure)");
       };
     }
     return config;

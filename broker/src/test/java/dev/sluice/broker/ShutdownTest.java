@@ -29,7 +29,7 @@ class ShutdownTest {
   void sigtermDrainsIngestTellsClientsAndExits(@TempDir Path dataDir) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process process = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        BrokerMain.class.getName(), "--grpc-port", "0", "--data-dir", dataDir.toString())
+        BrokerMain.class.getName(), "--grpc-port", "0", "--data-dir", dataDir.toString(), "--insecure")
         .redirectErrorStream(true).start();
     List<String> output = new CopyOnWriteArrayList<>();
     Thread reader = new Thread(() -> {

@@ -1,6 +1,7 @@
 package dev.sluice.broker.access;
 
 import dev.sluice.broker.subject.SubjectFilter;
+import dev.sluice.proto.v1.Record;
 
 /**
  * The one place that decides who may write and read what. Every gRPC call authenticates here
@@ -22,9 +23,32 @@ public interface AccessProxy {
   /** May {@code principal} read subjects matching {@code filter}? Returns the grant. */
   ReadGrant authorizeRead(Principal principal, SubjectFilter filter);
 
+  /** PERMISSION_DENIED unless {@code principal} is an admin; {@code what} names the action. */
+  void requireAdmin(Principal principal, String what);
+
   /** Where an ingest session's records go: the account, and the app label they carry. */
   record IngestGrant(String account, String app) {}
 
-  /** What a reader may see: subjects of {@code account} matching {@code filter}. */
-  record ReadGrant(String account, SubjectFilter filter) {}
+  /**
+   * What a reader may see: records of {@code account} whose subject matches {@code filter}
+   * and that {@code gate} lets through (for example, a caller's own requests only).
+   */
+  record ReadGrant(String account, SubjectFilter filter, Gate gate) {
+    public ReadGrant(String account, SubjectFilter filter) {
+      this(account, filter, Gate.ALL);
+    }
+
+    /** True if the reader may see {@code record} (its subject already matched). */
+    public boolean allows(Record record) {
+      return gate == Gate.ALL || gate.allows(record);
+    }
+  }
+
+  /** A per-record decision beyond the subject filter. */
+  @FunctionalInterface
+  interface Gate {
+    Gate ALL = record -> true;
+
+    boolean allows(Record record);
+  }
 }

@@ -1,6 +1,7 @@
 package dev.sluice.broker.access;
 
 import dev.sluice.broker.subject.SubjectFilter;
+import dev.sluice.token.Role;
 
 /**
  * The placeholder proxy of the foundation: one account, {@value #ACCOUNT}, in which everyone
@@ -11,7 +12,7 @@ public final class OpenAccess implements AccessProxy {
   /** The only account. */
   public static final String ACCOUNT = "default";
 
-  private static final Principal ANYONE = new Principal("anonymous", ACCOUNT, Principal.Role.ADMIN);
+  private static final Principal ANYONE = new Principal("anonymous", ACCOUNT, Role.ADMIN, "");
 
   @Override
   public Principal authenticate(String authorization) {
@@ -26,5 +27,10 @@ public final class OpenAccess implements AccessProxy {
   @Override
   public ReadGrant authorizeRead(Principal principal, SubjectFilter filter) {
     return new ReadGrant(principal.account(), filter);
+  }
+
+  @Override
+  public void requireAdmin(Principal principal, String what) {
+    // Everyone is an admin in the single open account.
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.broker.access;
 
+import dev.sluice.token.Role;
 import java.util.Objects;
 
 /**
@@ -8,16 +9,13 @@ import java.util.Objects;
  * @param id principal id (a token's {@code sub})
  * @param account the account (owner or team) the principal belongs to
  * @param role what the principal may do
+ * @param app the app the token is scoped to; empty for none
  */
-public record Principal(String id, String account, Role role) {
+public record Principal(String id, String account, Role role, String app) {
   public Principal {
     Objects.requireNonNull(id, "id");
     Objects.requireNonNull(account, "account");
     Objects.requireNonNull(role, "role");
-  }
-
-  /** Roles, as DESIGN.md defines them. */
-  public enum Role {
-    RUNNER, MEMBER, ADMIN, CALLER
+    Objects.requireNonNull(app, "app");
   }
 }

@@ -3,6 +3,7 @@ package dev.sluice.broker.ingest;
 import dev.sluice.broker.BrokerConfig;
 import dev.sluice.broker.access.AccessProxy;
 import dev.sluice.broker.access.AccessProxy.IngestGrant;
+import dev.sluice.broker.access.AppPolicies;
 import dev.sluice.broker.access.Principal;
 import dev.sluice.broker.error.SluiceException;
 import dev.sluice.broker.store.LogStore;
@@ -51,7 +52,7 @@ public final class IngestSession {
 
   /** What every session shares. */
   public record Deps(BrokerConfig config, LogStore store, AccessProxy access,
-      Publisher publisher, RunnerSessions sessions) {}
+      Publisher publisher, RunnerSessions sessions, AppPolicies policies) {}
 
   public IngestSession(Deps deps, Principal principal) {
     this.deps = deps;
@@ -69,6 +70,7 @@ public final class IngestSession {
     IngestGrant grant = deps.access().authorizeIngest(principal, h.getApp());
     this.hello = h;
     this.account = grant.account();
+    deps.policies().announce(account, grant.app(), h.getPrivateLogs());
     this.sessionKey = h.getSessionId().isEmpty() ? "" : grant.app() + "/" + h.getRunner() + "/" + h.getSessionId();
     this.baseLabels = Labels.newBuilder()
         .setAccount(account).setAppName(grant.app()).setAppId(h.getAppId())
@@ -76,7 +78,7 @@ public final class IngestSession {
         .setWorkerId(h.getWorker()).setVersion(h.getVersion())
         .setSource(h.getSource().isEmpty() ? "run" : h.getSource())
         .setIsolateSource(h.getIsolateSource()).build();
-    this.noRequest = scope(Subjects.NO_REQUEST, "");
+    this.noRequest = scope(Subjects.NO_REQUEST, "", "");
     this.open = deps.sessions().attach(sessionKey);
     this.lastSeq = sessionKey.isEmpty() ? 0 : deps.store().lastClientSeq(account, sessionKey);
     BrokerConfig c = deps.config();
@@ -149,7 +151,7 @@ public final class IngestSession {
   private RequestScope scopeOf(String requestId) {
     if (!requestId.isEmpty()) {
       RequestScope scope = open.get(Subjects.token("line.request_id", requestId));
-      return scope != null ? scope : scope(requestId, "");
+      return scope != null ? scope : scope(requestId, "", "");
     }
     RequestScope only = open.only();
     return only != null ? only : noRequest;
@@ -167,7 +169,7 @@ public final class IngestSession {
       throw SluiceException.exhausted("request_start: " + open.size() + " requests already open "
           + "on this runner (expected: at most " + deps.config().maxOpenRequestsPerRunner() + ")");
     }
-    RequestScope scope = scope(id, start.getEndpoint());
+    RequestScope scope = scope(id, start.getEndpoint(), start.getCaller());
     open.put(scope);
     Record event = event(scope, RecordKind.REQUEST_START, start.getTimeUnixNano(),
         "request " + id + " started",
@@ -186,7 +188,7 @@ public final class IngestSession {
     // is still recorded: the state change matters more than the bookkeeping.
     RequestScope scope = open.remove(id);
     if (scope == null) {
-      scope = scope(id, "");
+      scope = scope(id, "", "");
     }
     Record event = event(scope, RecordKind.REQUEST_END, end.getTimeUnixNano(),
         "request " + id + " ended: " + end.getStatus().name()
@@ -209,8 +211,9 @@ public final class IngestSession {
         .setIngestTimeUnixNano(now).build();
   }
 
-  private RequestScope scope(String requestId, String endpoint) {
-    Labels labels = baseLabels.toBuilder().setRequestId(requestId).setEndpoint(endpoint).build();
+  private RequestScope scope(String requestId, String endpoint, String caller) {
+    Labels labels = baseLabels.toBuilder().setRequestId(requestId).setEndpoint(endpoint)
+        .setCaller(caller).build();
     return new RequestScope(requestId,
         Subjects.subject(baseLabels.getAppName(), hello.getRunner(), requestId), labels);
   }

@@ -76,7 +76,7 @@ public final class PluginHost implements PluginContext {
     ReadResult raw = store.read(grant.account(), afterSeq, max);
     List<StoredRecord> allowed = new ArrayList<>(raw.records().size());
     for (StoredRecord record : raw.records()) {
-      if (grant.filter().matches(record.subject())) {
+      if (grant.filter().matches(record.subject()) && grant.allows(record.record())) {
         allowed.add(record);
       }
     }

@@ -36,6 +36,20 @@ public final class SubjectFilter {
     return new SubjectFilter(filter, List.of(filter.split("\\.", -1)));
   }
 
+  /** The first token (the app, or a wildcard). */
+  public String firstToken() {
+    return tokens.get(0);
+  }
+
+  /** True if the app and the request tokens are literal (the runner may be {@code *}). */
+  public boolean isLiteralAppAndRequest() {
+    return tokens.size() == Subjects.TOKENS && isLiteral(tokens.get(0)) && isLiteral(tokens.get(2));
+  }
+
+  private static boolean isLiteral(String token) {
+    return !token.equals(ANY_ONE) && !token.equals(ANY_REST);
+  }
+
   /** The tokens of the filter, wildcards included. */
   List<String> tokens() {
     return tokens;

@@ -69,8 +69,12 @@ public final class RawRunner implements AutoCloseable {
   }
 
   public RawRunner start(String requestId) {
+    return start(requestId, "caller-1");
+  }
+
+  public RawRunner start(String requestId, String caller) {
     return send(IngestFrame.newBuilder().setRequestStart(RequestStart.newBuilder()
-        .setSeq(++seq).setRequestId(requestId).setEndpoint("/predict").setCaller("caller-1"))
+        .setSeq(++seq).setRequestId(requestId).setEndpoint("/predict").setCaller(caller))
         .build());
   }
 

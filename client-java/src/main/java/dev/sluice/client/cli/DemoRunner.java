@@ -31,14 +31,14 @@ final class DemoRunner implements AutoCloseable {
   });
   private final AtomicInteger requests = new AtomicInteger();
 
-  private DemoRunner(String target) {
-    this.runners = List.of(new Runner(target, "runner-1", "node-a"),
-        new Runner(target, "runner-2", "node-b"));
+  private DemoRunner(String target, String token) {
+    this.runners = List.of(new Runner(target, token, "runner-1", "node-a"),
+        new Runner(target, token, "runner-2", "node-b"));
   }
 
   /** Starts logging to the broker at {@code target} until {@link #close()}. */
-  static DemoRunner start(String target) {
-    DemoRunner demo = new DemoRunner(target);
+  static DemoRunner start(String target, String token) {
+    DemoRunner demo = new DemoRunner(target, token);
     demo.ticker.scheduleAtFixedRate(demo::tick, 0, TICK.toMillis(), TimeUnit.MILLISECONDS);
     return demo;
   }
@@ -75,9 +75,10 @@ final class DemoRunner implements AutoCloseable {
     private int steps;
     private int number;
 
-    Runner(String target, String name, String node) {
-      this.sdk = SluiceRunner.builder().target(target).app(APP).runner(name).node(node)
-          .version("v1").closeTimeout(Duration.ofSeconds(2)).build();
+    Runner(String target, String token, String name, String node) {
+      SluiceRunner.Builder builder = SluiceRunner.builder().target(target).app(APP).runner(name)
+          .node(node).version("v1").closeTimeout(Duration.ofSeconds(2));
+      this.sdk = (token == null ? builder : builder.token(token)).build();
     }
 
     void step() {

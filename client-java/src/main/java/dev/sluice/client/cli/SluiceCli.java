@@ -23,7 +23,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "sluice", mixinStandardHelpOptions = true,
     versionProvider = SluiceCli.Version.class,
     description = "Sluice, a reactive gRPC log broker: run it and tail its logs.",
-    subcommands = {UpCommand.class, TailCommand.class, CommandLine.HelpCommand.class})
+    subcommands = {UpCommand.class, TailCommand.class, KeysCommand.class, TokenCommand.class,
+        CommandLine.HelpCommand.class})
 public final class SluiceCli implements Runnable {
   /** Set by the {@code ./sluice} launcher to the path it was run as, for hints we print. */
   static final String PROG_ENV = "SLUICE_PROG";

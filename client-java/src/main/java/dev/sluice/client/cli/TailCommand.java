@@ -64,8 +64,29 @@ final class TailCommand implements Callable<Integer> {
   HostPort grpc;
 
   @Option(names = "--token", paramLabel = "TOKEN",
-      description = "Access token (default: the " + TOKEN_ENV + " environment variable).")
+      description = "Access token (default: the " + TOKEN_ENV + " environment variable, else "
+          + "the admin token `sluice up` wrote to " + DEFAULT_TOKEN_FILE + ").")
   String token;
+
+  static final String DEFAULT_TOKEN_FILE = "./.sluice/admin.token";
+
+  /** --token, else $SLUICE_TOKEN, else the token `sluice up` wrote; null if none. */
+  private String token() {
+    if (token != null) {
+      return token;
+    }
+    String env = System.getenv(TOKEN_ENV);
+    if (env != null && !env.isBlank()) {
+      return env.trim();
+    }
+    java.nio.file.Path file = java.nio.file.Path.of(DEFAULT_TOKEN_FILE);
+    try {
+      return java.nio.file.Files.isReadable(file)
+          ? java.nio.file.Files.readString(file).trim() : null;
+    } catch (java.io.IOException e) {
+      return null; // unreadable: the broker will say that a token is missing
+    }
+  }
 
   @Override
   public Integer call() {
@@ -78,7 +99,7 @@ final class TailCommand implements Callable<Integer> {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     RecordFormat format = json ? RecordFormat.JSON : RecordFormat.HUMAN;
-    String bearer = token != null ? token : System.getenv(TOKEN_ENV);
+    String bearer = token();
     try (SluiceSubscriber subscriber = SluiceSubscriber.connect(grpc.toString(), bearer);
         TailSubscription tail = subscriber.tail(request())) {
       // Ctrl-C: end the tail and give the loop below a moment to flush what it printed, so

@@ -2,9 +2,12 @@ package dev.sluice.client.cli;
 
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import dev.sluice.token.Role;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -47,6 +50,17 @@ final class UpCommand implements Callable<Integer> {
   @Option(names = "--demo", description = "Also run a synthetic inference app, demo-model.")
   boolean demo;
 
+  @Option(names = "--insecure",
+      description = "Run without authentication: everyone may do everything. Never where "
+          + "others can connect.")
+  boolean insecure;
+
+  /** Account of the tokens `up` mints for a newcomer. */
+  static final String ACCOUNT = "default";
+  static final String ADMIN_TOKEN_FILE = "admin.token";
+  static final String RUNNER_TOKEN_FILE = "runner.token";
+  static final Duration TOKEN_TTL = Duration.ofDays(30);
+
   @Override
   public Integer call() throws IOException, InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
@@ -70,8 +84,28 @@ final class UpCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
-    ChildJvm broker = ChildJvm.start("broker", BROKER_MAIN, List.of("--grpc-host", grpc.host(),
+    Path dir = Path.of(dataDir);
+    String adminToken = null;
+    String runnerToken = null;
+    if (!insecure) {
+      try {
+        Issuer issuer = Issuer.exists(dir) ? Issuer.load(dir) : Issuer.create(dir);
+        adminToken = issuer.mint("admin", ACCOUNT, Role.ADMIN, "", TOKEN_TTL);
+        runnerToken = issuer.mint("demo-runner", ACCOUNT, Role.RUNNER, DemoRunner.APP, TOKEN_TTL);
+        Issuer.writeSecret(dir.resolve(ADMIN_TOKEN_FILE), adminToken);
+        Issuer.writeSecret(dir.resolve(RUNNER_TOKEN_FILE), runnerToken);
+      } catch (IOException e) {
+        err.println("sluice up: cannot set up the issuer key and tokens in " + dir + ": " + e);
+        err.flush();
+        return 1;
+      }
+    }
+    List<String> brokerArgs = new ArrayList<>(List.of("--grpc-host", grpc.host(),
         "--grpc-port", Integer.toString(grpc.port()), "--data-dir", dataDir));
+    if (insecure) {
+      brokerArgs.add("--insecure");
+    }
+    ChildJvm broker = ChildJvm.start("broker", BROKER_MAIN, brokerArgs);
     Stopper stopper = new Stopper(broker);
     Runtime.getRuntime().addShutdownHook(stopper);
     if (!broker.awaitListening(grpc, START_TIMEOUT)) {
@@ -99,9 +133,19 @@ final class UpCommand implements Callable<Integer> {
     out.printf("Sluice is up: broker gRPC on %s%s, data in %s%n", grpc,
         withGateway ? ", gateway HTTP on " + http + " (health: http://" + http + "/healthz)" : "",
         dataDir);
+    if (insecure) {
+      out.println("INSECURE: authentication is off; anyone who can connect may read and write.");
+    } else {
+      out.printf("Admin token (account %s, 30 days), also in %s:%n  %s%n", ACCOUNT,
+          dir.resolve(ADMIN_TOKEN_FILE), adminToken);
+      out.printf("Runner token for app %s, also in %s%n", DemoRunner.APP,
+          dir.resolve(RUNNER_TOKEN_FILE));
+      out.printf("'%s tail' reads %s by default; elsewhere pass --token or set %s.%n", prog,
+          dir.resolve(ADMIN_TOKEN_FILE), TailCommand.TOKEN_ENV);
+    }
     out.printf("Tail everything:  %s tail '>'%s%n", prog, target(" --grpc "));
     if (demo) {
-      stopper.demo = DemoRunner.start(grpc.toString());
+      stopper.demo = DemoRunner.start(grpc.toString(), runnerToken);
       out.printf("Demo app logging: %s tail '%s.>'%s%n", prog, DemoRunner.APP, target(" --grpc "));
     }
     out.println("Stop with Ctrl-C.");

@@ -12,6 +12,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -47,7 +48,13 @@ class UpCommandTest {
       List<ProcessHandle> children = up.descendants().collect(Collectors.toList());
       assertThat(children).isNotEmpty();
 
-      try (SluiceSubscriber subscriber = SluiceSubscriber.connect("127.0.0.1:" + port, null);
+      // `up` wrote an admin token for the newcomer; it must open a tail.
+      String adminToken = Files.readString(dataDir.resolve("admin.token")).trim();
+      assertThat(output).anyMatch(l -> l.contains(adminToken));
+      assertThat(Files.getPosixFilePermissions(dataDir.resolve("issuer.key")))
+          .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ,
+              PosixFilePermission.OWNER_WRITE);
+      try (SluiceSubscriber subscriber = SluiceSubscriber.connect("127.0.0.1:" + port, adminToken);
           TailSubscription tail = subscriber.tail("demo-model.>")) {
         TailEvent event = tail.poll(WAIT);
         assertThat(event).isInstanceOfSatisfying(TailEvent.RecordEvent.class,
@@ -81,7 +88,7 @@ class UpCommandTest {
   void reportsABrokerThatExitsBeforeListening(@TempDir Path tmp) throws Exception {
     Path notADirectory = Files.writeString(tmp.resolve("file"), "x");
     CliRun run = CliRun.start("up", "--grpc", "127.0.0.1:" + TestBroker.freePort(),
-        "--data-dir", notADirectory.toString());
+        "--data-dir", notADirectory.toString(), "--insecure");
 
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).startsWith("sluice up: the broker exited with code 1");

@@ -72,7 +72,7 @@ public final class TestBroker implements BeforeEachCallback, AfterEachCallback {
 
   private Broker start(int port) {
     return Broker.start(settings.apply(
-        BrokerConfig.defaults().withGrpcPort(port).withDataDir(dataDir)));
+        BrokerConfig.defaults().withGrpcPort(port).withDataDir(dataDir).withInsecure(true)));
   }
 
   /** A port that was free a moment ago: bind port 0, note the port, release it. */

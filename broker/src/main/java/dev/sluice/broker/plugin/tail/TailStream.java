@@ -103,7 +103,8 @@ public final class TailStream implements Subscriber {
         return;
       }
       for (StoredRecord record : records) {
-        if (record.seq() <= boundary || !predicate.test(record.record())) {
+        if (record.seq() <= boundary || !grant.allows(record.record())
+            || !predicate.test(record.record())) {
           continue;
         }
         if (queue.size() >= capacity) {
