@@ -7,6 +7,7 @@ import dev.sluice.broker.access.TokenAccess;
 import dev.sluice.broker.grpc.GrpcFrontend;
 import dev.sluice.broker.ingest.IngestSession;
 import dev.sluice.broker.ingest.RunnerSessions;
+import dev.sluice.broker.ingest.TenantLimiter;
 import dev.sluice.broker.plugin.PluginHost;
 import dev.sluice.broker.plugin.tail.TailPlugin;
 import dev.sluice.broker.store.LogStore;
@@ -49,15 +50,22 @@ public final class Broker implements AutoCloseable {
   private final LogStore store;
   private final PluginHost plugins;
   private final GrpcFrontend frontend;
+  private final TenantLimiter limiter;
   private boolean closed;
 
   private Broker(BrokerConfig config, Vertx vertx, LogStore store, PluginHost plugins,
-      GrpcFrontend frontend) {
+      GrpcFrontend frontend, TenantLimiter limiter) {
     this.config = config;
     this.vertx = vertx;
     this.store = store;
     this.plugins = plugins;
     this.frontend = frontend;
+    this.limiter = limiter;
+  }
+
+  /** Lines shed from {@code account} at ingest since start (over its limit). */
+  public long shedLines(String account) {
+    return limiter.shedLines(account);
   }
 
   /** Starts a broker and returns once its gRPC port accepts calls. */
@@ -76,8 +84,10 @@ public final class Broker implements AutoCloseable {
       plugins.start();
       TailPlugin tail = plugins.plugin(TailPlugin.class).orElseThrow(
           () -> new IllegalStateException("tail plugin missing from the class path"));
+      TenantLimiter limiter = new TenantLimiter(config.tenantLinesPerSecond(),
+          config.tenantBytesPerSecond(), config.tenantBurstSeconds(), System::nanoTime);
       IngestSession.Deps ingest = new IngestSession.Deps(config, store, access,
-          plugins::publish, new RunnerSessions(), policies);
+          plugins::publish, new RunnerSessions(), policies, limiter);
       GrpcFrontend frontend = await(GrpcFrontend.start(vertx, config, access, ingest, tail),
           START_TIMEOUT);
       if (config.insecure()) {
@@ -85,7 +95,7 @@ public final class Broker implements AutoCloseable {
             + "everything in account '{}'. Never run like this where others can connect.",
             OpenAccess.ACCOUNT);
       }
-      return new Broker(config, vertx, store, plugins, frontend);
+      return new Broker(config, vertx, store, plugins, frontend, limiter);
     } catch (RuntimeException e) {
       plugins.stop();
       vertx.close();

@@ -33,6 +33,9 @@ import java.util.function.Consumer;
  * @param routerCacheSize entries of the subject match cache (runner x request cardinality)
  * @param memoryStoreRecords records kept per account by the in-memory store
  * @param shutdownGrace how long shutdown waits for clients to finish before closing
+ * @param tenantLinesPerSecond ingest limit of each account, lines per second
+ * @param tenantBytesPerSecond ingest limit of each account, message bytes per second
+ * @param tenantBurstSeconds how many seconds of the limits an account may use at once
  * @param insecure true to run without authentication (one open account); never by default
  * @param trustedKeys issuer public keys whose tokens are accepted (two during a rotation);
  *     empty means {@code <dataDir>/issuer.pub}
@@ -53,6 +56,9 @@ public record BrokerConfig(
     int routerCacheSize,
     int memoryStoreRecords,
     Duration shutdownGrace,
+    long tenantLinesPerSecond,
+    long tenantBytesPerSecond,
+    double tenantBurstSeconds,
     boolean insecure,
     List<Path> trustedKeys) {
 
@@ -71,6 +77,9 @@ public record BrokerConfig(
   public static final int DEFAULT_ROUTER_CACHE_SIZE = 262_144;
   public static final int DEFAULT_MEMORY_STORE_RECORDS = 200_000;
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
+  public static final long DEFAULT_TENANT_LINES_PER_SECOND = 250_000;
+  public static final long DEFAULT_TENANT_BYTES_PER_SECOND = 100L * 1024 * 1024;
+  public static final double DEFAULT_TENANT_BURST_SECONDS = 2.0;
 
   /** What a full subscriber queue does when another record arrives. */
   public enum OverflowPolicy {
@@ -105,6 +114,11 @@ public record BrokerConfig(
       throw bad("shutdownGrace", shutdownGrace, ">= 0");
     }
     trustedKeys = List.copyOf(trustedKeys);
+    atLeast("tenantLinesPerSecond", tenantLinesPerSecond, 1);
+    atLeast("tenantBytesPerSecond", tenantBytesPerSecond, 1);
+    if (!(tenantBurstSeconds > 0)) {
+      throw bad("tenantBurstSeconds", tenantBurstSeconds, "> 0");
+    }
   }
 
   /** The defaults: gRPC on 127.0.0.1:7400, data in {@code ./.sluice}. */
@@ -113,8 +127,9 @@ public record BrokerConfig(
         DEFAULT_DATA_DIR, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORDS_PER_BATCH,
         DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER, DEFAULT_TAIL_QUEUE_RECORDS,
         DEFAULT_TAIL_BATCH_RECORDS, DEFAULT_TAIL_BATCH_BYTES, DEFAULT_TAIL_OVERFLOW,
-        DEFAULT_ROUTER_CACHE_SIZE, DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_SHUTDOWN_GRACE, false,
-        List.of());
+        DEFAULT_ROUTER_CACHE_SIZE, DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_SHUTDOWN_GRACE,
+        DEFAULT_TENANT_LINES_PER_SECOND, DEFAULT_TENANT_BYTES_PER_SECOND,
+        DEFAULT_TENANT_BURST_SECONDS, false, List.of());
   }
 
   /** The issuer public keys to trust: {@link #trustedKeys}, or the data directory's key. */
@@ -166,6 +181,15 @@ public record BrokerConfig(
     return edit(d -> d.shutdownGrace = value);
   }
 
+  public BrokerConfig withTenantLimits(long linesPerSecond, long bytesPerSecond,
+      double burstSeconds) {
+    return edit(d -> {
+      d.tenantLinesPerSecond = linesPerSecond;
+      d.tenantBytesPerSecond = bytesPerSecond;
+      d.tenantBurstSeconds = burstSeconds;
+    });
+  }
+
   public BrokerConfig withInsecure(boolean value) {
     return edit(d -> d.insecure = value);
   }
@@ -197,6 +221,9 @@ public record BrokerConfig(
     int routerCacheSize;
     int memoryStoreRecords;
     Duration shutdownGrace;
+    long tenantLinesPerSecond;
+    long tenantBytesPerSecond;
+    double tenantBurstSeconds;
     boolean insecure;
     List<Path> trustedKeys;
 
@@ -216,6 +243,9 @@ public record BrokerConfig(
       routerCacheSize = c.routerCacheSize;
       memoryStoreRecords = c.memoryStoreRecords;
       shutdownGrace = c.shutdownGrace;
+      tenantLinesPerSecond = c.tenantLinesPerSecond;
+      tenantBytesPerSecond = c.tenantBytesPerSecond;
+      tenantBurstSeconds = c.tenantBurstSeconds;
       insecure = c.insecure;
       trustedKeys = c.trustedKeys;
     }
@@ -224,7 +254,8 @@ public record BrokerConfig(
       return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, maxFrameBytes,
           maxRecordsPerBatch, maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords,
           tailBatchRecords, tailBatchBytes, tailOverflow, routerCacheSize, memoryStoreRecords,
-          shutdownGrace, insecure, trustedKeys);
+          shutdownGrace, tenantLinesPerSecond, tenantBytesPerSecond, tenantBurstSeconds,
+          insecure, trustedKeys);
     }
   }
 

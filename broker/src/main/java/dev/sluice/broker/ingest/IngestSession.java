@@ -49,10 +49,14 @@ public final class IngestSession {
   private RequestScope noRequest;
   private RunnerSessions.OpenRequests open;
   private long lastSeq;
+  // Lines shed since the last marker, by level number.
+  private final long[] shed = new long[Level.FATAL_VALUE + 1];
+  private long lastShedMarker;
 
   /** What every session shares. */
   public record Deps(BrokerConfig config, LogStore store, AccessProxy access,
-      Publisher publisher, RunnerSessions sessions, AppPolicies policies) {}
+      Publisher publisher, RunnerSessions sessions, AppPolicies policies,
+      TenantLimiter limiter) {}
 
   public IngestSession(Deps deps, Principal principal) {
     this.deps = deps;
@@ -111,16 +115,78 @@ public final class IngestSession {
     }
     long first = batch.getFirstSeq() == 0 ? lastSeq + 1 : batch.getFirstSeq();
     long now = System.currentTimeMillis() * 1_000_000L;
-    List<Record> drafts = new ArrayList<>(batch.getLinesCount());
+    // Lines at or below lastSeq are resends of what is already stored.
+    int from = (int) Math.max(0, Math.min(batch.getLinesCount(), lastSeq - first + 1));
+    int[] quota = quota(batch, from);
+    List<Record> drafts = new ArrayList<>(batch.getLinesCount() - from + 1);
     int split = 0;
-    for (int i = 0; i < batch.getLinesCount(); i++) {
-      if (first + i <= lastSeq) {
-        continue; // a resend of something already stored
+    long shedNow = 0;
+    for (int i = from; i < batch.getLinesCount(); i++) {
+      LogLine line = batch.getLines(i);
+      int level = level(line).getNumber();
+      if (quota[level]-- > 0) {
+        split += addLine(line, now, drafts);
+      } else {
+        shed[level]++;
+        shedNow++;
       }
-      split += addLine(batch.getLines(i), now, drafts);
     }
+    if (shedNow > 0) {
+      deps.limiter().countShed(account, shedNow);
+    }
+    addShedMarker(now, drafts);
     long frameLast = first + batch.getLinesCount() - 1;
     return store(drafts, Math.max(lastSeq, frameLast), split);
+  }
+
+  /** How many lines of each level the account's ingest limit lets this batch keep. */
+  private int[] quota(LogBatch batch, int from) {
+    int[] lines = new int[Level.FATAL_VALUE + 1];
+    long[] bytes = new long[Level.FATAL_VALUE + 1];
+    for (int i = from; i < batch.getLinesCount(); i++) {
+      LogLine line = batch.getLines(i);
+      int level = level(line).getNumber();
+      lines[level]++;
+      bytes[level] += line.getMessage().length();
+    }
+    return deps.limiter().admit(account, lines, bytes);
+  }
+
+  private static Level level(LogLine line) {
+    Level level = line.getLevel();
+    return level == Level.LEVEL_UNSPECIFIED || level == Level.UNRECOGNIZED ? Level.INFO : level;
+  }
+
+  /**
+   * Tells readers, with a stored record on the runner's subject, how many lines of which level
+   * were shed; at most once a second per session, counts accumulating in between.
+   */
+  private void addShedMarker(long now, List<Record> drafts) {
+    long total = 0;
+    for (long n : shed) {
+      total += n;
+    }
+    if (total == 0 || now - lastShedMarker < 1_000_000_000L) {
+      return;
+    }
+    lastShedMarker = now;
+    StringBuilder text = new StringBuilder("sluice: shed ").append(total)
+        .append(" lines over the account's ingest limit (");
+    Record.Builder marker = Record.newBuilder().setSubject(noRequest.subject())
+        .setKind(RecordKind.SHED).setTimeUnixNano(now).setLevel(Level.WARN)
+        .setStream(Stream.STRUCTURED).setLabels(noRequest.labels()).setIngestTimeUnixNano(now);
+    String sep = "";
+    for (int level = Level.TRACE_VALUE; level <= Level.WARN_VALUE; level++) {
+      if (shed[level] > 0) {
+        String name = Level.forNumber(level).name();
+        text.append(sep).append(name).append(": ").append(shed[level]);
+        marker.putFields("shed_" + name.toLowerCase(java.util.Locale.ROOT),
+            Long.toString(shed[level]));
+        sep = ", ";
+        shed[level] = 0;
+      }
+    }
+    drafts.add(marker.setMessage(text.append(')').toString()).build());
   }
 
   private int addLine(LogLine line, long now, List<Record> drafts) {
@@ -131,7 +197,7 @@ public final class IngestSession {
     Record.Builder b = Record.newBuilder()
         .setSubject(scope.subject()).setKind(RecordKind.LINE)
         .setTimeUnixNano(line.getTimeUnixNano() == 0 ? now : line.getTimeUnixNano())
-        .setLevel(line.getLevel() == Level.LEVEL_UNSPECIFIED ? Level.INFO : line.getLevel())
+        .setLevel(level(line))
         .setStream(line.getStream() == Stream.STREAM_UNSPECIFIED ? Stream.STDOUT : line.getStream())
         .setTraceId(line.getTraceId()).setSpanId(line.getSpanId()).setLabels(scope.labels())
         .setIngestTimeUnixNano(now);

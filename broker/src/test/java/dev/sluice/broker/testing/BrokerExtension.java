@@ -56,7 +56,12 @@ public final class BrokerExtension implements BeforeEachCallback, AfterEachCallb
 
   /** A broker that requires tokens signed by an issuer key made for the test. */
   public static BrokerExtension secured() {
-    return new BrokerExtension(UnaryOperator.identity(), true);
+    return secured(UnaryOperator.identity());
+  }
+
+  /** A secured broker with other settings too. */
+  public static BrokerExtension secured(UnaryOperator<BrokerConfig> settings) {
+    return new BrokerExtension(settings, true);
   }
 
   /** A token signed by the test's issuer key, valid for an hour. */

@@ -87,6 +87,13 @@ public final class RawRunner implements AutoCloseable {
     return seq;
   }
 
+  /** Reserves {@code n} client sequence numbers for a hand-built frame; returns the first. */
+  public long reserve(int n) {
+    long first = seq + 1;
+    seq += n;
+    return first;
+  }
+
   public void awaitWelcome() {
     Awaitility.await().atMost(Duration.ofSeconds(10))
         .until(() -> !replies.isEmpty() || ended.isDone());
