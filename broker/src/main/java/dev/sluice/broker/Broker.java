@@ -88,7 +88,7 @@ public final class Broker implements AutoCloseable {
           config.tenantBytesPerSecond(), config.tenantBurstSeconds(), System::nanoTime);
       IngestSession.Deps ingest = new IngestSession.Deps(config, store, access,
           plugins::publish, new RunnerSessions(), policies, limiter);
-      GrpcFrontend frontend = await(GrpcFrontend.start(vertx, config, access, ingest, tail),
+      GrpcFrontend frontend = await(GrpcFrontend.start(vertx, config, access, ingest, tail, policies),
           START_TIMEOUT);
       if (config.insecure()) {
         LOG.warn("INSECURE: authentication is OFF (--insecure). Every client may read and write "

@@ -232,4 +232,36 @@ class TokenAccessTest {
     assertThat(status.getCode()).isEqualTo(code);
     assertThat(status.getDescription()).contains(message);
   }
+
+  @Test
+  void adminSetsAppPolicyOverridingRunnersAndOnlyAdminsMay() throws Exception {
+    Channel member = sluice.channel(sluice.token("m", "acme", Role.MEMBER, ""));
+    Channel admin = sluice.channel(sluice.token("a", "acme", Role.ADMIN, ""));
+    dev.sluice.proto.v1.AppPolicy makePrivate = dev.sluice.proto.v1.AppPolicy.newBuilder()
+        .setApp("public-app").setPrivateLogs(true).build();
+    assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(
+        () -> dev.sluice.proto.v1.AppsGrpc.newBlockingStub(member).setAppPolicy(makePrivate),
+        io.grpc.StatusRuntimeException.class).getStatus())
+        .satisfies(st -> {
+          assertThat(st.getCode()).isEqualTo(Status.Code.PERMISSION_DENIED);
+          assertThat(st.getDescription()).contains("setting app policy needs the role admin");
+        });
+    assertThat(dev.sluice.proto.v1.AppsGrpc.newBlockingStub(admin).setAppPolicy(makePrivate)
+        .getPrivateLogs()).isTrue();
+
+    // Runners announce public logs; the admin's setting wins.
+    RawRunner runner = RawRunner.connect(
+        sluice.channel(sluice.token("r", "acme", Role.RUNNER, "public-app")), "public-app", "r1");
+    runner.start("req-1", "carol").lines("", "carol's line").end("req-1").awaitAcked();
+    assertThat(dev.sluice.proto.v1.AppsGrpc.newBlockingStub(member).getAppPolicy(
+        dev.sluice.proto.v1.AppRef.newBuilder().setApp("public-app").build()).getPrivateLogs())
+        .isTrue();
+
+    TailCollector carol = TailCollector.tail(
+        sluice.channel(sluice.token("carol", "acme", Role.CALLER, "")),
+        everything("public-app.*.req-1"));
+    carol.awaitRecords(2);
+    assertThat(carol.records()).extracting(r -> r.getKind())
+        .containsExactly(RecordKind.REQUEST_START, RecordKind.REQUEST_END);
+  }
 }
