@@ -1,0 +1,336 @@
+package dev.sluice.broker.store.segment;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An append-only log of CRC32C-framed entries in segment files, with group commit: one writer
+ * thread (never an event loop) writes every waiting append with one write per segment and
+ * acknowledges them only after the {@link FsyncPolicy}'s force has put them on disk.
+ *
+ * <p>{@link #open} recovers: a damaged frame with nothing after it at the end of the last
+ * segment is a torn write and is truncated; damage anywhere else is reported and its segment
+ * quarantined (renamed {@code *.quarantined}, never deleted), keeping every entry before the
+ * damage readable. Reads are positional and blocking: call them off the event loop.
+ */
+public final class SegmentLog implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(SegmentLog.class);
+  private static final String SUFFIX = ".seg";
+  private static final String QUARANTINED = ".quarantined";
+
+  private final Path dir;
+  private final long segmentBytes;
+  private final FsyncPolicy fsync;
+  private final List<Segment> segments = new ArrayList<>();
+  private final List<Entry> recovered = new ArrayList<>();
+  private final Recovery recovery;
+  private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
+  private final Thread writer;
+  private volatile boolean closed;
+  private Segment active;
+
+  /** Where an entry is: its segment's id and the frame's offset in it. */
+  public record Position(long segment, long offset) {}
+
+  /** An entry found by recovery. */
+  public record Entry(Position position, byte[] body) {}
+
+  /** What recovery found: bytes cut from a torn tail, and damage it could not repair. */
+  public record Recovery(long truncatedBytes, List<String> damage) {}
+
+  private static final class Segment {
+    final long id;
+    Path path;
+    final FileChannel channel;
+    long size;
+    boolean quarantined;
+
+    Segment(long id, Path path, FileChannel channel, long size) {
+      this.id = id;
+      this.path = path;
+      this.channel = channel;
+      this.size = size;
+    }
+  }
+
+  private record Pending(List<byte[]> bodies, CompletableFuture<List<Position>> done) {}
+
+  private SegmentLog(Path dir, long segmentBytes, FsyncPolicy fsync) throws IOException {
+    this.dir = dir;
+    this.segmentBytes = segmentBytes;
+    this.fsync = fsync;
+    Files.createDirectories(dir);
+    this.recovery = recover();
+    this.writer = new Thread(this::writeLoop, "sluice-segment-writer");
+    this.writer.setDaemon(true);
+    this.writer.start();
+  }
+
+  /** Opens (and recovers) the log in {@code dir}. */
+  public static SegmentLog open(Path dir, long segmentBytes, FsyncPolicy fsync)
+      throws IOException {
+    if (segmentBytes < 1024) {
+      throw new IllegalArgumentException("segmentBytes: " + segmentBytes + " (expected: >= 1024)");
+    }
+    return new SegmentLog(dir, segmentBytes, fsync);
+  }
+
+  public Recovery recovery() {
+    return recovery;
+  }
+
+  /** Entries found at open, in log order. The caller rebuilds its indexes from them. */
+  public List<Entry> recovered() {
+    return recovered;
+  }
+
+  /** Appends entries in order; completes with their positions once they are on disk. */
+  public CompletableFuture<List<Position>> append(List<byte[]> bodies) {
+    CompletableFuture<List<Position>> done = new CompletableFuture<>();
+    if (closed) {
+      done.completeExceptionally(new IOException("segment log closed"));
+      return done;
+    }
+    queue.add(new Pending(bodies, done));
+    return done;
+  }
+
+  /** Reads the entry at {@code position}. Blocking. */
+  public byte[] read(Position position) throws IOException {
+    Segment segment = segment(position.segment());
+    ByteBuffer header = ByteBuffer.allocate(Frames.HEADER);
+    readFully(segment.channel, header, position.offset());
+    int length = header.getInt(0);
+    ByteBuffer body = ByteBuffer.allocate(length);
+    readFully(segment.channel, body, position.offset() + Frames.HEADER);
+    return body.array();
+  }
+
+  private synchronized Segment segment(long id) throws IOException {
+    for (Segment s : segments) {
+      if (s.id == id) {
+        return s;
+      }
+    }
+    throw new IOException("segment " + id + " is gone (retention)");
+  }
+
+  // ---- recovery -------------------------------------------------------------------------
+
+  private Recovery recover() throws IOException {
+    List<Path> files;
+    try (Stream<Path> list = Files.list(dir)) {
+      // Quarantined segments stay in the scan: their entries before the damage stay readable.
+      files = list.filter(p -> p.getFileName().toString().endsWith(SUFFIX)
+          || p.getFileName().toString().endsWith(SUFFIX + QUARANTINED)).sorted().toList();
+    }
+    long truncated = 0;
+    List<String> damage = new ArrayList<>();
+    for (int i = 0; i < files.size(); i++) {
+      Path file = files.get(i);
+      boolean last = i == files.size() - 1;
+      String name = file.getFileName().toString();
+      long id = Long.parseLong(name.substring(0, name.indexOf(SUFFIX)));
+      FileChannel channel = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
+      Segment segment = new Segment(id, file, channel, channel.size());
+      segments.add(segment);
+      long good = scan(segment);
+      if (name.endsWith(QUARANTINED)) {
+        segment.quarantined = true;
+        damage.add("segment " + name + " was quarantined earlier; its " + good
+            + " intact bytes before the damage are kept");
+        continue;
+      }
+      if (good == segment.size) {
+        continue;
+      }
+      long rest = segment.size - good;
+      if (last && isTornTail(segment, good)) {
+        channel.truncate(good);
+        channel.force(true);
+        segment.size = good;
+        truncated += rest;
+        LOG.warn("recovery: truncated a torn write of {} bytes at the end of {}", rest, file);
+      } else {
+        Path moved = file.resolveSibling(file.getFileName() + QUARANTINED);
+        Files.move(file, moved, StandardCopyOption.ATOMIC_MOVE);
+        segment.path = moved;
+        segment.quarantined = true;
+        String what = "segment " + file.getFileName() + ": damaged frame at offset " + good
+            + " with " + rest + " bytes after it; entries before it are kept, the segment is "
+            + "quarantined as " + moved.getFileName();
+        damage.add(what);
+        LOG.error("recovery: {}", what);
+      }
+    }
+    Segment tail = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+    active = tail == null || tail.quarantined ? newSegment(tail == null ? 1 : tail.id + 1) : tail;
+    return new Recovery(truncated, List.copyOf(damage));
+  }
+
+  /** Reads every intact frame from the start; returns the offset of the first bad one. */
+  private long scan(Segment segment) throws IOException {
+    long offset = 0;
+    ByteBuffer header = ByteBuffer.allocate(Frames.HEADER);
+    while (offset + Frames.HEADER <= segment.size) {
+      header.clear();
+      readFully(segment.channel, header, offset);
+      int length = header.getInt(0);
+      int crc = header.getInt(4);
+      if (length < 0 || length > Frames.MAX_BODY || offset + Frames.HEADER + length > segment.size) {
+        return offset;
+      }
+      ByteBuffer body = ByteBuffer.allocate(length);
+      readFully(segment.channel, body, offset + Frames.HEADER);
+      body.flip();
+      if (Frames.crc(body) != crc) {
+        return offset;
+      }
+      recovered.add(new Entry(new Position(segment.id, offset), body.array()));
+      offset += Frames.HEADER + length;
+    }
+    return offset;
+  }
+
+  /**
+   * A torn write leaves one partial frame at the very end: the header does not fit, the body
+   * runs past the end, or the last frame's CRC fails. Anything else is damage.
+   */
+  private static boolean isTornTail(Segment segment, long good) throws IOException {
+    long rest = segment.size - good;
+    if (rest < Frames.HEADER) {
+      return true;
+    }
+    ByteBuffer header = ByteBuffer.allocate(Frames.HEADER);
+    readFully(segment.channel, header, good);
+    int length = header.getInt(0);
+    return length < 0 || length > Frames.MAX_BODY
+        || good + Frames.HEADER + length >= segment.size;
+  }
+
+  private synchronized Segment newSegment(long id) throws IOException {
+    Path file = dir.resolve(String.format("%020d%s", id, SUFFIX));
+    FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
+        StandardOpenOption.READ, StandardOpenOption.WRITE);
+    Segment segment = new Segment(id, file, channel, 0);
+    segments.add(segment);
+    return segment;
+  }
+
+  // ---- writing --------------------------------------------------------------------------
+
+  private void writeLoop() {
+    List<Pending> group = new ArrayList<>();
+    List<Pending> unforced = new ArrayList<>();
+    long lastForce = System.nanoTime();
+    while (!closed || !queue.isEmpty() || !unforced.isEmpty()) {
+      try {
+        long wait = unforced.isEmpty() ? 100_000_000L
+            : Math.max(0, lastForce + fsync.interval().toNanos() - System.nanoTime());
+        Pending first = queue.poll(wait, TimeUnit.NANOSECONDS);
+        if (first != null) {
+          group.add(first);
+          queue.drainTo(group, 4_095);
+          write(group, unforced);
+          group.clear();
+        }
+        boolean due = System.nanoTime() - lastForce >= fsync.interval().toNanos();
+        if (!unforced.isEmpty() && (due || closed)) {
+          active.channel.force(false);
+          lastForce = System.nanoTime();
+          for (Pending p : unforced) {
+            p.done().complete(positionsOf(p));
+          }
+          unforced.clear();
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      } catch (IOException | RuntimeException e) {
+        LOG.error("segment log: write failed", e);
+        group.forEach(p -> p.done().completeExceptionally(e));
+        unforced.forEach(p -> p.done().completeExceptionally(e));
+        group.clear();
+        unforced.clear();
+      }
+    }
+  }
+
+  // Positions are computed at write time and carried here until the force that covers them.
+  private final java.util.IdentityHashMap<Pending, List<Position>> written =
+      new java.util.IdentityHashMap<>();
+
+  private List<Position> positionsOf(Pending p) {
+    return written.remove(p);
+  }
+
+  private void write(List<Pending> group, List<Pending> unforced) throws IOException {
+    for (Pending pending : group) {
+      List<Position> positions = new ArrayList<>(pending.bodies().size());
+      int bytes = 0;
+      for (byte[] body : pending.bodies()) {
+        bytes += Frames.size(body);
+      }
+      if (active.size > 0 && active.size + bytes > segmentBytes) {
+        active.channel.force(false); // the old segment is complete and durable before we move on
+        active = newSegment(active.id + 1);
+      }
+      ByteBuffer out = ByteBuffer.allocate(bytes);
+      long offset = active.size;
+      for (byte[] body : pending.bodies()) {
+        positions.add(new Position(active.id, offset));
+        Frames.write(out, body);
+        offset += Frames.size(body);
+      }
+      out.flip();
+      while (out.hasRemaining()) {
+        active.size += active.channel.write(out, active.size);
+      }
+      written.put(pending, positions);
+      unforced.add(pending);
+    }
+  }
+
+  private static void readFully(FileChannel channel, ByteBuffer into, long position)
+      throws IOException {
+    while (into.hasRemaining()) {
+      int n = channel.read(into, position + into.position());
+      if (n < 0) {
+        throw new IOException("unexpected end of segment");
+      }
+    }
+  }
+
+  /** Forces and completes every pending append, then closes the files. */
+  @Override
+  public void close() {
+    closed = true;
+    try {
+      writer.join(10_000);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+    synchronized (this) {
+      for (Segment segment : segments) {
+        try {
+          segment.channel.close();
+        } catch (IOException e) {
+          LOG.warn("closing {} failed: {}", segment.path, e.toString());
+        }
+      }
+    }
+  }
+}

@@ -1,0 +1,158 @@
+package dev.sluice.broker.store.segment;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.io.RandomAccessFile;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SegmentLogTest {
+  private static final long SEGMENT = 1 << 20;
+
+  private static List<byte[]> bodies(int from, int to) {
+    return IntStream.range(from, to).mapToObj(i -> ("entry " + i).getBytes(StandardCharsets.UTF_8))
+        .collect(Collectors.toList());
+  }
+
+  private static List<String> texts(List<SegmentLog.Entry> entries) {
+    return entries.stream().map(e -> new String(e.body(), StandardCharsets.UTF_8))
+        .collect(Collectors.toList());
+  }
+
+  private static List<String> expected(int from, int to) {
+    return IntStream.range(from, to).mapToObj(i -> "entry " + i).collect(Collectors.toList());
+  }
+
+  private static List<SegmentLog.Position> append(SegmentLog log, List<byte[]> bodies)
+      throws Exception {
+    return log.append(bodies).get(10, TimeUnit.SECONDS);
+  }
+
+  @Test
+  void appendedEntriesAreReadableAndRecoveredInOrderAfterReopen(@TempDir Path dir) throws Exception {
+    List<SegmentLog.Position> positions = new ArrayList<>();
+    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+      positions.addAll(append(log, bodies(0, 5)));
+      positions.addAll(append(log, bodies(5, 10)));
+      assertThat(new String(log.read(positions.get(7)), StandardCharsets.UTF_8)).isEqualTo("entry 7");
+    }
+    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(log.recovered())).isEqualTo(expected(0, 10));
+      assertThat(log.recovered()).extracting(SegmentLog.Entry::position).isEqualTo(positions);
+      assertThat(log.recovery().truncatedBytes()).isZero();
+      assertThat(log.recovery().damage()).isEmpty();
+    }
+  }
+
+  @Test
+  void concurrentAppendsShareForcesAndCompleteInOrder(@TempDir Path dir) throws Exception {
+    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.interval(Duration.ofMillis(5)))) {
+      List<CompletableFuture<List<SegmentLog.Position>>> futures = new ArrayList<>();
+      for (int i = 0; i < 200; i++) {
+        futures.add(log.append(bodies(i, i + 1)));
+      }
+      long previous = -1;
+      for (CompletableFuture<List<SegmentLog.Position>> f : futures) {
+        long offset = f.get(10, TimeUnit.SECONDS).get(0).offset();
+        assertThat(offset).isGreaterThan(previous);
+        previous = offset;
+      }
+    }
+    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(log.recovered())).isEqualTo(expected(0, 200));
+    }
+  }
+
+  @Test
+  void rollsToNewSegmentsAndRecoversAcrossThem(@TempDir Path dir) throws Exception {
+    try (SegmentLog log = SegmentLog.open(dir, 1024, FsyncPolicy.always())) {
+      for (int i = 0; i < 100; i += 10) {
+        append(log, bodies(i, i + 10));
+      }
+    }
+    assertThat(segmentFiles(dir)).hasSizeGreaterThan(1);
+    try (SegmentLog log = SegmentLog.open(dir, 1024, FsyncPolicy.always())) {
+      assertThat(texts(log.recovered())).isEqualTo(expected(0, 100));
+    }
+  }
+
+  @Test
+  void truncatesATornWriteAtTheEndAndKeepsEverythingBefore(@TempDir Path dir) throws Exception {
+    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+      append(log, bodies(0, 10));
+    }
+    Path last = segmentFiles(dir).get(segmentFiles(dir).size() - 1);
+    long intact = Files.size(last);
+    try (RandomAccessFile file = new RandomAccessFile(last.toFile(), "rw")) {
+      file.seek(intact);
+      file.write(ByteBuffer.allocate(8 + 10).putInt(100).putInt(12345).array()); // body cut short
+    }
+    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(log.recovered())).isEqualTo(expected(0, 10));
+      assertThat(log.recovery().truncatedBytes()).isEqualTo(18);
+      assertThat(log.recovery().damage()).isEmpty();
+      assertThat(Files.size(last)).isEqualTo(intact);
+      append(log, bodies(10, 12));
+    }
+    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(log.recovered())).isEqualTo(expected(0, 12));
+    }
+  }
+
+  @Test
+  void quarantinesASegmentWithAFlippedBitInTheMiddleAndKeepsEveryEarlierEntry(@TempDir Path dir)
+      throws Exception {
+    List<SegmentLog.Position> positions;
+    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+      positions = append(log, bodies(0, 10));
+    }
+    Path segment = segmentFiles(dir).get(0);
+    long damaged = positions.get(5).offset() + 8 + 2; // inside entry 5's body
+    try (RandomAccessFile file = new RandomAccessFile(segment.toFile(), "rw")) {
+      file.seek(damaged);
+      int b = file.read();
+      file.seek(damaged);
+      file.write(b ^ 0x01);
+    }
+    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(log.recovered())).isEqualTo(expected(0, 5));
+      assertThat(log.recovery().damage()).singleElement().asString()
+          .contains("damaged frame at offset " + positions.get(5).offset())
+          .contains("quarantined");
+      assertThat(Files.exists(segment)).isFalse();
+      assertThat(Files.exists(segment.resolveSibling(segment.getFileName() + ".quarantined")))
+          .isTrue();
+      // Earlier entries stay readable; new ones go to a fresh segment.
+      assertThat(new String(log.read(positions.get(4)), StandardCharsets.UTF_8)).isEqualTo("entry 4");
+      List<SegmentLog.Position> fresh = append(log, bodies(10, 11));
+      assertThat(fresh.get(0).segment()).isGreaterThan(positions.get(0).segment());
+    }
+    // Another restart: the quarantined segment's good entries are still there, and said so.
+    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+      List<String> all = expected(0, 5);
+      all.add("entry 10");
+      assertThat(texts(log.recovered())).isEqualTo(all);
+      assertThat(log.recovery().damage()).singleElement().asString()
+          .contains("quarantined earlier");
+    }
+  }
+
+  private static List<Path> segmentFiles(Path dir) throws IOException {
+    try (Stream<Path> files = Files.list(dir)) {
+      return files.filter(p -> p.toString().endsWith(".seg")).sorted().collect(Collectors.toList());
+    }
+  }
+}
