@@ -32,7 +32,15 @@ final class AuthInterceptor implements ServerInterceptor {
     try {
       principal = access.authenticate(headers.get(AUTHORIZATION));
     } catch (SluiceException e) {
-      call.close(Statuses.status(e), new Metadata());
+      // Close on the next turn of the call's event loop: the GrpcIo bridge attaches its
+      // listener only after this method returns, and closing before that fails inside it.
+      Runnable refuse = () -> call.close(Statuses.status(e), new Metadata());
+      io.vertx.core.Context context = io.vertx.core.Vertx.currentContext();
+      if (context != null) {
+        context.runOnContext(v -> refuse.run());
+      } else {
+        refuse.run();
+      }
       return new ServerCall.Listener<>() {};
     }
     return Contexts.interceptCall(Context.current().withValue(PRINCIPAL, principal), call,

@@ -102,7 +102,6 @@ enum RecordFormat {
   static String describe(Notice notice) {
     return switch (notice.getKind()) {
       case DROPPED -> "dropped " + notice.getCount() + " records (subscriber too slow)";
-      case SHED -> "broker shed " + notice.getCount() + " lines at ingest (ingest limit)";
       case GAP -> notice.getCount() + " earlier records are no longer stored";
       default -> notice.getDetail().isEmpty() ? notice.getKind().name() : notice.getDetail();
     };
