@@ -11,13 +11,13 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A bounded in-memory store: per account, a ring of the newest {@code capacity} records. Older
  * records fall off the ring (a reader asking for them is told how many are missing). Nothing
- * survives a restart; the durable segment store replaces it as the default.
+ * survives a restart; {@code SegmentStore} is the durable one.
  */
 public final class MemoryStore implements LogStore {
   private static final int MAX_SESSIONS = 1_000_000;
 
   private final int capacity;
-  private final ConcurrentHashMap<String, Ring> accounts = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, RecordRing> accounts = new ConcurrentHashMap<>();
   private final Cache<String, Long> sessions =
       Caffeine.newBuilder().maximumSize(MAX_SESSIONS).build();
 
@@ -28,33 +28,15 @@ public final class MemoryStore implements LogStore {
     this.capacity = capacity;
   }
 
-  private static final class Ring {
-    final StoredRecord[] slots;
-    long lastSeq;
-
-    Ring(int capacity) {
-      slots = new StoredRecord[capacity];
-    }
-
-    long firstSeq() {
-      return Math.max(1, lastSeq - slots.length + 1);
-    }
-
-    StoredRecord at(long seq) {
-      return slots[(int) ((seq - 1) % slots.length)];
-    }
-  }
-
   @Override
   public Future<List<StoredRecord>> append(String account, String sessionKey, long clientSeq,
       List<Record> drafts) {
-    Ring ring = accounts.computeIfAbsent(account, a -> new Ring(capacity));
+    RecordRing ring = accounts.computeIfAbsent(account, a -> new RecordRing(capacity));
     List<StoredRecord> stored = new ArrayList<>(drafts.size());
     synchronized (ring) {
       for (Record draft : drafts) {
-        long seq = ++ring.lastSeq;
-        StoredRecord record = StoredRecord.of(seq, draft);
-        ring.slots[(int) ((seq - 1) % ring.slots.length)] = record;
+        StoredRecord record = StoredRecord.of(ring.lastSeq() + 1, draft);
+        ring.add(record);
         stored.add(record);
       }
     }
@@ -72,30 +54,23 @@ public final class MemoryStore implements LogStore {
 
   @Override
   public long lastSeq(String account) {
-    Ring ring = accounts.get(account);
+    RecordRing ring = accounts.get(account);
     if (ring == null) {
       return 0;
     }
     synchronized (ring) {
-      return ring.lastSeq;
+      return ring.lastSeq();
     }
   }
 
   @Override
   public ReadResult read(String account, long afterSeq, int max) {
-    Ring ring = accounts.get(account);
+    RecordRing ring = accounts.get(account);
     if (ring == null) {
       return new ReadResult(List.of(), 0, afterSeq);
     }
     synchronized (ring) {
-      long from = Math.max(afterSeq + 1, ring.firstSeq());
-      long missing = Math.max(0, ring.firstSeq() - (afterSeq + 1));
-      List<StoredRecord> out = new ArrayList<>();
-      long seq = from;
-      for (; seq <= ring.lastSeq && out.size() < max; seq++) {
-        out.add(ring.at(seq));
-      }
-      return new ReadResult(out, missing, Math.max(afterSeq, seq - 1));
+      return ring.read(afterSeq, max);
     }
   }
 
