@@ -12,6 +12,7 @@ import dev.sluice.broker.plugin.PluginHost;
 import dev.sluice.broker.plugin.tail.TailPlugin;
 import dev.sluice.broker.store.LogStore;
 import dev.sluice.broker.store.MemoryStore;
+import dev.sluice.broker.store.SegmentStore;
 import io.vertx.core.Future;
 import dev.sluice.token.IssuerKeys;
 import dev.sluice.token.Tokens;
@@ -76,7 +77,7 @@ public final class Broker implements AutoCloseable {
       throw new UncheckedIOException("dataDir: cannot create " + config.dataDir(), e);
     }
     Vertx vertx = Vertx.vertx();
-    LogStore store = new MemoryStore(config.memoryStoreRecords());
+    LogStore store = openStore(config);
     AppPolicies policies = new AppPolicies();
     AccessProxy access = accessProxy(config, policies);
     PluginHost plugins = new PluginHost(vertx, config, store);
@@ -100,6 +101,18 @@ public final class Broker implements AutoCloseable {
       plugins.stop();
       vertx.close();
       throw e;
+    }
+  }
+
+  private static LogStore openStore(BrokerConfig config) {
+    if (config.store() == BrokerConfig.StoreKind.MEMORY) {
+      return new MemoryStore(config.memoryStoreRecords());
+    }
+    try {
+      return SegmentStore.open(config.dataDir().resolve("log"), config.segmentBytes(),
+          config.fsync(), config.memoryStoreRecords());
+    } catch (IOException e) {
+      throw new UncheckedIOException("store: cannot open " + config.dataDir().resolve("log"), e);
     }
   }
 

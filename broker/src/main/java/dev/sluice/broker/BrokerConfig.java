@@ -1,5 +1,6 @@
 package dev.sluice.broker;
 
+import dev.sluice.broker.store.segment.FsyncPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +37,9 @@ import java.util.function.Consumer;
  * @param tenantLinesPerSecond ingest limit of each account, lines per second
  * @param tenantBytesPerSecond ingest limit of each account, message bytes per second
  * @param tenantBurstSeconds how many seconds of the limits an account may use at once
+ * @param store which store keeps the records
+ * @param fsync when the segment store forces appends to disk (see {@code FsyncPolicy})
+ * @param segmentBytes size at which the segment store starts a new segment file
  * @param insecure true to run without authentication (one open account); never by default
  * @param trustedKeys issuer public keys whose tokens are accepted (two during a rotation);
  *     empty means {@code <dataDir>/issuer.pub}
@@ -59,6 +63,9 @@ public record BrokerConfig(
     long tenantLinesPerSecond,
     long tenantBytesPerSecond,
     double tenantBurstSeconds,
+    StoreKind store,
+    FsyncPolicy fsync,
+    long segmentBytes,
     boolean insecure,
     List<Path> trustedKeys) {
 
@@ -80,6 +87,18 @@ public record BrokerConfig(
   public static final long DEFAULT_TENANT_LINES_PER_SECOND = 250_000;
   public static final long DEFAULT_TENANT_BYTES_PER_SECOND = 100L * 1024 * 1024;
   public static final double DEFAULT_TENANT_BURST_SECONDS = 2.0;
+
+  public static final StoreKind DEFAULT_STORE = StoreKind.MEMORY;
+  public static final FsyncPolicy DEFAULT_FSYNC = FsyncPolicy.interval(Duration.ofMillis(2));
+  public static final long DEFAULT_SEGMENT_BYTES = 256L * 1024 * 1024;
+
+  /** Where records are kept. */
+  public enum StoreKind {
+    /** A bounded ring per account in memory; nothing survives a restart. */
+    MEMORY,
+    /** Segment files in {@code <dataDir>/log}, acknowledged after fsync, recovered on start. */
+    SEGMENT
+  }
 
   /** What a full subscriber queue does when another record arrives. */
   public enum OverflowPolicy {
@@ -119,6 +138,9 @@ public record BrokerConfig(
     if (!(tenantBurstSeconds > 0)) {
       throw bad("tenantBurstSeconds", tenantBurstSeconds, "> 0");
     }
+    Objects.requireNonNull(store, "store");
+    Objects.requireNonNull(fsync, "fsync");
+    atLeast("segmentBytes", segmentBytes, 1024);
   }
 
   /** The defaults: gRPC on 127.0.0.1:7400, data in {@code ./.sluice}. */
@@ -129,7 +151,8 @@ public record BrokerConfig(
         DEFAULT_TAIL_BATCH_RECORDS, DEFAULT_TAIL_BATCH_BYTES, DEFAULT_TAIL_OVERFLOW,
         DEFAULT_ROUTER_CACHE_SIZE, DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_SHUTDOWN_GRACE,
         DEFAULT_TENANT_LINES_PER_SECOND, DEFAULT_TENANT_BYTES_PER_SECOND,
-        DEFAULT_TENANT_BURST_SECONDS, false, List.of());
+        DEFAULT_TENANT_BURST_SECONDS, DEFAULT_STORE, DEFAULT_FSYNC, DEFAULT_SEGMENT_BYTES,
+        false, List.of());
   }
 
   /** The issuer public keys to trust: {@link #trustedKeys}, or the data directory's key. */
@@ -190,6 +213,17 @@ public record BrokerConfig(
     });
   }
 
+  public BrokerConfig withStore(StoreKind kind, FsyncPolicy policy) {
+    return edit(d -> {
+      d.store = kind;
+      d.fsync = policy;
+    });
+  }
+
+  public BrokerConfig withSegmentBytes(long value) {
+    return edit(d -> d.segmentBytes = value);
+  }
+
   public BrokerConfig withInsecure(boolean value) {
     return edit(d -> d.insecure = value);
   }
@@ -224,6 +258,9 @@ public record BrokerConfig(
     long tenantLinesPerSecond;
     long tenantBytesPerSecond;
     double tenantBurstSeconds;
+    StoreKind store;
+    FsyncPolicy fsync;
+    long segmentBytes;
     boolean insecure;
     List<Path> trustedKeys;
 
@@ -246,6 +283,9 @@ public record BrokerConfig(
       tenantLinesPerSecond = c.tenantLinesPerSecond;
       tenantBytesPerSecond = c.tenantBytesPerSecond;
       tenantBurstSeconds = c.tenantBurstSeconds;
+      store = c.store;
+      fsync = c.fsync;
+      segmentBytes = c.segmentBytes;
       insecure = c.insecure;
       trustedKeys = c.trustedKeys;
     }
@@ -255,7 +295,7 @@ public record BrokerConfig(
           maxRecordsPerBatch, maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords,
           tailBatchRecords, tailBatchBytes, tailOverflow, routerCacheSize, memoryStoreRecords,
           shutdownGrace, tenantLinesPerSecond, tenantBytesPerSecond, tenantBurstSeconds,
-          insecure, trustedKeys);
+          store, fsync, segmentBytes, insecure, trustedKeys);
     }
   }
 

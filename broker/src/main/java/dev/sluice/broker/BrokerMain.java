@@ -1,5 +1,6 @@
 package dev.sluice.broker;
 
+import dev.sluice.broker.store.segment.FsyncPolicy;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * java -cp ... dev.sluice.broker.BrokerMain [--grpc-host H] [--grpc-port P] [--data-dir D]
- *     [--trust-key FILE]... [--insecure]
+ *     [--store memory|segment] [--fsync always|MS] [--trust-key FILE]... [--insecure]
  * </pre>
  */
 public final class BrokerMain {
@@ -65,15 +66,27 @@ public final class BrokerMain {
         case "--grpc-host" -> config.withGrpcHost(value);
         case "--grpc-port" -> config.withGrpcPort(port(value));
         case "--data-dir" -> config.withDataDir(Path.of(value));
+        case "--store" -> config.withStore(storeKind(value), config.fsync());
+        case "--fsync" -> config.withStore(config.store(), FsyncPolicy.parse(value));
         case "--trust-key" -> {
           trusted.add(Path.of(value));
           yield config.withTrustedKeys(trusted);
         }
         default -> throw new IllegalArgumentException("unknown option " + flag
-            + " (expected: --grpc-host, --grpc-port, --data-dir, --trust-key, --insecure)");
+            + " (expected: --grpc-host, --grpc-port, --data-dir, --store, --fsync, --trust-key,"
+            + " --insecure)");
       };
     }
     return config;
+  }
+
+  private static BrokerConfig.StoreKind storeKind(String value) {
+    return switch (value) {
+      case "memory" -> BrokerConfig.StoreKind.MEMORY;
+      case "segment" -> BrokerConfig.StoreKind.SEGMENT;
+      default -> throw new IllegalArgumentException("--store: '" + value
+          + "' (expected: memory or segment)");
+    };
   }
 
   private static int port(String value) {

@@ -104,6 +104,14 @@ public final class RawRunner implements AutoCloseable {
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> lastAck() >= seq);
   }
 
+  /** Waits until client sequence {@code seq} is acknowledged. */
+  public void awaitAckOf(long seq) {
+    Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> lastAck() >= seq || isEnded());
+    if (lastAck() < seq) {
+      throw new AssertionError("stream ended before seq " + seq + " was acknowledged");
+    }
+  }
+
   public long lastAck() {
     return replies.stream().filter(IngestReply::hasAck)
         .mapToLong(r -> r.getAck().getSeq()).max().orElse(0);
