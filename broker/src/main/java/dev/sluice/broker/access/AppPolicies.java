@@ -24,9 +24,14 @@ public final class AppPolicies {
     return apps.computeIfAbsent(account + '\u0000' + app, k -> new Policy());
   }
 
-  /** A runner's Hello said whether the app's logs are private. */
+  /**
+   * A runner's Hello said whether the app's logs are private. Sticky: one runner (an old SDK,
+   * a default value) must not make a private app public; only an admin can turn it off.
+   */
   public void announce(String account, String app, boolean privateLogs) {
-    policy(account, app).announcedPrivate = privateLogs;
+    if (privateLogs) {
+      policy(account, app).announcedPrivate = true;
+    }
   }
 
   /** An admin set the policy; it overrides what runners announce. */

@@ -42,9 +42,14 @@ public final class GrpcFrontend {
   /** Open ingest calls, so shutdown can drain each one. */
   static final class ActiveCalls {
     private final Set<IngestCall> open = ConcurrentHashMap.newKeySet();
+    private volatile boolean draining;
 
+    /** Registers a call; a call that arrives while draining is told to shut down at once. */
     void add(IngestCall call) {
       open.add(call);
+      if (draining) {
+        call.shutdown();
+      }
     }
 
     void remove(IngestCall call) {
@@ -100,6 +105,7 @@ public final class GrpcFrontend {
    * with UNAVAILABLE so its runner reconnects. Completes when all have ended.
    */
   public Future<Void> drainIngest() {
+    calls.draining = true;
     List<Future<Void>> ended = new ArrayList<>();
     for (IngestCall call : calls.snapshot()) {
       ended.add(call.shutdown());

@@ -83,7 +83,8 @@ public final class IngestSession {
         .setSource(h.getSource().isEmpty() ? "run" : h.getSource())
         .setIsolateSource(h.getIsolateSource()).build();
     this.noRequest = scope(Subjects.NO_REQUEST, "", "");
-    this.open = deps.sessions().attach(sessionKey);
+    // Keyed by account too: two accounts may well use the same app, runner and session id.
+    this.open = deps.sessions().attach(sessionKey.isEmpty() ? "" : account + '\u0000' + sessionKey);
     this.lastSeq = sessionKey.isEmpty() ? 0 : deps.store().lastClientSeq(account, sessionKey);
     BrokerConfig c = deps.config();
     return Welcome.newBuilder().setLastDurableSeq(lastSeq).setMaxFrameBytes(c.maxFrameBytes())
@@ -147,7 +148,7 @@ public final class IngestSession {
       LogLine line = batch.getLines(i);
       int level = level(line).getNumber();
       lines[level]++;
-      bytes[level] += line.getMessage().length();
+      bytes[level] += line.getSerializedSize(); // message and fields: what the line costs
     }
     return deps.limiter().admit(account, lines, bytes);
   }
@@ -210,6 +211,7 @@ public final class IngestSession {
     }
     for (int p = 0; p < parts.size(); p++) {
       drafts.add(b.setMessage(parts.get(p)).setPart(p + 1).setParts(parts.size()).build());
+      b.clearFields(); // the fields go with part 1 only, not copied into every part
     }
     return 1;
   }

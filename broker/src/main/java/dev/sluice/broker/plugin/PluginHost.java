@@ -51,7 +51,15 @@ public final class PluginHost implements PluginContext {
 
   /** Hands freshly stored records to the matching subscribers. */
   public void publish(String account, List<StoredRecord> records) {
-    router.publish(account, records, StoredRecord::subject, Subscriber::onRecords);
+    router.publish(account, records, StoredRecord::subject, (subscriber, batch) -> {
+      try {
+        subscriber.onRecords(batch);
+      } catch (RuntimeException e) {
+        // One broken subscriber must not cost the others their records, nor fail the ingest
+        // of records that are already stored.
+        LOG.warn("a subscriber failed to take {} records: {}", batch.size(), e.toString());
+      }
+    });
   }
 
   /** Stops the plugins, newest first. */

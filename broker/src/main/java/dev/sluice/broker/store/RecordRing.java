@@ -35,7 +35,11 @@ final class RecordRing {
     List<StoredRecord> out = new ArrayList<>();
     long seq = from;
     for (; seq <= lastSeq && out.size() < max; seq++) {
-      out.add(slots[(int) ((seq - 1) % slots.length)]);
+      StoredRecord slot = slots[(int) ((seq - 1) % slots.length)];
+      // A sequence a failed append used up leaves an empty or older slot: it is no record.
+      if (slot != null && slot.seq() == seq) {
+        out.add(slot);
+      }
     }
     return new LogStore.ReadResult(out, missing, Math.max(afterSeq, seq - 1));
   }

@@ -264,4 +264,43 @@ class TokenAccessTest {
     assertThat(carol.records()).extracting(r -> r.getKind())
         .containsExactly(RecordKind.REQUEST_START, RecordKind.REQUEST_END);
   }
+
+  @Test
+  void sameAppRunnerAndSessionIdInTwoAccountsShareNoRequestScopes() throws Exception {
+    RawRunner a = helloWithSession("acct-a");
+    RawRunner b = helloWithSession("acct-b");
+    a.start("req-a", "carol").awaitAcked();
+    b.lines("", "b's unscoped line").awaitAcked();
+    TailCollector memberB = TailCollector.tail(
+        sluice.channel(sluice.token("mb", "acct-b", Role.MEMBER, "")), everything(">"));
+    memberB.awaitRecords(1);
+    assertThat(memberB.records().get(0).getSubject()).isEqualTo("app.r1._");
+    assertThat(memberB.records().get(0).getLabels().getCaller()).isEmpty();
+  }
+
+  @Test
+  void oneRunnerAnnouncingPublicLogsDoesNotMakeAPrivateAppPublic() throws Exception {
+    Channel runners = sluice.channel(sluice.token("r", "acme", Role.RUNNER, "secret-app"));
+    RawRunner privateOne = new RawRunner(runners);
+    privateOne.send(IngestFrame.newBuilder().setHello(Hello.newBuilder().setApp("secret-app")
+        .setRunner("r1").setPrivateLogs(true)).build());
+    privateOne.awaitWelcome();
+    RawRunner publicOne = RawRunner.connect(runners, "secret-app", "r2"); // private_logs=false
+    publicOne.start("req-1", "carol").lines("", "must stay hidden").end("req-1").awaitAcked();
+
+    TailCollector carol = TailCollector.tail(
+        sluice.channel(sluice.token("carol", "acme", Role.CALLER, "")),
+        everything("secret-app.*.req-1"));
+    carol.awaitRecords(2);
+    assertThat(carol.records()).extracting(r -> r.getKind())
+        .containsExactly(RecordKind.REQUEST_START, RecordKind.REQUEST_END);
+  }
+
+  private RawRunner helloWithSession(String account) {
+    RawRunner runner = new RawRunner(sluice.channel(sluice.token("r", account, Role.RUNNER, "app")));
+    runner.send(IngestFrame.newBuilder().setHello(Hello.newBuilder().setApp("app").setRunner("r1")
+        .setSessionId("main")).build());
+    runner.awaitWelcome();
+    return runner;
+  }
 }

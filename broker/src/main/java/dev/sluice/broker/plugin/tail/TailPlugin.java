@@ -21,6 +21,7 @@ public final class TailPlugin implements SluicePlugin {
   private final Set<TailStream> streams = ConcurrentHashMap.newKeySet();
   private final LongAdder dropped = new LongAdder();
   private PluginContext context;
+  private volatile boolean stopping;
 
   @Override
   public String name() {
@@ -40,8 +41,9 @@ public final class TailPlugin implements SluicePlugin {
    *     and {@link TailStream#cancel()} when the subscriber goes away
    */
   public TailStream open(ReadGrant grant, TailRequest request, TailSink sink) {
-    if (context == null) {
-      throw new SluiceException(Failure.UNAVAILABLE, "tail: plugin not started");
+    if (context == null || stopping) {
+      throw new SluiceException(Failure.UNAVAILABLE,
+          "broker is shutting down; reconnect to resume");
     }
     Context ctx = context.vertx().getOrCreateContext();
     TailStream stream = new TailStream(this, context, grant, request, sink, ctx);
@@ -75,6 +77,7 @@ public final class TailPlugin implements SluicePlugin {
 
   @Override
   public void stop() {
+    stopping = true;
     for (TailStream stream : streams) {
       stream.shutdown();
     }

@@ -48,7 +48,8 @@ public final class TailStream implements Subscriber {
   private final ArrayDeque<StoredRecord> queue = new ArrayDeque<>();
   private long droppedSinceNotice;
   private boolean drainPending;
-  private boolean ended;
+  // Volatile: drain() checks it without the lock before every message.
+  private volatile boolean ended;
 
   // Touched only on `context`.
   private Registration registration;
@@ -159,7 +160,7 @@ public final class TailStream implements Subscriber {
   }
 
   private void drain() {
-    while (sink.isReady()) {
+    while (!ended && sink.isReady()) {
       List<Notice> notices = new ArrayList<>(1);
       List<StoredRecord> out = replayAfter < boundary ? replayChunk(notices) : liveChunk(notices);
       if (out == null) {
