@@ -140,6 +140,11 @@ public final class Broker implements AutoCloseable {
     return frontend.port();
   }
 
+  /** Ingest streams open now. */
+  public int openIngestStreams() {
+    return frontend.openIngestCalls();
+  }
+
   /** Live tail subscriptions open now. */
   public int openTails() {
     return plugins.plugin(TailPlugin.class).map(TailPlugin::openCount).orElse(0);

@@ -5,10 +5,12 @@ import dev.sluice.broker.access.Principal;
 import dev.sluice.broker.error.SluiceException;
 import io.grpc.Context;
 import io.grpc.Contexts;
+import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
+import java.net.InetSocketAddress;
 
 /**
  * Authenticates every call through the access proxy before any service code runs, and puts
@@ -16,6 +18,7 @@ import io.grpc.ServerInterceptor;
  */
 final class AuthInterceptor implements ServerInterceptor {
   static final Context.Key<Principal> PRINCIPAL = Context.key("sluice-principal");
+  static final Context.Key<String> CONNECTION = Context.key("sluice-connection");
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
@@ -43,11 +46,19 @@ final class AuthInterceptor implements ServerInterceptor {
       }
       return new ServerCall.Listener<>() {};
     }
-    return Contexts.interceptCall(Context.current().withValue(PRINCIPAL, principal), call,
-        headers, next);
+    java.net.SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
+    String connection = remote instanceof InetSocketAddress inet && inet.getAddress() != null
+        ? ConnectionCalls.key(inet.getAddress().getHostAddress(), inet.getPort()) : null;
+    return Contexts.interceptCall(Context.current().withValue(PRINCIPAL, principal)
+        .withValue(CONNECTION, connection), call, headers, next);
   }
 
   static Principal principal() {
     return PRINCIPAL.get();
+  }
+
+  /** The client's connection, as {@link ConnectionCalls#key}; null if unknown. */
+  static String connection() {
+    return CONNECTION.get();
   }
 }

@@ -73,10 +73,11 @@ public final class GrpcFrontend {
   public static Future<GrpcFrontend> start(Vertx vertx, BrokerConfig config, AccessProxy access,
       IngestSession.Deps ingest, TailPlugin tail, AppPolicies policies) {
     ActiveCalls calls = new ActiveCalls();
+    ConnectionCalls connections = new ConnectionCalls();
     AuthInterceptor auth = new AuthInterceptor(access);
     List<ServerServiceDefinition> services = List.of(
-        ServerInterceptors.intercept(new IngestService(ingest, calls), auth),
-        ServerInterceptors.intercept(new LogsService(access, tail).definition(), auth),
+        ServerInterceptors.intercept(new IngestService(ingest, calls, connections), auth),
+        ServerInterceptors.intercept(new LogsService(access, tail, connections).definition(), auth),
         ServerInterceptors.intercept(new DrainsService(), auth),
         ServerInterceptors.intercept(new AppsService(access, policies), auth));
     // Port 0 becomes -1: Vert.x then binds one random port and shares it between instances.
@@ -89,11 +90,21 @@ public final class GrpcFrontend {
       public Future<?> start() {
         GrpcIoServer grpc = GrpcIoServer.server(vertx, grpcOptions);
         services.forEach(service -> GrpcIoServiceBridge.bridge(service).bind(grpc));
-        return vertx.createHttpServer(options).requestHandler(grpc).listen()
-            .onSuccess(servers::add);
+        return vertx.createHttpServer(options).requestHandler(grpc)
+            .connectionHandler(connection -> {
+              String key = ConnectionCalls.key(connection.remoteAddress().hostAddress(),
+                  connection.remoteAddress().port());
+              connection.closeHandler(v -> connections.closed(key));
+            })
+            .listen().onSuccess(servers::add);
       }
     }, new DeploymentOptions().setInstances(config.eventLoops()))
         .map(id -> new GrpcFrontend(servers, calls));
+  }
+
+  /** Ingest streams open now. */
+  public int openIngestCalls() {
+    return calls.open.size();
   }
 
   public int port() {
@@ -125,10 +136,12 @@ public final class GrpcFrontend {
   private static final class IngestService implements BindableService {
     private final IngestSession.Deps deps;
     private final ActiveCalls calls;
+    private final ConnectionCalls connections;
 
-    IngestService(IngestSession.Deps deps, ActiveCalls calls) {
+    IngestService(IngestSession.Deps deps, ActiveCalls calls, ConnectionCalls connections) {
       this.deps = deps;
       this.calls = calls;
+      this.connections = connections;
     }
 
     @Override
@@ -140,8 +153,10 @@ public final class GrpcFrontend {
     }
 
     private StreamObserver<IngestFrame> stream(StreamObserver<IngestReply> out) {
-      return new IngestCall(new IngestSession(deps, AuthInterceptor.principal()),
+      IngestCall call = new IngestCall(new IngestSession(deps, AuthInterceptor.principal()),
           (ServerCallStreamObserver<IngestReply>) out, calls);
+      call.onEnd(connections.register(AuthInterceptor.connection(), call::connectionLost));
+      return call;
     }
   }
 }

@@ -35,6 +35,7 @@ final class IngestCall implements StreamObserver<IngestFrame> {
   private boolean done;
   private boolean halfClosed;
   private boolean draining;
+  private volatile Runnable onEnd;
 
   IngestCall(IngestSession session, ServerCallStreamObserver<IngestReply> out,
       GrpcFrontend.ActiveCalls calls) {
@@ -158,5 +159,19 @@ final class IngestCall implements StreamObserver<IngestFrame> {
     done = true;
     calls.remove(this);
     finished.tryComplete();
+    Runnable end = onEnd;
+    if (end != null) {
+      end.run();
+    }
+  }
+
+  /** Runs {@code action} once the call ended (for example, to unregister it). */
+  void onEnd(Runnable action) {
+    this.onEnd = action;
+  }
+
+  /** The client's connection closed without cancelling the stream. */
+  void connectionLost() {
+    context.runOnContext(v -> finished());
   }
 }

@@ -26,10 +26,12 @@ import java.util.List;
 final class LogsService {
   private final AccessProxy access;
   private final TailPlugin tail;
+  private final ConnectionCalls connections;
 
-  LogsService(AccessProxy access, TailPlugin tail) {
+  LogsService(AccessProxy access, TailPlugin tail, ConnectionCalls connections) {
     this.access = access;
     this.tail = tail;
+    this.connections = connections;
   }
 
   ServerServiceDefinition definition() {
@@ -58,8 +60,12 @@ final class LogsService {
       ReadGrant grant = access.authorizeRead(AuthInterceptor.principal(),
           Subjects.filter(request.getFilter()));
       TailStream stream = tail.open(grant, request, new Sink(out));
+      Runnable unregister = connections.register(AuthInterceptor.connection(), stream::cancel);
       out.setOnReadyHandler(stream::onReady);
-      out.setOnCancelHandler(stream::cancel);
+      out.setOnCancelHandler(() -> {
+        stream.cancel();
+        unregister.run();
+      });
     } catch (RuntimeException e) {
       out.onError(Statuses.toStatus(e));
     }
