@@ -27,6 +27,7 @@ import java.util.function.Consumer;
  * @param maxLineBytes longest line in UTF-8 bytes; longer lines are split into marked parts
  * @param maxOpenRequestsPerRunner most requests open at once on one runner session
  * @param tailQueueRecords capacity of each tail subscriber's queue, in records
+ * @param tailQueueBytes capacity of each tail subscriber's queue, in encoded record bytes
  * @param tailBatchRecords most records written to a subscriber in one message
  * @param tailBatchBytes most record bytes in one message to a subscriber (a single larger
  *     record still goes alone); keeps messages under grpc-java's default 4 MiB inbound limit
@@ -54,6 +55,7 @@ public record BrokerConfig(
     int maxLineBytes,
     int maxOpenRequestsPerRunner,
     int tailQueueRecords,
+    long tailQueueBytes,
     int tailBatchRecords,
     int tailBatchBytes,
     OverflowPolicy tailOverflow,
@@ -78,6 +80,7 @@ public record BrokerConfig(
   public static final int DEFAULT_MAX_LINE_BYTES = 64 * 1024;
   public static final int DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER = 1_024;
   public static final int DEFAULT_TAIL_QUEUE_RECORDS = 10_000;
+  public static final long DEFAULT_TAIL_QUEUE_BYTES = 16L * 1024 * 1024;
   public static final int DEFAULT_TAIL_BATCH_RECORDS = 256;
   public static final int DEFAULT_TAIL_BATCH_BYTES = 1024 * 1024;
   public static final OverflowPolicy DEFAULT_TAIL_OVERFLOW = OverflowPolicy.DROP_OLDEST;
@@ -89,7 +92,9 @@ public record BrokerConfig(
   public static final double DEFAULT_TENANT_BURST_SECONDS = 2.0;
 
   public static final StoreKind DEFAULT_STORE = StoreKind.MEMORY;
-  public static final FsyncPolicy DEFAULT_FSYNC = FsyncPolicy.interval(Duration.ofMillis(2));
+  // Group commit shares a force between concurrent appends already; an interval only adds
+  // latency unless dozens of appends are in flight per tick (bench/README.md).
+  public static final FsyncPolicy DEFAULT_FSYNC = FsyncPolicy.always();
   public static final long DEFAULT_SEGMENT_BYTES = 256L * 1024 * 1024;
 
   /** Where records are kept. */
@@ -123,6 +128,7 @@ public record BrokerConfig(
     }
     atLeast("maxOpenRequestsPerRunner", maxOpenRequestsPerRunner, 1);
     atLeast("tailQueueRecords", tailQueueRecords, 1);
+    atLeast("tailQueueBytes", tailQueueBytes, 64 * 1024);
     atLeast("tailBatchRecords", tailBatchRecords, 1);
     atLeast("tailBatchBytes", tailBatchBytes, 1024);
     Objects.requireNonNull(tailOverflow, "tailOverflow");
@@ -148,7 +154,7 @@ public record BrokerConfig(
     return new BrokerConfig(DEFAULT_GRPC_HOST, DEFAULT_GRPC_PORT, DEFAULT_EVENT_LOOPS,
         DEFAULT_DATA_DIR, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORDS_PER_BATCH,
         DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER, DEFAULT_TAIL_QUEUE_RECORDS,
-        DEFAULT_TAIL_BATCH_RECORDS, DEFAULT_TAIL_BATCH_BYTES, DEFAULT_TAIL_OVERFLOW,
+        DEFAULT_TAIL_QUEUE_BYTES, DEFAULT_TAIL_BATCH_RECORDS, DEFAULT_TAIL_BATCH_BYTES, DEFAULT_TAIL_OVERFLOW,
         DEFAULT_ROUTER_CACHE_SIZE, DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_SHUTDOWN_GRACE,
         DEFAULT_TENANT_LINES_PER_SECOND, DEFAULT_TENANT_BYTES_PER_SECOND,
         DEFAULT_TENANT_BURST_SECONDS, DEFAULT_STORE, DEFAULT_FSYNC, DEFAULT_SEGMENT_BYTES,
@@ -190,6 +196,10 @@ public record BrokerConfig(
       d.tailBatchRecords = batchRecords;
       d.tailOverflow = overflow;
     });
+  }
+
+  public BrokerConfig withTailQueueBytes(long value) {
+    return edit(d -> d.tailQueueBytes = value);
   }
 
   public BrokerConfig withTailBatchBytes(int value) {
@@ -249,6 +259,7 @@ public record BrokerConfig(
     int maxLineBytes;
     int maxOpenRequestsPerRunner;
     int tailQueueRecords;
+    long tailQueueBytes;
     int tailBatchRecords;
     int tailBatchBytes;
     OverflowPolicy tailOverflow;
@@ -274,6 +285,7 @@ public record BrokerConfig(
       maxLineBytes = c.maxLineBytes;
       maxOpenRequestsPerRunner = c.maxOpenRequestsPerRunner;
       tailQueueRecords = c.tailQueueRecords;
+      tailQueueBytes = c.tailQueueBytes;
       tailBatchRecords = c.tailBatchRecords;
       tailBatchBytes = c.tailBatchBytes;
       tailOverflow = c.tailOverflow;
@@ -293,7 +305,7 @@ public record BrokerConfig(
     BrokerConfig build() {
       return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, maxFrameBytes,
           maxRecordsPerBatch, maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords,
-          tailBatchRecords, tailBatchBytes, tailOverflow, routerCacheSize, memoryStoreRecords,
+          tailQueueBytes, tailBatchRecords, tailBatchBytes, tailOverflow, routerCacheSize, memoryStoreRecords,
           shutdownGrace, tenantLinesPerSecond, tenantBytesPerSecond, tenantBurstSeconds,
           store, fsync, segmentBytes, insecure, trustedKeys);
     }

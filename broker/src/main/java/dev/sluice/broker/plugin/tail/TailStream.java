@@ -39,6 +39,7 @@ public final class TailStream implements Subscriber {
   private final Context context;
   private final RecordPredicate predicate;
   private final int capacity;
+  private final long capacityBytes;
   private final int batch;
   private final int batchBytes;
   private final OverflowPolicy overflow;
@@ -46,6 +47,7 @@ public final class TailStream implements Subscriber {
 
   // Guarded by `this`: touched by publishers and by the drain.
   private final ArrayDeque<StoredRecord> queue = new ArrayDeque<>();
+  private long queuedBytes;
   private long droppedSinceNotice;
   private boolean drainPending;
   // Volatile: drain() checks it without the lock before every message.
@@ -74,6 +76,7 @@ public final class TailStream implements Subscriber {
         ? request.getStart().getSinceUnixNano() : Long.MIN_VALUE;
     BrokerConfig config = broker.config();
     this.capacity = config.tailQueueRecords();
+    this.capacityBytes = config.tailQueueBytes();
     this.batch = config.tailBatchRecords();
     this.batchBytes = config.tailBatchBytes();
     this.overflow = config.tailOverflow();
@@ -108,14 +111,22 @@ public final class TailStream implements Subscriber {
             || !predicate.test(record.record())) {
           continue;
         }
-        if (queue.size() >= capacity) {
-          droppedNow++;
-          if (overflow == OverflowPolicy.DROP_NEWEST) {
+        int size = record.encoded().length;
+        if (overflow == OverflowPolicy.DROP_NEWEST) {
+          if (queue.size() >= capacity || queuedBytes + size > capacityBytes) {
+            droppedNow++;
             continue;
           }
-          queue.pollFirst();
+        } else {
+          // Both bounds hold: a stalled reader costs at most its queue's records and bytes.
+          while (!queue.isEmpty()
+              && (queue.size() >= capacity || queuedBytes + size > capacityBytes)) {
+            queuedBytes -= queue.pollFirst().encoded().length;
+            droppedNow++;
+          }
         }
         queue.addLast(record);
+        queuedBytes += size;
       }
       droppedSinceNotice += droppedNow;
       wake = !drainPending && (!queue.isEmpty() || droppedNow > 0);
@@ -220,6 +231,7 @@ public final class TailStream implements Subscriber {
           break;
         }
         queue.pollFirst();
+        queuedBytes -= next.encoded().length;
         if (next.seq() > boundary) {
           out.add(next);
           bytes += next.encoded().length;
@@ -231,7 +243,7 @@ public final class TailStream implements Subscriber {
     if (dropped > 0) {
       notices.add(Notice.newBuilder().setKind(NoticeKind.DROPPED).setCount(dropped)
           .setDetail("dropped " + dropped + " records: subscriber too slow (queue of "
-              + capacity + " records full)").build());
+              + capacity + " records or " + capacityBytes + " bytes full)").build());
     }
     return out;
   }
@@ -243,6 +255,7 @@ public final class TailStream implements Subscriber {
       }
       ended = true;
       queue.clear();
+      queuedBytes = 0;
     }
     if (registration != null) {
       registration.close();

@@ -148,4 +148,31 @@ class SlowSubscriberTest {
           .mapToLong(Notice::getCount).sum();
     }
   }
+
+  /** The same stalled reader with large lines: the queue's byte bound, not its count, holds. */
+  @org.junit.jupiter.api.Nested
+  class LargeLines {
+    @RegisterExtension
+    final BrokerExtension big = new BrokerExtension(c -> c.withTailQueueBytes(1024 * 1024));
+
+    @Test
+    void stalledSubscriberQueueIsBoundedByBytes() {
+      StalledTail stalled = StalledTail.open(big.channel(), "app.>");
+      Awaitility.await().until(() -> big.broker().openTails() == 1);
+      RawRunner runner = RawRunner.connect(big.channel(), "app", "runner-1");
+      String line = "z".repeat(60_000);
+      for (int i = 0; i < 100; i++) {
+        String[] ten = new String[10];
+        java.util.Arrays.fill(ten, line);
+        runner.lines("", ten);
+      }
+      runner.awaitAcked();
+      // 1,000 records of 60 KB (60 MB): a count bound of 10,000 would keep them all; 1 MiB
+      // keeps ~17, plus what the transport buffered before it stopped being ready (HTTP/2
+      // windows, a few MB up to ~16 MB when grpc-java's window has grown).
+      Awaitility.await().atMost(Duration.ofSeconds(20))
+          .until(() -> big.broker().tailDropped() > 500);
+      assertThat(stalled.ended).isEmpty();
+    }
+  }
 }
