@@ -289,8 +289,14 @@ public final class IngestSession {
   private Future<Ack> store(List<Record> drafts, long clientSeq, int splitLines) {
     lastSeq = Math.max(lastSeq, clientSeq);
     Ack.Builder ack = Ack.newBuilder().setSeq(clientSeq).setSplitLines(splitLines);
-    if (drafts.isEmpty()) {
+    if (drafts.isEmpty() && sessionKey.isEmpty()) {
       return Future.succeededFuture(ack.setBrokerSeq(deps.store().lastSeq(account)).build());
+    }
+    if (drafts.isEmpty()) {
+      // Nothing to store (all shed, or resent), but the session's progress is: a reconnecting
+      // runner must not be told less than it was acked.
+      return deps.store().append(account, sessionKey, clientSeq, drafts)
+          .map(none -> ack.setBrokerSeq(deps.store().lastSeq(account)).build());
     }
     return deps.store().append(account, sessionKey, clientSeq, drafts).map(stored -> {
       deps.publisher().publish(account, stored);

@@ -100,11 +100,15 @@ public final class SegmentLog implements AutoCloseable {
   /** Appends entries in order; completes with their positions once they are on disk. */
   public CompletableFuture<List<Position>> append(List<byte[]> bodies) {
     CompletableFuture<List<Position>> done = new CompletableFuture<>();
-    if (closed) {
-      done.completeExceptionally(new IOException("segment log closed"));
-      return done;
+    // Checked and queued under the lock close() takes, so no append slips in after the writer
+    // has drained the queue and left.
+    synchronized (queue) {
+      if (closed) {
+        done.completeExceptionally(new IOException("segment log closed"));
+        return done;
+      }
+      queue.add(new Pending(bodies, done));
     }
-    queue.add(new Pending(bodies, done));
     return done;
   }
 
@@ -317,7 +321,9 @@ public final class SegmentLog implements AutoCloseable {
   /** Forces and completes every pending append, then closes the files. */
   @Override
   public void close() {
-    closed = true;
+    synchronized (queue) {
+      closed = true;
+    }
     try {
       writer.join(10_000);
     } catch (InterruptedException e) {
