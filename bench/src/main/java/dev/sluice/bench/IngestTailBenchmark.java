@@ -117,6 +117,8 @@ public class IngestTailBenchmark {
     if (server.equals("broker")) {
       dataDir = Files.createTempDirectory("sluice-bench");
       broker = Broker.start(BrokerConfig.defaults().withGrpcPort(0).withDataDir(dataDir).withInsecure(true)
+          // Throughput, not tenant limits, is measured here: lift the per-account limit.
+          .withTenantLimits(100_000_000L, 100L << 30, 2.0)
           .withMemoryStoreRecords(storeRecords));
       port = broker.grpcPort();
       openTails = broker::openTails;

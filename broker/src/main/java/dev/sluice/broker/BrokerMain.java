@@ -12,6 +12,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * java -cp ... dev.sluice.broker.BrokerMain [--grpc-host H] [--grpc-port P] [--data-dir D]
  *     [--store memory|segment] [--fsync always|MS] [--trust-key FILE]... [--insecure]
+ *     [--tenant-lines-per-second N] [--tenant-bytes-per-second N]
  * </pre>
  */
 public final class BrokerMain {
@@ -66,6 +67,10 @@ public final class BrokerMain {
         case "--grpc-host" -> config.withGrpcHost(value);
         case "--grpc-port" -> config.withGrpcPort(port(value));
         case "--data-dir" -> config.withDataDir(Path.of(value));
+        case "--tenant-lines-per-second" -> config.withTenantLimits(number(flag, value),
+            config.tenantBytesPerSecond(), config.tenantBurstSeconds());
+        case "--tenant-bytes-per-second" -> config.withTenantLimits(
+            config.tenantLinesPerSecond(), number(flag, value), config.tenantBurstSeconds());
         case "--store" -> config.withStore(storeKind(value), config.fsync());
         case "--fsync" -> config.withStore(config.store(), FsyncPolicy.parse(value));
         case "--trust-key" -> {
@@ -74,10 +79,18 @@ public final class BrokerMain {
         }
         default -> throw new IllegalArgumentException("unknown option " + flag
             + " (expected: --grpc-host, --grpc-port, --data-dir, --store, --fsync, --trust-key,"
-            + " --insecure)");
+            + " --tenant-lines-per-second, --tenant-bytes-per-second, --insecure)");
       };
     }
     return config;
+  }
+
+  private static long number(String flag, String value) {
+    try {
+      return Long.parseLong(value);
+    } catch (NumberFormatException e) {
+      throw new IllegalArgumentException(flag + ": '" + value + "' (expected: a whole number)");
+    }
   }
 
   private static BrokerConfig.StoreKind storeKind(String value) {
