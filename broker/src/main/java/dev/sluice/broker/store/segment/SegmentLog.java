@@ -66,7 +66,16 @@ public final class SegmentLog implements AutoCloseable {
     }
   }
 
-  private record Pending(List<byte[]> bodies, CompletableFuture<List<Position>> done) {}
+  /** An append waiting to be written, then to be forced; it carries its positions between. */
+  private static final class Pending {
+    final List<byte[]> bodies;
+    final CompletableFuture<List<Position>> done = new CompletableFuture<>();
+    List<Position> positions;
+
+    Pending(List<byte[]> bodies) {
+      this.bodies = bodies;
+    }
+  }
 
   private SegmentLog(Path dir, long segmentBytes, FsyncPolicy fsync) throws IOException {
     this.dir = dir;
@@ -99,17 +108,17 @@ public final class SegmentLog implements AutoCloseable {
 
   /** Appends entries in order; completes with their positions once they are on disk. */
   public CompletableFuture<List<Position>> append(List<byte[]> bodies) {
-    CompletableFuture<List<Position>> done = new CompletableFuture<>();
+    Pending pending = new Pending(bodies);
     // Checked and queued under the lock close() takes, so no append slips in after the writer
     // has drained the queue and left.
     synchronized (queue) {
       if (closed) {
-        done.completeExceptionally(new IOException("segment log closed"));
-        return done;
+        pending.done.completeExceptionally(new IOException("segment log closed"));
+      } else {
+        queue.add(pending);
       }
-      queue.add(new Pending(bodies, done));
     }
-    return done;
+    return pending.done;
   }
 
   /** Reads the entry at {@code position}. Blocking. */
@@ -256,7 +265,7 @@ public final class SegmentLog implements AutoCloseable {
           active.channel.force(false);
           lastForce = System.nanoTime();
           for (Pending p : unforced) {
-            p.done().complete(positionsOf(p));
+            p.done.complete(p.positions);
           }
           unforced.clear();
         }
@@ -265,27 +274,19 @@ public final class SegmentLog implements AutoCloseable {
         return;
       } catch (IOException | RuntimeException e) {
         LOG.error("segment log: write failed", e);
-        group.forEach(p -> p.done().completeExceptionally(e));
-        unforced.forEach(p -> p.done().completeExceptionally(e));
+        group.forEach(p -> p.done.completeExceptionally(e));
+        unforced.forEach(p -> p.done.completeExceptionally(e));
         group.clear();
         unforced.clear();
       }
     }
   }
 
-  // Positions are computed at write time and carried here until the force that covers them.
-  private final java.util.IdentityHashMap<Pending, List<Position>> written =
-      new java.util.IdentityHashMap<>();
-
-  private List<Position> positionsOf(Pending p) {
-    return written.remove(p);
-  }
-
   private void write(List<Pending> group, List<Pending> unforced) throws IOException {
     for (Pending pending : group) {
-      List<Position> positions = new ArrayList<>(pending.bodies().size());
+      List<Position> positions = new ArrayList<>(pending.bodies.size());
       int bytes = 0;
-      for (byte[] body : pending.bodies()) {
+      for (byte[] body : pending.bodies) {
         bytes += Frames.size(body);
       }
       if (active.size > 0 && active.size + bytes > segmentBytes) {
@@ -294,7 +295,7 @@ public final class SegmentLog implements AutoCloseable {
       }
       ByteBuffer out = ByteBuffer.allocate(bytes);
       long offset = active.size;
-      for (byte[] body : pending.bodies()) {
+      for (byte[] body : pending.bodies) {
         positions.add(new Position(active.id, offset));
         Frames.write(out, body);
         offset += Frames.size(body);
@@ -303,7 +304,7 @@ public final class SegmentLog implements AutoCloseable {
       while (out.hasRemaining()) {
         active.size += active.channel.write(out, active.size);
       }
-      written.put(pending, positions);
+      pending.positions = positions;
       unforced.add(pending);
     }
   }
