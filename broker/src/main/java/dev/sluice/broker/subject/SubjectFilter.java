@@ -33,7 +33,7 @@ public final class SubjectFilter {
     if (problem != null) {
       throw SluiceException.invalid(problem);
     }
-    return new SubjectFilter(filter, List.of(filter.split("\\.", -1)));
+    return new SubjectFilter(filter, List.of(split(filter)));
   }
 
   /** The first token (the app, or a wildcard). */
@@ -57,7 +57,7 @@ public final class SubjectFilter {
 
   /** True if this filter matches {@code subject} (a valid, dot-separated subject). */
   public boolean matches(String subject) {
-    return matches(subject.split("\\.", -1));
+    return matches(split(subject));
   }
 
   boolean matches(String[] subjectTokens) {

@@ -59,7 +59,6 @@ public final class TailStream implements Subscriber {
   // it, which liveChunk() skips again.
   private volatile long boundary;
   private long replayAfter;
-  private long replayMissing;
 
   TailStream(TailPlugin plugin, PluginContext broker, ReadGrant grant, TailRequest request,
       TailSink sink, Context context) {
@@ -188,7 +187,6 @@ public final class TailStream implements Subscriber {
   private List<StoredRecord> replayChunk(List<Notice> notices) {
     ReadResult read = broker.read(grant, replayAfter, batch);
     if (read.missing() > 0) {
-      replayMissing += read.missing();
       notices.add(Notice.newBuilder().setKind(NoticeKind.GAP).setCount(read.missing())
           .setDetail(read.missing() + " records before this point are no longer stored").build());
     }
@@ -264,10 +262,5 @@ public final class TailStream implements Subscriber {
     if (tellSink) {
       sink.end(failure);
     }
-  }
-
-  /** Records replay could not return because they were gone (for tests and metrics). */
-  long replayMissing() {
-    return replayMissing;
   }
 }
