@@ -108,7 +108,7 @@ public class SegmentAppendBenchmark {
     @Setup(Level.Trial)
     public void open() throws IOException {
       dir = tempDir();
-      log = SegmentLog.open(dir, SEGMENT_BYTES, FsyncPolicy.parse(fsync));
+      log = SegmentLog.open(dir, SEGMENT_BYTES, FsyncPolicy.parse(fsync), entry -> { });
     }
 
     @TearDown(Level.Trial)

@@ -81,6 +81,7 @@ public final class Broker implements AutoCloseable {
     AppPolicies policies = new AppPolicies();
     AccessProxy access = accessProxy(config, policies);
     PluginHost plugins = new PluginHost(vertx, config, store);
+    store.listen(plugins::publish);
     try {
       plugins.start();
       TailPlugin tail = plugins.plugin(TailPlugin.class).orElseThrow(
@@ -88,7 +89,7 @@ public final class Broker implements AutoCloseable {
       TenantLimiter limiter = new TenantLimiter(config.tenantLinesPerSecond(),
           config.tenantBytesPerSecond(), config.tenantBurstSeconds(), System::nanoTime);
       IngestSession.Deps ingest = new IngestSession.Deps(config, store, access,
-          plugins::publish, new RunnerSessions(), policies, limiter);
+          new RunnerSessions(), policies, limiter);
       GrpcFrontend frontend = await(GrpcFrontend.start(vertx, config, access, ingest, tail, policies),
           START_TIMEOUT);
       if (config.insecure()) {
@@ -106,11 +107,13 @@ public final class Broker implements AutoCloseable {
 
   private static LogStore openStore(BrokerConfig config) {
     if (config.store() == BrokerConfig.StoreKind.MEMORY) {
-      return new MemoryStore(config.memoryStoreRecords());
+      return new MemoryStore(config.memoryStoreRecords(), config.requestIndexSize());
     }
     try {
-      return SegmentStore.open(config.dataDir().resolve("log"), config.segmentBytes(),
-          config.fsync(), config.memoryStoreRecords());
+      BrokerConfig.Retention retention = config.retention();
+      return SegmentStore.open(config.dataDir().resolve("log"), new SegmentStore.Options(
+          config.segmentBytes(), config.fsync(), config.memoryStoreRecords(), retention.age(),
+          retention.bytes(), retention.checkEvery(), config.requestIndexSize()));
     } catch (IOException e) {
       throw new UncheckedIOException("store: cannot open " + config.dataDir().resolve("log"), e);
     }

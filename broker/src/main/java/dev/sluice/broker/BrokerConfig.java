@@ -41,6 +41,8 @@ import java.util.function.Consumer;
  * @param store which store keeps the records
  * @param fsync when the segment store forces appends to disk (see {@code FsyncPolicy})
  * @param segmentBytes size at which the segment store starts a new segment file
+ * @param retention when the segment store deletes old segments
+ * @param requestIndexSize requests whose place in the store is remembered (request view)
  * @param insecure true to run without authentication (one open account); never by default
  * @param trustedKeys issuer public keys whose tokens are accepted (two during a rotation);
  *     empty means {@code <dataDir>/issuer.pub}
@@ -68,6 +70,8 @@ public record BrokerConfig(
     StoreKind store,
     FsyncPolicy fsync,
     long segmentBytes,
+    Retention retention,
+    int requestIndexSize,
     boolean insecure,
     List<Path> trustedKeys) {
 
@@ -83,7 +87,7 @@ public record BrokerConfig(
   public static final long DEFAULT_TAIL_QUEUE_BYTES = 16L * 1024 * 1024;
   public static final int DEFAULT_TAIL_BATCH_RECORDS = 256;
   public static final int DEFAULT_TAIL_BATCH_BYTES = 1024 * 1024;
-  public static final OverflowPolicy DEFAULT_TAIL_OVERFLOW = OverflowPolicy.DROP_OLDEST;
+  public static final OverflowPolicy DEFAULT_TAIL_OVERFLOW = OverflowPolicy.CATCH_UP;
   public static final int DEFAULT_ROUTER_CACHE_SIZE = 262_144;
   public static final int DEFAULT_MEMORY_STORE_RECORDS = 200_000;
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
@@ -91,11 +95,35 @@ public record BrokerConfig(
   public static final long DEFAULT_TENANT_BYTES_PER_SECOND = 100L * 1024 * 1024;
   public static final double DEFAULT_TENANT_BURST_SECONDS = 2.0;
 
-  public static final StoreKind DEFAULT_STORE = StoreKind.MEMORY;
+  public static final StoreKind DEFAULT_STORE = StoreKind.SEGMENT;
   // Group commit shares a force between concurrent appends already; an interval only adds
   // latency unless dozens of appends are in flight per tick (bench/README.md).
   public static final FsyncPolicy DEFAULT_FSYNC = FsyncPolicy.always();
   public static final long DEFAULT_SEGMENT_BYTES = 256L * 1024 * 1024;
+  public static final Retention DEFAULT_RETENTION = new Retention(Duration.ofDays(30),
+      10L * 1024 * 1024 * 1024, Duration.ofMinutes(1));
+  public static final int DEFAULT_REQUEST_INDEX_SIZE = 200_000;
+
+  /**
+   * When the segment store deletes whole segments, oldest first (never the one being written).
+   *
+   * @param age a segment whose last write is older than this is deleted
+   * @param bytes while all segments together are larger, the oldest is deleted; 0: no limit
+   * @param checkEvery how often retention runs
+   */
+  public record Retention(Duration age, long bytes, Duration checkEvery) {
+    public Retention {
+      Objects.requireNonNull(age, "retention.age");
+      Objects.requireNonNull(checkEvery, "retention.checkEvery");
+      if (age.isNegative() || age.isZero()) {
+        throw bad("retention.age", age, "> 0");
+      }
+      atLeast("retention.bytes", bytes, 0);
+      if (checkEvery.isNegative() || checkEvery.isZero()) {
+        throw bad("retention.checkEvery", checkEvery, "> 0");
+      }
+    }
+  }
 
   /** Where records are kept. */
   public enum StoreKind {
@@ -110,7 +138,12 @@ public record BrokerConfig(
     /** Drop the oldest queued record: a slow reader sees the newest lines, after a marker. */
     DROP_OLDEST,
     /** Drop the arriving record: a slow reader sees an unbroken prefix, then a marker. */
-    DROP_NEWEST
+    DROP_NEWEST,
+    /**
+     * Empty the queue and move the reader back onto the store: it reads on from where it was
+     * and rejoins live when it has caught up. Nothing is lost while the store still has it.
+     */
+    CATCH_UP
   }
 
   public BrokerConfig {
@@ -147,6 +180,8 @@ public record BrokerConfig(
     Objects.requireNonNull(store, "store");
     Objects.requireNonNull(fsync, "fsync");
     atLeast("segmentBytes", segmentBytes, 1024);
+    Objects.requireNonNull(retention, "retention");
+    atLeast("requestIndexSize", requestIndexSize, 1);
   }
 
   /** The defaults: gRPC on 127.0.0.1:7400, data in {@code ./.sluice}. */
@@ -158,7 +193,7 @@ public record BrokerConfig(
         DEFAULT_ROUTER_CACHE_SIZE, DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_SHUTDOWN_GRACE,
         DEFAULT_TENANT_LINES_PER_SECOND, DEFAULT_TENANT_BYTES_PER_SECOND,
         DEFAULT_TENANT_BURST_SECONDS, DEFAULT_STORE, DEFAULT_FSYNC, DEFAULT_SEGMENT_BYTES,
-        false, List.of());
+        DEFAULT_RETENTION, DEFAULT_REQUEST_INDEX_SIZE, false, List.of());
   }
 
   /** The issuer public keys to trust: {@link #trustedKeys}, or the data directory's key. */
@@ -234,6 +269,14 @@ public record BrokerConfig(
     return edit(d -> d.segmentBytes = value);
   }
 
+  public BrokerConfig withRetention(Retention value) {
+    return edit(d -> d.retention = value);
+  }
+
+  public BrokerConfig withRequestIndexSize(int value) {
+    return edit(d -> d.requestIndexSize = value);
+  }
+
   public BrokerConfig withInsecure(boolean value) {
     return edit(d -> d.insecure = value);
   }
@@ -272,6 +315,8 @@ public record BrokerConfig(
     StoreKind store;
     FsyncPolicy fsync;
     long segmentBytes;
+    Retention retention;
+    int requestIndexSize;
     boolean insecure;
     List<Path> trustedKeys;
 
@@ -298,6 +343,8 @@ public record BrokerConfig(
       store = c.store;
       fsync = c.fsync;
       segmentBytes = c.segmentBytes;
+      retention = c.retention;
+      requestIndexSize = c.requestIndexSize;
       insecure = c.insecure;
       trustedKeys = c.trustedKeys;
     }
@@ -307,7 +354,7 @@ public record BrokerConfig(
           maxRecordsPerBatch, maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords,
           tailQueueBytes, tailBatchRecords, tailBatchBytes, tailOverflow, routerCacheSize, memoryStoreRecords,
           shutdownGrace, tenantLinesPerSecond, tenantBytesPerSecond, tenantBurstSeconds,
-          store, fsync, segmentBytes, insecure, trustedKeys);
+          store, fsync, segmentBytes, retention, requestIndexSize, insecure, trustedKeys);
     }
   }
 

@@ -55,7 +55,7 @@ public final class IngestSession {
 
   /** What every session shares. */
   public record Deps(BrokerConfig config, LogStore store, AccessProxy access,
-      Publisher publisher, RunnerSessions sessions, AppPolicies policies,
+      RunnerSessions sessions, AppPolicies policies,
       TenantLimiter limiter) {}
 
   public IngestSession(Deps deps, Principal principal) {
@@ -298,10 +298,9 @@ public final class IngestSession {
       return deps.store().append(account, sessionKey, clientSeq, drafts)
           .map(none -> ack.setBrokerSeq(deps.store().lastSeq(account)).build());
     }
-    return deps.store().append(account, sessionKey, clientSeq, drafts).map(stored -> {
-      deps.publisher().publish(account, stored);
-      return ack.setBrokerSeq(stored.get(stored.size() - 1).seq()).build();
-    });
+    // The store hands the records to the subscribers itself, in sequence order.
+    return deps.store().append(account, sessionKey, clientSeq, drafts)
+        .map(stored -> ack.setBrokerSeq(stored.get(stored.size() - 1).seq()).build());
   }
 
   private static String name(IngestFrame frame) {

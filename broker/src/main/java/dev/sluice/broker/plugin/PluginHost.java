@@ -7,6 +7,9 @@ import dev.sluice.broker.store.LogStore.ReadResult;
 import dev.sluice.broker.store.StoredRecord;
 import dev.sluice.broker.subject.Router;
 import dev.sluice.broker.subject.Router.Registration;
+import dev.sluice.broker.store.LogStore.RequestSpan;
+import dev.sluice.broker.store.Scan;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
@@ -80,16 +83,23 @@ public final class PluginHost implements PluginContext {
   }
 
   @Override
-  public ReadResult read(ReadGrant grant, long afterSeq, int max) {
-    ReadResult raw = store.read(grant.account(), afterSeq, max);
-    List<StoredRecord> allowed = new ArrayList<>(raw.records().size());
-    for (StoredRecord record : raw.records()) {
-      if (grant.filter().matches(record.subject()) && grant.allows(record.record())) {
-        allowed.add(record);
-      }
-    }
-    long last = raw.records().isEmpty() ? afterSeq : raw.records().get(raw.records().size() - 1).seq();
-    return new ReadResult(allowed, raw.missing(), last);
+  public Future<ReadResult> read(ReadGrant grant, Scan scan) {
+    // The grant's filter is also an index hint: a caller's read skips other requests' blocks.
+    return store.read(grant.account(), scan.app() == null ? scan.matching(grant.filter()) : scan)
+        .map(raw -> {
+          List<StoredRecord> allowed = new ArrayList<>(raw.records().size());
+          for (StoredRecord record : raw.records()) {
+            if (grant.filter().matches(record.subject()) && grant.allows(record.record())) {
+              allowed.add(record);
+            }
+          }
+          return new ReadResult(allowed, raw.missing(), raw.lastExamined());
+        });
+  }
+
+  @Override
+  public Optional<RequestSpan> request(ReadGrant grant, String app, String requestId) {
+    return store.request(grant.account(), app, requestId);
   }
 
   @Override

@@ -1,8 +1,10 @@
 package dev.sluice.broker.store;
 
 import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.RequestStatus;
 import io.vertx.core.Future;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Where records live. Knows nothing of subscribers: ingest appends, then hands the stored
@@ -24,6 +26,20 @@ public interface LogStore extends AutoCloseable {
   Future<List<StoredRecord>> append(String account, String sessionKey, long clientSeq,
       List<Record> drafts);
 
+  /**
+   * Sets who hears of stored records. The store calls it once per append, in each account's
+   * sequence order and before the append's future completes, so every subscriber sees an
+   * account's records in sequence order and a cursor never passes a record it did not see.
+   * The listener must be quick: it runs under the account's lock (or the log's writer).
+   */
+  void listen(Listener listener);
+
+  /** Hears of stored records. */
+  @FunctionalInterface
+  interface Listener {
+    void stored(String account, List<StoredRecord> records);
+  }
+
   /** Highest client sequence stored for a runner session; 0 if none is known. */
   long lastClientSeq(String account, String sessionKey);
 
@@ -31,10 +47,23 @@ public interface LogStore extends AutoCloseable {
   long lastSeq(String account);
 
   /**
-   * Reads up to {@code max} records of {@code account} with a sequence above {@code afterSeq},
-   * oldest first.
+   * Reads up to {@code scan.max()} records of {@code account} with a sequence above
+   * {@code scan.afterSeq()}, oldest first. Completes at once when the records are in memory;
+   * a read from disk runs off the event loop and completes on the caller's context.
    */
-  ReadResult read(String account, long afterSeq, int max);
+  Future<ReadResult> read(String account, Scan scan);
+
+  /** Where a request's records lie, if the store still knows the request. */
+  Optional<RequestSpan> request(String account, String app, String requestId);
+
+  /**
+   * A request's place in the store.
+   *
+   * @param firstSeq sequence of its first record
+   * @param endSeq sequence of its REQUEST_END record; 0 while it runs
+   * @param status its final status once ended
+   */
+  record RequestSpan(long firstSeq, long endSeq, RequestStatus status) {}
 
   /**
    * What a read found.

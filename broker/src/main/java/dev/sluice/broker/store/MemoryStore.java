@@ -6,6 +6,7 @@ import dev.sluice.proto.v1.Record;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -21,11 +22,19 @@ public final class MemoryStore implements LogStore {
   private final Cache<String, Long> sessions =
       Caffeine.newBuilder().maximumSize(MAX_SESSIONS).build();
 
+  private final RequestIndex requests;
+  private volatile Listener listener = (account, records) -> { };
+
   public MemoryStore(int capacity) {
+    this(capacity, 200_000);
+  }
+
+  public MemoryStore(int capacity, int requestIndexSize) {
     if (capacity < 1) {
       throw new IllegalArgumentException("capacity: " + capacity + " (expected: >= 1)");
     }
     this.capacity = capacity;
+    this.requests = new RequestIndex(requestIndexSize);
   }
 
   @Override
@@ -33,17 +42,34 @@ public final class MemoryStore implements LogStore {
       List<Record> drafts) {
     RecordRing ring = accounts.computeIfAbsent(account, a -> new RecordRing(capacity));
     List<StoredRecord> stored = new ArrayList<>(drafts.size());
-    synchronized (ring) {
-      for (Record draft : drafts) {
-        StoredRecord record = StoredRecord.of(ring.lastSeq() + 1, draft);
-        ring.add(record);
-        stored.add(record);
+    // Two locks: the ring's guards the records; the publish lock keeps the listener in
+    // sequence order without holding the ring's, which subscribers take to read lastSeq.
+    synchronized (publishLock(ring)) {
+      synchronized (ring) {
+        for (Record draft : drafts) {
+          StoredRecord record = StoredRecord.of(ring.lastSeq() + 1, draft);
+          ring.add(record);
+          stored.add(record);
+          requests.observe(account, record.seq(), draft);
+        }
+      }
+      if (!stored.isEmpty()) {
+        listener.stored(account, stored);
       }
     }
     if (sessionKey != null && !sessionKey.isEmpty()) {
       sessions.asMap().merge(account + '\u0000' + sessionKey, clientSeq, Math::max);
     }
     return Future.succeededFuture(stored);
+  }
+
+  private static Object publishLock(RecordRing ring) {
+    return ring.publishLock;
+  }
+
+  @Override
+  public void listen(Listener listener) {
+    this.listener = listener;
   }
 
   @Override
@@ -64,14 +90,19 @@ public final class MemoryStore implements LogStore {
   }
 
   @Override
-  public ReadResult read(String account, long afterSeq, int max) {
+  public Future<ReadResult> read(String account, Scan scan) {
     RecordRing ring = accounts.get(account);
     if (ring == null) {
-      return new ReadResult(List.of(), 0, afterSeq);
+      return Future.succeededFuture(new ReadResult(List.of(), 0, scan.afterSeq()));
     }
     synchronized (ring) {
-      return ring.read(afterSeq, max);
+      return Future.succeededFuture(ring.read(scan.afterSeq(), scan.max()));
     }
+  }
+
+  @Override
+  public Optional<RequestSpan> request(String account, String app, String requestId) {
+    return requests.get(account, app, requestId);
   }
 
   @Override

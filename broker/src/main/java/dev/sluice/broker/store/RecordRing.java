@@ -8,6 +8,8 @@ import java.util.List;
  * off; a read asking for them is told how many are missing. Not thread-safe: callers lock.
  */
 final class RecordRing {
+  /** Held while an owner hands freshly added records on, to keep them in order. */
+  final Object publishLock = new Object();
   private final StoredRecord[] slots;
   private long lastSeq;
 
@@ -25,7 +27,8 @@ final class RecordRing {
     slots[(int) ((record.seq() - 1) % slots.length)] = record;
   }
 
-  private long firstSeq() {
+  /** Oldest sequence the ring can hold now. */
+  long firstSeq() {
     return Math.max(1, lastSeq - slots.length + 1);
   }
 

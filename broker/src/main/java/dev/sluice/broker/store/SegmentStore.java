@@ -3,6 +3,7 @@ package dev.sluice.broker.store;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.sluice.broker.store.segment.FsyncPolicy;
 import dev.sluice.broker.store.segment.SegmentLog;
+import dev.sluice.broker.store.segment.SegmentLog.Position;
 import dev.sluice.proto.v1.Record;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -12,85 +13,172 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The durable store: every record and every runner session's progress go into one
  * {@link SegmentLog}, and an append completes only once it is on disk (group commit, by the
- * {@link FsyncPolicy}). On open, recovery rebuilds each account's sequence numbers, its newest
- * records and the sessions' last client sequence, so a reconnecting runner resends only what
- * is missing, and nothing acknowledged is lost.
+ * {@link FsyncPolicy}). On open, recovery rebuilds each account's sequence numbers, its index,
+ * its newest records and the sessions' last client sequence, so a reconnecting runner resends
+ * only what is missing, and nothing acknowledged is lost.
  *
- * <p>Reads are served from memory (each account's newest {@code recent} records); older ones
- * are on disk and reported as missing until the history reader of the durable-store issue
- * serves them off the event loop.
+ * <p>Reads of the newest {@code recent} records of an account are served from memory at once;
+ * older ones are read from the segments on a reader thread (never an event loop), found
+ * through the account's {@link BlockIndex}. Retention deletes whole segments, oldest first,
+ * by age and by total size, never the one being written.
  */
 public final class SegmentStore implements LogStore {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentStore.class);
-  private static final byte RECORD = 1;
-  private static final byte SESSION = 2;
+  static final byte RECORD = 1;
+  static final byte SESSION = 2;
+  private static final int READ_BLOCKS = 8;
 
-  private final SegmentLog log;
-  private final int recent;
-  private final ConcurrentHashMap<String, Account> accounts = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, Long> sessions = new ConcurrentHashMap<>();
+  /**
+   * Settings of the store.
+   *
+   * @param recent records per account kept in memory for live readers
+   * @param retentionAge segments whose newest write is older are deleted
+   * @param retentionBytes the oldest segments are deleted while all together are larger; 0: no
+   *     size limit
+   * @param retentionCheck how often retention runs
+   * @param requestIndexSize requests the request view remembers
+   */
+  public record Options(long segmentBytes, FsyncPolicy fsync, int recent, Duration retentionAge,
+      long retentionBytes, Duration retentionCheck, int requestIndexSize) {
+    public Options {
+      if (recent < 1 || requestIndexSize < 1) {
+        throw new IllegalArgumentException("recent and requestIndexSize must be >= 1");
+      }
+      if (retentionAge.isNegative() || retentionAge.isZero() || retentionBytes < 0
+          || retentionCheck.isNegative() || retentionCheck.isZero()) {
+        throw new IllegalArgumentException("retention: age and check interval must be > 0, "
+            + "bytes >= 0");
+      }
+    }
 
-  private final class Account {
-    final RecordRing ring = new RecordRing(recent); // durable records only, guarded by this
-    long assigned; // last sequence handed out, guarded by this
+    /** Defaults for everything but the log's own settings. */
+    public static Options of(long segmentBytes, FsyncPolicy fsync, int recent) {
+      return new Options(segmentBytes, fsync, recent, Duration.ofDays(30), 0,
+          Duration.ofMinutes(1), 200_000);
+    }
   }
 
-  private SegmentStore(SegmentLog log, int recent) {
-    this.log = log;
-    this.recent = recent;
+  private final Options options;
+  private final SegmentLog log;
+  private final ConcurrentHashMap<String, Account> accounts = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Long> sessions = new ConcurrentHashMap<>();
+  private final RequestIndex requests;
+  private volatile Listener listener = (account, records) -> { };
+  private final SequenceCheckpoint checkpoint;
+  private final ExecutorService readers;
+  private final ScheduledExecutorService retention;
+
+  private final class Account {
+    final byte[] name;
+    final RecordRing ring = new RecordRing(options.recent()); // durable records; guarded by this
+    final BlockIndex index = new BlockIndex(); // guarded by this
+    long assigned; // last sequence handed out, guarded by this
+
+    Account(String name) {
+      this.name = name.getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** Called in sequence order, once the record is on disk (or found there by recovery). */
+    void stored(StoredRecord record, Position position, String accountName) {
+      ring.add(record);
+      index.add(record.seq(), position, record.record());
+      requests.observe(accountName, record.seq(), record.record());
+    }
+  }
+
+  private SegmentStore(Path dir, Options options) throws IOException {
+    this.options = options;
+    this.requests = new RequestIndex(options.requestIndexSize());
+    this.checkpoint = new SequenceCheckpoint(dir.resolve("sequences"));
+    checkpoint.load().forEach((name, seqs) -> {
+      Account a = account(name);
+      a.assigned = seqs[0];
+      a.index.purgedThrough(seqs[1]);
+    });
+    long[] count = new long[1];
+    this.log = SegmentLog.open(dir, options.segmentBytes(), options.fsync(), entry -> {
+      if (recover(entry)) {
+        count[0]++;
+      }
+    });
+    LOG.info("store recovered {} records of {} accounts and {} runner sessions", count[0],
+        accounts.size(), sessions.size());
+    this.readers = Executors.newFixedThreadPool(2, daemon("sluice-store-reader"));
+    this.retention = Executors.newSingleThreadScheduledExecutor(daemon("sluice-store-retention"));
+    long every = options.retentionCheck().toMillis();
+    retention.scheduleWithFixedDelay(this::retentionQuietly, every, every, TimeUnit.MILLISECONDS);
   }
 
   /** Opens the store in {@code dir}, recovering what is there. */
+  public static SegmentStore open(Path dir, Options options) throws IOException {
+    return new SegmentStore(dir, options);
+  }
+
+  /** Opens the store with default retention and request index. */
   public static SegmentStore open(Path dir, long segmentBytes, FsyncPolicy fsync, int recent)
       throws IOException {
-    SegmentStore store = new SegmentStore(SegmentLog.open(dir, segmentBytes, fsync), recent);
-    store.recover();
-    return store;
+    return open(dir, Options.of(segmentBytes, fsync, recent));
   }
 
   public SegmentLog.Recovery recovery() {
     return log.recovery();
   }
 
-  private void recover() {
-    long records = 0;
-    for (SegmentLog.Entry entry : log.recovered()) {
-      ByteBuffer body = ByteBuffer.wrap(entry.body());
-      byte type = body.get();
-      String account = string(body);
-      if (type == RECORD) {
-        byte[] bytes = new byte[body.remaining()];
-        body.get(bytes);
-        try {
-          Record wire = Record.parseFrom(bytes);
-          Account a = account(account);
-          a.ring.add(new StoredRecord(wire.getSeq(), wire, bytes));
-          a.assigned = wire.getSeq();
-          records++;
-        } catch (InvalidProtocolBufferException e) {
-          LOG.error("recovery: a record of account {} at {} does not parse; skipped",
-              account, entry.position());
+  private static ThreadFactory daemon(String name) {
+    return r -> {
+      Thread t = new Thread(r, name);
+      t.setDaemon(true);
+      return t;
+    };
+  }
+
+  private boolean recover(SegmentLog.Entry entry) {
+    ByteBuffer body = ByteBuffer.wrap(entry.body());
+    byte type = body.get();
+    String account = string(body);
+    if (type == RECORD) {
+      byte[] bytes = new byte[body.remaining()];
+      body.get(bytes);
+      try {
+        Record wire = Record.parseFrom(bytes);
+        Account a = account(account);
+        if (wire.getSeq() <= a.index.purgedThrough()) {
+          return false; // retention deleted it; its segment's file just outlived the crash
         }
-      } else if (type == SESSION) {
-        String session = string(body);
-        sessions.merge(account + '\u0000' + session, body.getLong(), Math::max);
+        a.stored(new StoredRecord(wire.getSeq(), wire, bytes), entry.position(), account);
+        a.assigned = Math.max(a.assigned, wire.getSeq());
+        return true;
+      } catch (InvalidProtocolBufferException e) {
+        LOG.error("recovery: a record of account {} at {} does not parse; skipped",
+            account, entry.position());
       }
+    } else if (type == SESSION) {
+      String session = string(body);
+      sessions.merge(account + '\u0000' + session, body.getLong(), Math::max);
     }
-    LOG.info("store recovered {} records of {} accounts and {} runner sessions", records,
-        accounts.size(), sessions.size());
+    return false;
   }
 
   private Account account(String name) {
-    return accounts.computeIfAbsent(name, n -> new Account());
+    return accounts.computeIfAbsent(name, Account::new);
   }
 
   @Override
@@ -101,23 +189,29 @@ public final class SegmentStore implements LogStore {
     Promise<List<StoredRecord>> promise = Promise.promise();
     List<StoredRecord> stored = new ArrayList<>(drafts.size());
     List<byte[]> bodies = new ArrayList<>(drafts.size() + 1);
-    byte[] accountBytes = account.getBytes(StandardCharsets.UTF_8);
     synchronized (a) {
       for (Record draft : drafts) {
         StoredRecord record = StoredRecord.of(++a.assigned, draft);
         stored.add(record);
-        bodies.add(body(RECORD, accountBytes, record.encoded()));
+        bodies.add(body(RECORD, a.name, record.encoded()));
       }
       if (!sessionKey.isEmpty()) {
         byte[] key = sessionKey.getBytes(StandardCharsets.UTF_8);
-        bodies.add(body(SESSION, accountBytes, ByteBuffer.allocate(2 + key.length + 8)
+        bodies.add(body(SESSION, a.name, ByteBuffer.allocate(2 + key.length + 8)
             .putShort((short) key.length).put(key).putLong(clientSeq).array()));
       }
       // Enqueued under the account's lock: the log's order is the sequence order.
       log.append(bodies).whenComplete((positions, failure) -> {
         if (failure == null) {
           synchronized (a) {
-            stored.forEach(a.ring::add);
+            for (int i = 0; i < stored.size(); i++) {
+              a.stored(stored.get(i), positions.get(i), account);
+            }
+          }
+          if (!stored.isEmpty()) {
+            // On the writer thread, which completes appends in log order: sequence order. Not
+            // under the account's lock: subscribers take their own locks, then read lastSeq.
+            publishQuietly(account, stored);
           }
           if (!sessionKey.isEmpty()) {
             sessions.merge(account + '\u0000' + sessionKey, clientSeq, Math::max);
@@ -125,17 +219,34 @@ public final class SegmentStore implements LogStore {
         }
         Runnable done = failure == null ? () -> promise.complete(stored)
             : () -> promise.fail(failure);
-        if (context != null) {
-          context.runOnContext(v -> done.run());
-        } else {
-          done.run();
-        }
+        onContext(context, done);
       });
     }
     return promise.future();
   }
 
-  private static byte[] body(byte type, byte[] account, byte[] payload) {
+  private void publishQuietly(String account, List<StoredRecord> stored) {
+    try {
+      listener.stored(account, stored);
+    } catch (RuntimeException e) {
+      LOG.error("store: a listener failed on {} records", stored.size(), e);
+    }
+  }
+
+  @Override
+  public void listen(Listener listener) {
+    this.listener = listener;
+  }
+
+  private static void onContext(Context context, Runnable action) {
+    if (context != null) {
+      context.runOnContext(v -> action.run());
+    } else {
+      action.run();
+    }
+  }
+
+  static byte[] body(byte type, byte[] account, byte[] payload) {
     return ByteBuffer.allocate(1 + 2 + account.length + payload.length).put(type)
         .putShort((short) account.length).put(account).put(payload).array();
   }
@@ -163,18 +274,172 @@ public final class SegmentStore implements LogStore {
   }
 
   @Override
-  public ReadResult read(String account, long afterSeq, int max) {
+  public Optional<RequestSpan> request(String account, String app, String requestId) {
+    return requests.get(account, app, requestId);
+  }
+
+  @Override
+  public Future<ReadResult> read(String account, Scan scan) {
     Account a = accounts.get(account);
     if (a == null) {
-      return new ReadResult(List.of(), 0, afterSeq);
+      return Future.succeededFuture(new ReadResult(List.of(), 0, scan.afterSeq()));
     }
+    BlockIndex.Plan plan;
     synchronized (a) {
-      return a.ring.read(afterSeq, max);
+      long first = a.index.firstSeq();
+      if (scan.afterSeq() + 1 >= a.ring.firstSeq() || first > a.ring.lastSeq()) {
+        // In memory: no disk, no thread hop. Records retention already deleted are not served.
+        long after = Math.max(scan.afterSeq(), first - 1);
+        ReadResult read = a.ring.read(after, scan.max());
+        return Future.succeededFuture(new ReadResult(read.records(),
+            read.missing() + (after - scan.afterSeq()), read.lastExamined()));
+      }
+      plan = a.index.plan(scan, READ_BLOCKS);
     }
+    Context context = Vertx.currentContext();
+    Promise<ReadResult> promise = Promise.promise();
+    readers.execute(() -> {
+      ReadResult result;
+      try {
+        result = readDisk(a, scan, plan);
+      } catch (IOException first) {
+        // Retention may have deleted a segment between planning and reading: plan again.
+        try {
+          BlockIndex.Plan again;
+          synchronized (a) {
+            again = a.index.plan(scan, READ_BLOCKS);
+          }
+          result = readDisk(a, scan, again);
+        } catch (IOException | RuntimeException e) {
+          LOG.error("store: reading history of an account failed", e);
+          onContext(context, () -> promise.fail(e));
+          return;
+        }
+      } catch (RuntimeException e) {
+        LOG.error("store: reading history of an account failed", e);
+        onContext(context, () -> promise.fail(e));
+        return;
+      }
+      ReadResult done = result;
+      onContext(context, () -> promise.complete(done));
+    });
+    return promise.future();
+  }
+
+  private ReadResult readDisk(Account a, Scan scan, BlockIndex.Plan plan) throws IOException {
+    List<StoredRecord> out = new ArrayList<>(Math.min(scan.max(), 1024));
+    long examined = Math.max(scan.afterSeq(), plan.skippedTo());
+    for (BlockIndex.Snapshot block : plan.blocks()) {
+      long[] last = {examined};
+      boolean[] full = {false};
+      log.scan(new Position(block.segment(), block.offset()), (position, body) -> {
+        if (body.get(0) != RECORD || !isAccount(body, a.name)) {
+          return true;
+        }
+        int payload = 3 + a.name.length;
+        byte[] bytes = new byte[body.limit() - payload];
+        body.get(payload, bytes);
+        Record wire;
+        try {
+          wire = Record.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+          throw new IllegalStateException("stored record does not parse", e);
+        }
+        long seq = wire.getSeq();
+        if (seq > block.lastSeq()) {
+          return false;
+        }
+        if (seq > last[0]) {
+          out.add(new StoredRecord(seq, wire, bytes));
+          last[0] = seq;
+          if (out.size() >= scan.max()) {
+            full[0] = true;
+            return false;
+          }
+        }
+        return seq < block.lastSeq();
+      });
+      examined = full[0] ? last[0] : Math.max(last[0], block.lastSeq());
+      if (full[0]) {
+        break;
+      }
+    }
+    return new ReadResult(out, plan.missing(), examined);
+  }
+
+  private static boolean isAccount(ByteBuffer body, byte[] name) {
+    if ((body.getShort(1) & 0xffff) != name.length) {
+      return false;
+    }
+    for (int i = 0; i < name.length; i++) {
+      if (body.get(3 + i) != name[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  // ---- retention --------------------------------------------------------------------------
+
+  private void retentionQuietly() {
+    try {
+      enforceRetention(System.currentTimeMillis());
+    } catch (IOException | RuntimeException e) {
+      LOG.error("retention failed; it runs again in {}", options.retentionCheck(), e);
+    }
+  }
+
+  /**
+   * Deletes whole segments, oldest first, while the oldest is older than the retention age or
+   * all together are larger than the size limit. Never the segment being written.
+   *
+   * @return how many segments were deleted
+   */
+  public synchronized int enforceRetention(long nowMillis) throws IOException {
+    List<SegmentLog.SegmentInfo> segments = log.segments();
+    long total = segments.stream().mapToLong(SegmentLog.SegmentInfo::bytes).sum();
+    long oldest = nowMillis - options.retentionAge().toMillis();
+    int deleted = 0;
+    for (SegmentLog.SegmentInfo segment : segments) {
+      boolean old = segment.lastModifiedMillis() < oldest;
+      boolean over = options.retentionBytes() > 0 && total > options.retentionBytes();
+      if (segment.active() || !(old || over)) {
+        break;
+      }
+      // The index forgets the segment first and the new sequence floor is on disk before the
+      // file goes, so a crash in between never hands out a sequence number twice.
+      for (Account a : accounts.values()) {
+        synchronized (a) {
+          a.index.purge(segment.id());
+        }
+      }
+      checkpoint.save(snapshotSequences());
+      log.delete(segment.id());
+      total -= segment.bytes();
+      deleted++;
+    }
+    return deleted;
+  }
+
+  private Map<String, long[]> snapshotSequences() {
+    Map<String, long[]> out = new HashMap<>();
+    accounts.forEach((name, a) -> {
+      synchronized (a) {
+        out.put(name, new long[] {a.assigned, a.index.purgedThrough()});
+      }
+    });
+    return out;
   }
 
   @Override
   public void close() {
+    retention.shutdownNow();
+    readers.shutdown();
+    try {
+      readers.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     log.close();
   }
 }

@@ -46,6 +46,20 @@ public final class SubjectFilter {
     return tokens.size() == Subjects.TOKENS && isLiteral(tokens.get(0)) && isLiteral(tokens.get(2));
   }
 
+  /**
+   * The literal token at {@code index} (0 app, 1 runner, 2 request), or null where the filter
+   * has a wildcard: what an index may use to skip data that cannot match.
+   */
+  public String literal(int index) {
+    for (int i = 0; i <= index; i++) {
+      if (i >= tokens.size() || tokens.get(i).equals(ANY_REST)) {
+        return null;
+      }
+    }
+    String token = tokens.get(index);
+    return isLiteral(token) ? token : null;
+  }
+
   private static boolean isLiteral(String token) {
     return !token.equals(ANY_ONE) && !token.equals(ANY_REST);
   }

@@ -61,23 +61,23 @@ class MemoryStoreTest {
   @Test
   void readReturnsRecordsAfterTheGivenSeqInOrder() {
     append("acct", "", 0, messages(10));
-    ReadResult read = store.read("acct", 4, 3);
+    ReadResult read = store.read("acct", Scan.after(4, 3)).result();
     assertThat(read.records()).extracting(StoredRecord::seq).containsExactly(5L, 6L, 7L);
     assertThat(read.missing()).isZero();
     assertThat(read.lastExamined()).isEqualTo(7);
 
-    ReadResult rest = store.read("acct", read.lastExamined(), 100);
+    ReadResult rest = store.read("acct", Scan.after(read.lastExamined(), 100)).result();
     assertThat(rest.records()).extracting(StoredRecord::seq).containsExactly(8L, 9L, 10L);
     assertThat(rest.lastExamined()).isEqualTo(10);
 
-    ReadResult none = store.read("acct", 10, 100);
+    ReadResult none = store.read("acct", Scan.after(10, 100)).result();
     assertThat(none.records()).isEmpty();
     assertThat(none.lastExamined()).isEqualTo(10);
   }
 
   @Test
   void readOfUnknownAccountIsEmpty() {
-    ReadResult read = store.read("acct-none", 0, 10);
+    ReadResult read = store.read("acct-none", Scan.after(0, 10)).result();
     assertThat(read.records()).isEmpty();
     assertThat(read.missing()).isZero();
   }
@@ -101,7 +101,7 @@ class MemoryStoreTest {
     int extra = 37;
     append("acct", "", 0, messages(CAPACITY + extra));
 
-    ReadResult read = store.read("acct", 0, CAPACITY * 2);
+    ReadResult read = store.read("acct", Scan.after(0, CAPACITY * 2)).result();
 
     assertThat(read.missing()).isEqualTo(extra);
     assertThat(read.records()).hasSize(CAPACITY);
@@ -116,7 +116,7 @@ class MemoryStoreTest {
   @Test
   void readInsideTheRingMissesNothing() {
     append("acct", "", 0, messages(CAPACITY + 37));
-    ReadResult read = store.read("acct", 37, 10);
+    ReadResult read = store.read("acct", Scan.after(37, 10)).result();
     assertThat(read.missing()).isZero();
     assertThat(read.records().get(0).seq()).isEqualTo(38);
   }

@@ -4,28 +4,66 @@ import dev.sluice.broker.access.AccessProxy.ReadGrant;
 import dev.sluice.broker.plugin.PluginContext;
 import dev.sluice.broker.store.LogStore.ReadResult;
 import dev.sluice.broker.store.RecordPredicate;
+import dev.sluice.broker.store.Scan;
 import dev.sluice.broker.store.StoredRecord;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
 import java.util.ArrayDeque;
 
 /**
- * Finds where a replay begins for "last N" and "since T". Today a forward scan of what the
- * store holds, bounded by its size; the durable store's time index replaces the scan.
+ * Finds where a "last N" replay begins: it reads windows that end at the boundary and double
+ * until N matching records lie in one (or the store's start is reached), so a small N reads
+ * a small part of a large store. Every read goes through the grant; reads from disk happen
+ * off the event loop and continue on the subscriber's context.
  */
 final class StartFinder {
   private static final int CHUNK = 4_096;
+  private static final long FIRST_WINDOW = 4_096;
 
-  private StartFinder() {}
+  private final PluginContext broker;
+  private final ReadGrant grant;
+  private final RecordPredicate predicate;
+  private final long boundary;
+  private final int n;
+  private final Promise<Long> result = Promise.promise();
+  private long window;
+  private long windowStart;
+  private ArrayDeque<Long> lastSeqs;
+
+  private StartFinder(PluginContext broker, ReadGrant grant, RecordPredicate predicate,
+      long boundary, int n) {
+    this.broker = broker;
+    this.grant = grant;
+    this.predicate = predicate;
+    this.boundary = boundary;
+    this.n = n;
+  }
 
   /** The sequence after which the last {@code n} matching records up to {@code boundary} lie. */
-  static long lastN(PluginContext broker, ReadGrant grant, RecordPredicate predicate,
+  static Future<Long> lastN(PluginContext broker, ReadGrant grant, RecordPredicate predicate,
       long boundary, int n) {
-    if (n <= 0) {
-      return boundary;
+    if (n <= 0 || boundary == 0) {
+      return Future.succeededFuture(boundary);
     }
-    ArrayDeque<Long> lastSeqs = new ArrayDeque<>(Math.min(n, CHUNK));
-    long after = 0;
-    while (after < boundary) {
-      ReadResult read = broker.read(grant, after, CHUNK);
+    StartFinder finder = new StartFinder(broker, grant, predicate, boundary, n);
+    finder.window = Math.max(FIRST_WINDOW, 2L * n);
+    finder.nextWindow();
+    return finder.result.future();
+  }
+
+  private void nextWindow() {
+    windowStart = Math.max(0, boundary - window);
+    lastSeqs = new ArrayDeque<>(Math.min(n, CHUNK));
+    read(windowStart);
+  }
+
+  private void read(long after) {
+    broker.read(grant, Scan.after(after, CHUNK)).onComplete(ar -> {
+      if (ar.failed()) {
+        result.fail(ar.cause());
+        return;
+      }
+      ReadResult read = ar.result();
       for (StoredRecord record : read.records()) {
         if (record.seq() > boundary) {
           break;
@@ -37,32 +75,14 @@ final class StartFinder {
           lastSeqs.addLast(record.seq());
         }
       }
-      if (read.lastExamined() <= after) {
-        break;
+      if (read.lastExamined() < boundary && read.lastExamined() > after) {
+        read(read.lastExamined());
+      } else if (lastSeqs.size() < n && windowStart > 0) {
+        window *= 2;
+        nextWindow();
+      } else {
+        result.complete(lastSeqs.isEmpty() ? boundary : lastSeqs.peekFirst() - 1);
       }
-      after = read.lastExamined();
-    }
-    return lastSeqs.isEmpty() ? boundary : lastSeqs.peekFirst() - 1;
-  }
-
-  /** The sequence after which records at or after {@code sinceNanos} begin. */
-  static long since(PluginContext broker, ReadGrant grant, long boundary, long sinceNanos) {
-    long after = 0;
-    while (after < boundary) {
-      ReadResult read = broker.read(grant, after, CHUNK);
-      for (StoredRecord record : read.records()) {
-        if (record.seq() > boundary) {
-          return boundary;
-        }
-        if (record.record().getTimeUnixNano() >= sinceNanos) {
-          return record.seq() - 1;
-        }
-      }
-      if (read.lastExamined() <= after) {
-        break;
-      }
-      after = read.lastExamined();
-    }
-    return boundary;
+    });
   }
 }

@@ -20,6 +20,7 @@ import java.util.concurrent.atomic.LongAdder;
 public final class TailPlugin implements SluicePlugin {
   private final Set<TailStream> streams = ConcurrentHashMap.newKeySet();
   private final LongAdder dropped = new LongAdder();
+  private final LongAdder caughtUp = new LongAdder();
   private PluginContext context;
   private volatile boolean stopping;
 
@@ -65,6 +66,15 @@ public final class TailPlugin implements SluicePlugin {
   /** Open tails. */
   public int openCount() {
     return streams.size();
+  }
+
+  /** Times a subscriber overflowed its queue and was moved back onto the store. */
+  public long caughtUpCount() {
+    return caughtUp.sum();
+  }
+
+  void countCaughtUp() {
+    caughtUp.increment();
   }
 
   void countDropped(long n) {

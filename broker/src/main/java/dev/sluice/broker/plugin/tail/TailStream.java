@@ -16,7 +16,10 @@ import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.NoticeKind;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.broker.store.Scan;
+import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
+import io.vertx.core.Future;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,6 +34,9 @@ import java.util.List;
  * at or below it are skipped: no gap and no duplicate at the seam.
  */
 public final class TailStream implements Subscriber {
+  /** Largest "last N"; more is a history query or a "since" start. */
+  static final int MAX_LAST_N = 1_000_000;
+
   private final TailPlugin plugin;
   private final PluginContext broker;
   private final ReadGrant grant;
@@ -59,6 +65,10 @@ public final class TailStream implements Subscriber {
   // it, which liveChunk() skips again.
   private volatile long boundary;
   private long replayAfter;
+  private long lastSent;
+  private boolean reading; // a store read is in flight; its completion drains again
+  // Guarded by `this`: set by a publisher whose record did not fit the queue (CATCH_UP).
+  private boolean behind;
 
   TailStream(TailPlugin plugin, PluginContext broker, ReadGrant grant, TailRequest request,
       TailSink sink, Context context) {
@@ -85,15 +95,32 @@ public final class TailStream implements Subscriber {
     StartPosition start = request.getStart();
     // Validate before subscribing, so a refused tail leaves nothing registered.
     long afterCursor = start.hasAfterCursor() ? Cursor.seq(start.getAfterCursor()) : 0;
+    if (start.hasLastN() && start.getLastN() > MAX_LAST_N) {
+      throw SluiceException.invalid("start.last_n: " + start.getLastN() + " (expected: <= "
+          + MAX_LAST_N + "; use since_unix_nano or after_cursor for more)");
+    }
     registration = broker.subscribe(grant, this);
     // Read after registering: every record above the boundary is published to us live.
     boundary = broker.lastSeq(grant);
-    replayAfter = switch (start.getPositionCase()) {
-      case POSITION_NOT_SET, NEW_ONLY -> boundary;
-      case AFTER_CURSOR -> Math.min(afterCursor, boundary);
-      case LAST_N -> StartFinder.lastN(broker, grant, predicate, boundary, start.getLastN());
-      case SINCE_UNIX_NANO -> StartFinder.since(broker, grant, boundary, start.getSinceUnixNano());
-    };
+    switch (start.getPositionCase()) {
+      case POSITION_NOT_SET, NEW_ONLY -> replayAfter = boundary;
+      case AFTER_CURSOR -> replayAfter = Math.min(afterCursor, boundary);
+      case SINCE_UNIX_NANO -> replayAfter = 0; // the time index skips what is older
+      case LAST_N -> {
+        replayAfter = boundary;
+        reading = true; // nothing is sent until the start is known
+        StartFinder.lastN(broker, grant, predicate, boundary, start.getLastN())
+            .onComplete(ar -> {
+              reading = false;
+              if (ar.failed()) {
+                fail(ar.cause());
+                return;
+              }
+              replayAfter = ar.result();
+              drain();
+            });
+      }
+    }
     scheduleDrain();
   }
 
@@ -106,12 +133,20 @@ public final class TailStream implements Subscriber {
         return;
       }
       for (StoredRecord record : records) {
-        if (record.seq() <= boundary || !grant.allows(record.record())
+        if (behind || record.seq() <= boundary || !grant.allows(record.record())
             || !predicate.test(record.record())) {
           continue;
         }
         int size = record.encoded().length;
-        if (overflow == OverflowPolicy.DROP_NEWEST) {
+        if (overflow == OverflowPolicy.CATCH_UP) {
+          if (queue.size() >= capacity || queuedBytes + size > capacityBytes) {
+            // Too far behind for memory: forget the queue, read on from the store instead.
+            behind = true;
+            queue.clear();
+            queuedBytes = 0;
+            continue;
+          }
+        } else if (overflow == OverflowPolicy.DROP_NEWEST) {
           if (queue.size() >= capacity || queuedBytes + size > capacityBytes) {
             droppedNow++;
             continue;
@@ -128,7 +163,7 @@ public final class TailStream implements Subscriber {
         queuedBytes += size;
       }
       droppedSinceNotice += droppedNow;
-      wake = !drainPending && (!queue.isEmpty() || droppedNow > 0);
+      wake = !drainPending && (!queue.isEmpty() || droppedNow > 0 || behind);
       if (wake) {
         drainPending = true;
       }
@@ -170,22 +205,99 @@ public final class TailStream implements Subscriber {
   }
 
   private void drain() {
-    while (!ended && sink.isReady()) {
+    while (!ended && !reading && sink.isReady()) {
+      catchUpIfBehind();
+      if (replayAfter < boundary) {
+        Future<ReadResult> read = broker.read(grant, replayScan());
+        if (!read.isComplete()) {
+          // From disk, off the event loop: continue when it is back on our context.
+          reading = true;
+          read.onComplete(ar -> {
+            reading = false;
+            if (replay(ar)) {
+              drain();
+            }
+          });
+          return;
+        }
+        if (!replay(read)) {
+          return;
+        }
+        continue;
+      }
       List<Notice> notices = new ArrayList<>(1);
-      List<StoredRecord> out = replayAfter < boundary ? replayChunk(notices) : liveChunk(notices);
+      List<StoredRecord> out = liveChunk(notices);
       if (out == null) {
         return;
       }
       if (!out.isEmpty() || !notices.isEmpty()) {
-        sink.send(notices, out);
+        send(notices, out);
       }
     }
     // Not ready: drainPending stays set, so publishers do not schedule useless drains; the
     // transport's onReady resumes us.
   }
 
-  private List<StoredRecord> replayChunk(List<Notice> notices) {
-    ReadResult read = broker.read(grant, replayAfter, batch);
+  /**
+   * A reader that overflowed its queue goes back to the store: it replays from the last
+   * record it was sent up to the newest stored one, then rejoins live, by the same seam as
+   * a start position. Runs on the context.
+   */
+  private void catchUpIfBehind() {
+    synchronized (this) {
+      if (!behind) {
+        return;
+      }
+      behind = false;
+      queue.clear();
+      queuedBytes = 0;
+      if (replayAfter >= boundary) {
+        // It was live: every record up to the old boundary was handled by the replay, and
+        // live ones arrive in sequence order, so none up to lastSent is owed.
+        replayAfter = Math.max(lastSent, boundary);
+      }
+      // Read under our lock: a record above it is published after we let publishers in again,
+      // so it is queued; the store has every record up to it.
+      boundary = broker.lastSeq(grant);
+    }
+    plugin.countCaughtUp();
+  }
+
+  private Scan replayScan() {
+    Scan scan = Scan.after(replayAfter, batch);
+    return replaySince == Long.MIN_VALUE ? scan : scan.between(replaySince, Long.MAX_VALUE);
+  }
+
+  /** Sends what a replay read found; false if the read failed and the stream ended. */
+  private boolean replay(AsyncResult<ReadResult> read) {
+    if (read.failed()) {
+      fail(read.cause());
+      return false;
+    }
+    if (ended) {
+      return false;
+    }
+    List<Notice> notices = new ArrayList<>(1);
+    List<StoredRecord> out = replayChunk(read.result(), notices);
+    if (!out.isEmpty() || !notices.isEmpty()) {
+      send(notices, out);
+    }
+    return true;
+  }
+
+  private void send(List<Notice> notices, List<StoredRecord> out) {
+    if (!out.isEmpty()) {
+      lastSent = out.get(out.size() - 1).seq();
+    }
+    sink.send(notices, out);
+  }
+
+  private void fail(Throwable cause) {
+    close(cause instanceof SluiceException e ? e
+        : new SluiceException(Failure.INTERNAL, "reading stored records failed"), true);
+  }
+
+  private List<StoredRecord> replayChunk(ReadResult read, List<Notice> notices) {
     if (read.missing() > 0) {
       notices.add(Notice.newBuilder().setKind(NoticeKind.GAP).setCount(read.missing())
           .setDetail(read.missing() + " records before this point are no longer stored").build());
@@ -216,6 +328,9 @@ public final class TailStream implements Subscriber {
     synchronized (this) {
       if (ended) {
         return null;
+      }
+      if (behind) {
+        return List.of(); // the drain loop moves us back onto the store
       }
       if (queue.isEmpty() && droppedSinceNotice == 0) {
         drainPending = false;

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,17 +31,18 @@ public final class SegmentLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentLog.class);
   private static final String SUFFIX = ".seg";
   private static final String QUARANTINED = ".quarantined";
+  private static final int SCAN_CHUNK = 256 * 1024;
 
   private final Path dir;
   private final long segmentBytes;
   private final FsyncPolicy fsync;
-  private final List<Segment> segments = new ArrayList<>();
-  private final List<Entry> recovered = new ArrayList<>();
+  private final List<Segment> segments = new ArrayList<>(); // guarded by this
+  private final Consumer<Entry> visitor;
   private final Recovery recovery;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
   private volatile boolean closed;
-  private Segment active;
+  private volatile Segment active; // written by the writer thread, read by delete()
 
   /** Where an entry is: its segment's id and the frame's offset in it. */
   public record Position(long segment, long offset) {}
@@ -51,11 +53,21 @@ public final class SegmentLog implements AutoCloseable {
   /** What recovery found: bytes cut from a torn tail, and damage it could not repair. */
   public record Recovery(long truncatedBytes, List<String> damage) {}
 
+  /** A segment file as retention sees it. */
+  public record SegmentInfo(long id, long bytes, long lastModifiedMillis, boolean active) {}
+
+  /** Receives entries of a {@link #scan}; returns false to stop. The body is only valid
+   * during the call. */
+  @FunctionalInterface
+  public interface Visitor {
+    boolean visit(Position position, ByteBuffer body);
+  }
+
   private static final class Segment {
     final long id;
     Path path;
     final FileChannel channel;
-    long size;
+    volatile long size; // grown by the writer, read by scans
     boolean quarantined;
 
     Segment(long id, Path path, FileChannel channel, long size) {
@@ -77,10 +89,12 @@ public final class SegmentLog implements AutoCloseable {
     }
   }
 
-  private SegmentLog(Path dir, long segmentBytes, FsyncPolicy fsync) throws IOException {
+  private SegmentLog(Path dir, long segmentBytes, FsyncPolicy fsync, Consumer<Entry> visitor)
+      throws IOException {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
     this.fsync = fsync;
+    this.visitor = visitor;
     Files.createDirectories(dir);
     this.recovery = recover();
     this.writer = new Thread(this::writeLoop, "sluice-segment-writer");
@@ -88,22 +102,21 @@ public final class SegmentLog implements AutoCloseable {
     this.writer.start();
   }
 
-  /** Opens (and recovers) the log in {@code dir}. */
-  public static SegmentLog open(Path dir, long segmentBytes, FsyncPolicy fsync)
-      throws IOException {
+  /**
+   * Opens (and recovers) the log in {@code dir}, handing every intact entry to
+   * {@code recovered} in log order, so the caller rebuilds its indexes without the log holding
+   * them all in memory.
+   */
+  public static SegmentLog open(Path dir, long segmentBytes, FsyncPolicy fsync,
+      Consumer<Entry> recovered) throws IOException {
     if (segmentBytes < 1024) {
       throw new IllegalArgumentException("segmentBytes: " + segmentBytes + " (expected: >= 1024)");
     }
-    return new SegmentLog(dir, segmentBytes, fsync);
+    return new SegmentLog(dir, segmentBytes, fsync, recovered);
   }
 
   public Recovery recovery() {
     return recovery;
-  }
-
-  /** Entries found at open, in log order. The caller rebuilds its indexes from them. */
-  public List<Entry> recovered() {
-    return recovered;
   }
 
   /** Appends entries in order; completes with their positions once they are on disk. */
@@ -130,6 +143,93 @@ public final class SegmentLog implements AutoCloseable {
     ByteBuffer body = ByteBuffer.allocate(length);
     readFully(segment.channel, body, position.offset() + Frames.HEADER);
     return body.array();
+  }
+
+  /**
+   * Reads entries from {@code from} onwards in its segment, in large chunks, until the visitor
+   * says stop or the segment's written end. Blocking: call it off the event loop. Fails if the
+   * segment is gone (retention) or a frame is damaged.
+   */
+  public void scan(Position from, Visitor visitor) throws IOException {
+    Segment segment = segment(from.segment());
+    long offset = from.offset();
+    long end = segment.size;
+    ByteBuffer chunk = ByteBuffer.allocate(SCAN_CHUNK);
+    while (offset + Frames.HEADER <= end) {
+      chunk.clear();
+      chunk.limit((int) Math.min(chunk.capacity(), end - offset));
+      readFully(segment.channel, chunk, offset);
+      chunk.flip();
+      int consumed = 0;
+      while (chunk.remaining() - consumed >= Frames.HEADER) {
+        int length = chunk.getInt(consumed);
+        int crc = chunk.getInt(consumed + 4);
+        if (length < 0 || length > Frames.MAX_BODY || offset + consumed + Frames.HEADER + length > end) {
+          throw new IOException("segment " + segment.path.getFileName() + ": bad frame at "
+              + (offset + consumed));
+        }
+        if (chunk.remaining() - consumed - Frames.HEADER < length) {
+          break; // the frame continues past this chunk
+        }
+        ByteBuffer body = chunk.slice(consumed + Frames.HEADER, length);
+        if (Frames.crc(body) != crc) {
+          throw new IOException("segment " + segment.path.getFileName() + ": CRC mismatch at "
+              + (offset + consumed));
+        }
+        if (!visitor.visit(new Position(segment.id, offset + consumed), body)) {
+          return;
+        }
+        consumed += Frames.HEADER + length;
+      }
+      if (consumed == 0) {
+        // One frame larger than the chunk: read it alone.
+        int length = chunk.getInt(0);
+        ByteBuffer big = ByteBuffer.allocate(Frames.HEADER + length);
+        readFully(segment.channel, big, offset);
+        big.flip();
+        ByteBuffer body = big.slice(Frames.HEADER, length);
+        if (Frames.crc(body) != big.getInt(4)) {
+          throw new IOException("segment " + segment.path.getFileName() + ": CRC mismatch at "
+              + offset);
+        }
+        if (!visitor.visit(new Position(segment.id, offset), body)) {
+          return;
+        }
+        consumed = Frames.HEADER + length;
+      }
+      offset += consumed;
+    }
+  }
+
+  /** The segments, oldest first. */
+  public synchronized List<SegmentInfo> segments() {
+    List<SegmentInfo> out = new ArrayList<>(segments.size());
+    Segment current = active;
+    for (Segment s : segments) {
+      long modified;
+      try {
+        modified = Files.getLastModifiedTime(s.path).toMillis();
+      } catch (IOException e) {
+        modified = System.currentTimeMillis(); // unknown: never old enough to delete
+      }
+      out.add(new SegmentInfo(s.id, s.size, modified, s == current));
+    }
+    return out;
+  }
+
+  /**
+   * Deletes a whole segment (retention). The active segment, being written, is never deleted;
+   * readers of a deleted segment fail with an IOException and re-read their index.
+   */
+  public synchronized void delete(long id) throws IOException {
+    Segment segment = segment(id);
+    if (segment == active) {
+      throw new IllegalStateException("segment " + id + " is the active segment");
+    }
+    segments.remove(segment);
+    segment.channel.close();
+    Files.deleteIfExists(segment.path);
+    LOG.info("retention: deleted segment {} ({} bytes)", segment.path.getFileName(), segment.size);
   }
 
   private synchronized Segment segment(long id) throws IOException {
@@ -212,7 +312,7 @@ public final class SegmentLog implements AutoCloseable {
       if (Frames.crc(body) != crc) {
         return offset;
       }
-      recovered.add(new Entry(new Position(segment.id, offset), body.array()));
+      visitor.accept(new Entry(new Position(segment.id, offset), body.array()));
       offset += Frames.HEADER + length;
     }
     return offset;

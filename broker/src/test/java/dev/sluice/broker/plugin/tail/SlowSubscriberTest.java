@@ -153,7 +153,8 @@ class SlowSubscriberTest {
   @org.junit.jupiter.api.Nested
   class LargeLines {
     @RegisterExtension
-    final BrokerExtension big = new BrokerExtension(c -> c.withTailQueueBytes(1024 * 1024));
+    final BrokerExtension big = new BrokerExtension(c -> c.withTailQueueBytes(1024 * 1024)
+        .withTail(QUEUE, 256, OverflowPolicy.DROP_OLDEST));
 
     @Test
     void stalledSubscriberQueueIsBoundedByBytes() {

@@ -36,6 +36,14 @@ class SegmentLogTest {
     return IntStream.range(from, to).mapToObj(i -> "entry " + i).collect(Collectors.toList());
   }
 
+  /** Entries handed to the recovery visitor by the last {@link #open}. */
+  private final List<SegmentLog.Entry> recovered = new ArrayList<>();
+
+  private SegmentLog open(Path dir, long segmentBytes, FsyncPolicy fsync) throws IOException {
+    recovered.clear();
+    return SegmentLog.open(dir, segmentBytes, fsync, recovered::add);
+  }
+
   private static List<SegmentLog.Position> append(SegmentLog log, List<byte[]> bodies)
       throws Exception {
     return log.append(bodies).get(10, TimeUnit.SECONDS);
@@ -44,14 +52,14 @@ class SegmentLogTest {
   @Test
   void appendedEntriesAreReadableAndRecoveredInOrderAfterReopen(@TempDir Path dir) throws Exception {
     List<SegmentLog.Position> positions = new ArrayList<>();
-    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
       positions.addAll(append(log, bodies(0, 5)));
       positions.addAll(append(log, bodies(5, 10)));
       assertThat(new String(log.read(positions.get(7)), StandardCharsets.UTF_8)).isEqualTo("entry 7");
     }
-    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
-      assertThat(texts(log.recovered())).isEqualTo(expected(0, 10));
-      assertThat(log.recovered()).extracting(SegmentLog.Entry::position).isEqualTo(positions);
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(recovered)).isEqualTo(expected(0, 10));
+      assertThat(recovered).extracting(SegmentLog.Entry::position).isEqualTo(positions);
       assertThat(log.recovery().truncatedBytes()).isZero();
       assertThat(log.recovery().damage()).isEmpty();
     }
@@ -59,7 +67,7 @@ class SegmentLogTest {
 
   @Test
   void concurrentAppendsShareForcesAndCompleteInOrder(@TempDir Path dir) throws Exception {
-    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.interval(Duration.ofMillis(5)))) {
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.interval(Duration.ofMillis(5)))) {
       List<CompletableFuture<List<SegmentLog.Position>>> futures = new ArrayList<>();
       for (int i = 0; i < 200; i++) {
         futures.add(log.append(bodies(i, i + 1)));
@@ -71,27 +79,27 @@ class SegmentLogTest {
         previous = offset;
       }
     }
-    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
-      assertThat(texts(log.recovered())).isEqualTo(expected(0, 200));
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(recovered)).isEqualTo(expected(0, 200));
     }
   }
 
   @Test
   void rollsToNewSegmentsAndRecoversAcrossThem(@TempDir Path dir) throws Exception {
-    try (SegmentLog log = SegmentLog.open(dir, 1024, FsyncPolicy.always())) {
+    try (SegmentLog log = open(dir, 1024, FsyncPolicy.always())) {
       for (int i = 0; i < 100; i += 10) {
         append(log, bodies(i, i + 10));
       }
     }
     assertThat(segmentFiles(dir)).hasSizeGreaterThan(1);
-    try (SegmentLog log = SegmentLog.open(dir, 1024, FsyncPolicy.always())) {
-      assertThat(texts(log.recovered())).isEqualTo(expected(0, 100));
+    try (SegmentLog log = open(dir, 1024, FsyncPolicy.always())) {
+      assertThat(texts(recovered)).isEqualTo(expected(0, 100));
     }
   }
 
   @Test
   void truncatesATornWriteAtTheEndAndKeepsEverythingBefore(@TempDir Path dir) throws Exception {
-    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
       append(log, bodies(0, 10));
     }
     Path last = segmentFiles(dir).get(segmentFiles(dir).size() - 1);
@@ -100,15 +108,15 @@ class SegmentLogTest {
       file.seek(intact);
       file.write(ByteBuffer.allocate(8 + 10).putInt(100).putInt(12345).array()); // body cut short
     }
-    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
-      assertThat(texts(log.recovered())).isEqualTo(expected(0, 10));
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(recovered)).isEqualTo(expected(0, 10));
       assertThat(log.recovery().truncatedBytes()).isEqualTo(18);
       assertThat(log.recovery().damage()).isEmpty();
       assertThat(Files.size(last)).isEqualTo(intact);
       append(log, bodies(10, 12));
     }
-    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
-      assertThat(texts(log.recovered())).isEqualTo(expected(0, 12));
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(recovered)).isEqualTo(expected(0, 12));
     }
   }
 
@@ -116,7 +124,7 @@ class SegmentLogTest {
   void quarantinesASegmentWithAFlippedBitInTheMiddleAndKeepsEveryEarlierEntry(@TempDir Path dir)
       throws Exception {
     List<SegmentLog.Position> positions;
-    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
       positions = append(log, bodies(0, 10));
     }
     Path segment = segmentFiles(dir).get(0);
@@ -127,8 +135,8 @@ class SegmentLogTest {
       file.seek(damaged);
       file.write(b ^ 0x01);
     }
-    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
-      assertThat(texts(log.recovered())).isEqualTo(expected(0, 5));
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(recovered)).isEqualTo(expected(0, 5));
       assertThat(log.recovery().damage()).singleElement().asString()
           .contains("damaged frame at offset " + positions.get(5).offset())
           .contains("quarantined");
@@ -141,10 +149,10 @@ class SegmentLogTest {
       assertThat(fresh.get(0).segment()).isGreaterThan(positions.get(0).segment());
     }
     // Another restart: the quarantined segment's good entries are still there, and said so.
-    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always())) {
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
       List<String> all = expected(0, 5);
       all.add("entry 10");
-      assertThat(texts(log.recovered())).isEqualTo(all);
+      assertThat(texts(recovered)).isEqualTo(all);
       assertThat(log.recovery().damage()).singleElement().asString()
           .contains("quarantined earlier");
     }

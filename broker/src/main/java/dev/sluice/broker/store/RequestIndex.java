@@ -1,0 +1,56 @@
+package dev.sluice.broker.store;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import dev.sluice.broker.store.LogStore.RequestSpan;
+import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.RecordKind;
+import dev.sluice.proto.v1.RequestStatus;
+import java.util.Optional;
+
+/**
+ * Where each request's records lie: its first sequence, and once it ended, its last one and
+ * status. Bounded: it keeps the most recently active {@code capacity} requests (about 120
+ * bytes each); older ones are forgotten and the request view answers NOT_FOUND for them.
+ */
+final class RequestIndex {
+  private final Cache<String, Span> spans;
+
+  private static final class Span {
+    final long firstSeq;
+    volatile long endSeq;
+    volatile RequestStatus status = RequestStatus.REQUEST_STATUS_UNSPECIFIED;
+
+    Span(long firstSeq) {
+      this.firstSeq = firstSeq;
+    }
+  }
+
+  RequestIndex(int capacity) {
+    spans = Caffeine.newBuilder().maximumSize(capacity).build();
+  }
+
+  private static String key(String account, String app, String request) {
+    return account + '\u0000' + app + '\u0000' + request;
+  }
+
+  /** Notes a stored record; call in sequence order. */
+  void observe(String account, long seq, Record record) {
+    String request = record.getLabels().getRequestId();
+    if (request.isEmpty()) {
+      return;
+    }
+    Span span = spans.get(key(account, record.getLabels().getAppName(), request),
+        k -> new Span(seq));
+    if (record.getKind() == RecordKind.REQUEST_END) {
+      span.status = record.getRequest().getStatus();
+      span.endSeq = seq;
+    }
+  }
+
+  Optional<RequestSpan> get(String account, String app, String request) {
+    Span span = spans.getIfPresent(key(account, app, request));
+    return span == null ? Optional.empty()
+        : Optional.of(new RequestSpan(span.firstSeq, span.endSeq, span.status));
+  }
+}

@@ -1,0 +1,53 @@
+package dev.sluice.broker.store;
+
+import dev.sluice.broker.subject.SubjectFilter;
+
+/**
+ * What a read asks the store for: up to {@code max} records after {@code afterSeq}, oldest
+ * first. The other fields are hints: a store with an index may skip stored data that cannot
+ * contain a record of that app and runner, app and request, or time range. Readers still test
+ * every record they get; a hint never adds a record, it only saves reading.
+ *
+ * @param app literal app, or null for any
+ * @param runner literal runner, or null for any
+ * @param request literal request id, or null for any
+ * @param fromNanos records at or after this time (ns since epoch) are wanted
+ * @param toNanos records before this time are wanted
+ */
+public record Scan(long afterSeq, int max, String app, String runner, String request,
+    long fromNanos, long toNanos) {
+  public Scan {
+    if (afterSeq < 0) {
+      throw new IllegalArgumentException("afterSeq: " + afterSeq + " (expected: >= 0)");
+    }
+    if (max < 1) {
+      throw new IllegalArgumentException("max: " + max + " (expected: >= 1)");
+    }
+  }
+
+  /** Every record after {@code afterSeq}, no hints. */
+  public static Scan after(long afterSeq, int max) {
+    return new Scan(afterSeq, max, null, null, null, Long.MIN_VALUE, Long.MAX_VALUE);
+  }
+
+  /** The same scan continuing after {@code seq}. */
+  public Scan continueAfter(long seq) {
+    return new Scan(seq, max, app, runner, request, fromNanos, toNanos);
+  }
+
+  /** Adds the literal app, runner and request tokens of {@code filter} as hints. */
+  public Scan matching(SubjectFilter filter) {
+    return new Scan(afterSeq, max, filter.literal(0), filter.literal(1), filter.literal(2),
+        fromNanos, toNanos);
+  }
+
+  /** Adds a time range hint: records in [from, to). */
+  public Scan between(long from, long to) {
+    return new Scan(afterSeq, max, app, runner, request, from, to);
+  }
+
+  /** Adds an app and request hint. */
+  public Scan request(String appName, String requestId) {
+    return new Scan(afterSeq, max, appName, runner, requestId, fromNanos, toNanos);
+  }
+}
