@@ -5,6 +5,7 @@ import dev.sluice.broker.access.AppPolicies;
 import dev.sluice.broker.access.OpenAccess;
 import dev.sluice.broker.access.TokenAccess;
 import dev.sluice.broker.grpc.GrpcFrontend;
+import dev.sluice.broker.history.History;
 import dev.sluice.broker.ingest.IngestSession;
 import dev.sluice.broker.ingest.RunnerSessions;
 import dev.sluice.broker.ingest.TenantLimiter;
@@ -52,10 +53,12 @@ public final class Broker implements AutoCloseable {
   private final PluginHost plugins;
   private final GrpcFrontend frontend;
   private final TenantLimiter limiter;
+  private final AppPolicies policies;
   private boolean closed;
 
   private Broker(BrokerConfig config, Vertx vertx, LogStore store, PluginHost plugins,
-      GrpcFrontend frontend, TenantLimiter limiter) {
+      GrpcFrontend frontend, TenantLimiter limiter, AppPolicies policies) {
+    this.policies = policies;
     this.config = config;
     this.vertx = vertx;
     this.store = store;
@@ -78,7 +81,7 @@ public final class Broker implements AutoCloseable {
     }
     Vertx vertx = Vertx.vertx();
     LogStore store = openStore(config);
-    AppPolicies policies = new AppPolicies();
+    AppPolicies policies = openPolicies(config);
     AccessProxy access = accessProxy(config, policies);
     PluginHost plugins = new PluginHost(vertx, config, store);
     store.listen(plugins::publish);
@@ -90,14 +93,15 @@ public final class Broker implements AutoCloseable {
           config.tenantBytesPerSecond(), config.tenantBurstSeconds(), System::nanoTime);
       IngestSession.Deps ingest = new IngestSession.Deps(config, store, access,
           new RunnerSessions(), policies, limiter);
-      GrpcFrontend frontend = await(GrpcFrontend.start(vertx, config, access, ingest, tail, policies),
+      GrpcFrontend frontend = await(GrpcFrontend.start(vertx, config, access, ingest, tail,
+          new History(plugins), policies),
           START_TIMEOUT);
       if (config.insecure()) {
         LOG.warn("INSECURE: authentication is OFF (--insecure). Every client may read and write "
             + "everything in account '{}'. Never run like this where others can connect.",
             OpenAccess.ACCOUNT);
       }
-      return new Broker(config, vertx, store, plugins, frontend, limiter);
+      return new Broker(config, vertx, store, plugins, frontend, limiter, policies);
     } catch (RuntimeException e) {
       plugins.stop();
       vertx.close();
@@ -116,6 +120,18 @@ public final class Broker implements AutoCloseable {
           retention.bytes(), retention.checkEvery(), config.requestIndexSize()));
     } catch (IOException e) {
       throw new UncheckedIOException("store: cannot open " + config.dataDir().resolve("log"), e);
+    }
+  }
+
+  private static AppPolicies openPolicies(BrokerConfig config) {
+    if (config.store() == BrokerConfig.StoreKind.MEMORY) {
+      return new AppPolicies(); // nothing else survives a restart either
+    }
+    Path file = config.dataDir().resolve("app-policies");
+    try {
+      return AppPolicies.open(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException("app policies: cannot read " + file, e);
     }
   }
 
@@ -158,6 +174,11 @@ public final class Broker implements AutoCloseable {
     return plugins.plugin(TailPlugin.class).map(TailPlugin::droppedCount).orElse(0L);
   }
 
+  /** Times a tail subscriber overflowed its queue and was moved back onto the store. */
+  public long tailCaughtUp() {
+    return plugins.plugin(TailPlugin.class).map(TailPlugin::caughtUpCount).orElse(0L);
+  }
+
   public BrokerConfig config() {
     return config;
   }
@@ -181,6 +202,7 @@ public final class Broker implements AutoCloseable {
     quietly("plugins stop", plugins::stop);
     quietly("server close", () -> await(serverClosed, grace.plusSeconds(5)));
     quietly("store close", store::close);
+    quietly("app policies close", policies::close);
     quietly("vert.x close", () -> await(vertx.close(), Duration.ofSeconds(10)));
   }
 

@@ -2,9 +2,12 @@ package dev.sluice.broker;
 
 import dev.sluice.broker.store.segment.FsyncPolicy;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Runs a broker until SIGTERM or SIGINT, then shuts it down gracefully.
@@ -13,6 +16,7 @@ import java.util.concurrent.CountDownLatch;
  * java -cp ... dev.sluice.broker.BrokerMain [--grpc-host H] [--grpc-port P] [--data-dir D]
  *     [--store memory|segment] [--fsync always|MS] [--trust-key FILE]... [--insecure]
  *     [--tenant-lines-per-second N] [--tenant-bytes-per-second N]
+ *     [--retention-age 30d] [--retention-bytes 10GiB|0]
  * </pre>
  */
 public final class BrokerMain {
@@ -73,13 +77,18 @@ public final class BrokerMain {
             config.tenantLinesPerSecond(), number(flag, value), config.tenantBurstSeconds());
         case "--store" -> config.withStore(storeKind(value), config.fsync());
         case "--fsync" -> config.withStore(config.store(), FsyncPolicy.parse(value));
+        case "--retention-age" -> config.withRetention(new BrokerConfig.Retention(
+            duration(flag, value), config.retention().bytes(), config.retention().checkEvery()));
+        case "--retention-bytes" -> config.withRetention(new BrokerConfig.Retention(
+            config.retention().age(), bytes(flag, value), config.retention().checkEvery()));
         case "--trust-key" -> {
           trusted.add(Path.of(value));
           yield config.withTrustedKeys(trusted);
         }
         default -> throw new IllegalArgumentException("unknown option " + flag
             + " (expected: --grpc-host, --grpc-port, --data-dir, --store, --fsync, --trust-key,"
-            + " --tenant-lines-per-second, --tenant-bytes-per-second, --insecure)");
+            + " --tenant-lines-per-second, --tenant-bytes-per-second, --retention-age,"
+            + " --retention-bytes, --insecure)");
       };
     }
     return config;
@@ -91,6 +100,44 @@ public final class BrokerMain {
     } catch (NumberFormatException e) {
       throw new IllegalArgumentException(flag + ": '" + value + "' (expected: a whole number)");
     }
+  }
+
+  /** {@code 45s}, {@code 10m}, {@code 12h}, {@code 30d}. */
+  static Duration duration(String flag, String value) {
+    Matcher m = Pattern.compile("(\\d{1,9})([smhd])")
+        .matcher(value);
+    if (!m.matches() || Long.parseLong(m.group(1)) == 0) {
+      throw new IllegalArgumentException(flag + ": '" + value
+          + "' (expected: a positive whole number with s, m, h or d, like 30d)");
+    }
+    long n = Long.parseLong(m.group(1));
+    return switch (m.group(2)) {
+      case "s" -> Duration.ofSeconds(n);
+      case "m" -> Duration.ofMinutes(n);
+      case "h" -> Duration.ofHours(n);
+      default -> Duration.ofDays(n);
+    };
+  }
+
+  /** {@code 0} (no limit), {@code 500MiB}, {@code 10GiB}, or plain bytes. */
+  static long bytes(String flag, String value) {
+    Matcher m = Pattern.compile("(\\d{1,15})(KiB|MiB|GiB|TiB)?")
+        .matcher(value);
+    if (!m.matches()) {
+      throw new IllegalArgumentException(flag + ": '" + value
+          + "' (expected: bytes, or a whole number with KiB, MiB, GiB or TiB; 0 for no limit)");
+    }
+    long n = Long.parseLong(m.group(1));
+    int shift = m.group(2) == null ? 0 : switch (m.group(2)) {
+      case "KiB" -> 10;
+      case "MiB" -> 20;
+      case "GiB" -> 30;
+      default -> 40;
+    };
+    if (n > (Long.MAX_VALUE >> shift)) {
+      throw new IllegalArgumentException(flag + ": '" + value + "' is too large");
+    }
+    return n << shift;
   }
 
   private static BrokerConfig.StoreKind storeKind(String value) {

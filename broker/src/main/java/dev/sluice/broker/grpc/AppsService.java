@@ -2,6 +2,10 @@ package dev.sluice.broker.grpc;
 
 import dev.sluice.broker.access.AccessProxy;
 import dev.sluice.broker.access.AppPolicies;
+import dev.sluice.broker.error.Failure;
+import dev.sluice.broker.error.SluiceException;
+import io.vertx.core.Context;
+import io.vertx.core.Vertx;
 import dev.sluice.broker.access.Principal;
 import dev.sluice.broker.subject.Subjects;
 import dev.sluice.proto.v1.AppPolicy;
@@ -25,9 +29,24 @@ final class AppsService extends AppsGrpc.AppsImplBase {
       Principal principal = AuthInterceptor.principal();
       access.requireAdmin(principal, "setting app policy");
       String app = Subjects.token("app", request.getApp());
-      policies.set(principal.account(), app, request.getPrivateLogs());
-      out.onNext(policy(principal.account(), app));
-      out.onCompleted();
+      String account = principal.account();
+      Context context = Vertx.currentContext();
+      policies.set(account, app, request.getPrivateLogs()).whenComplete((ok, failure) -> {
+        Runnable answer = () -> {
+          if (failure == null) {
+            out.onNext(policy(account, app));
+            out.onCompleted();
+          } else {
+            out.onError(Statuses.toStatus(new SluiceException(Failure.UNAVAILABLE,
+                "app policy could not be stored; try again")));
+          }
+        };
+        if (context != null) {
+          context.runOnContext(v -> answer.run());
+        } else {
+          answer.run();
+        }
+      });
     } catch (RuntimeException e) {
       out.onError(Statuses.toStatus(e));
     }

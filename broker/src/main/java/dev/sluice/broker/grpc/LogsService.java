@@ -3,6 +3,7 @@ package dev.sluice.broker.grpc;
 import dev.sluice.broker.access.AccessProxy;
 import dev.sluice.broker.access.AccessProxy.ReadGrant;
 import dev.sluice.broker.error.SluiceException;
+import dev.sluice.broker.history.History;
 import dev.sluice.broker.plugin.tail.TailPlugin;
 import dev.sluice.broker.plugin.tail.TailSink;
 import dev.sluice.broker.plugin.tail.TailStream;
@@ -10,7 +11,12 @@ import dev.sluice.broker.store.StoredRecord;
 import dev.sluice.broker.subject.Subjects;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.Notice;
+import dev.sluice.proto.v1.QueryRequest;
+import dev.sluice.proto.v1.QueryResponse;
+import dev.sluice.proto.v1.RequestLogsRequest;
+import dev.sluice.proto.v1.RequestLogsResponse;
 import dev.sluice.proto.v1.TailRequest;
+import io.vertx.core.Future;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
@@ -18,19 +24,23 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
  * The Logs service. Tail is served with {@link TailChunk} so stored record bytes are reused;
- * Query and RequestLogs answer UNIMPLEMENTED until the durable-store issue builds them.
+ * Query and RequestLogs read history through {@link History}. Every read is authorized by the
+ * access proxy first.
  */
 final class LogsService {
   private final AccessProxy access;
   private final TailPlugin tail;
+  private final History history;
   private final ConnectionCalls connections;
 
-  LogsService(AccessProxy access, TailPlugin tail, ConnectionCalls connections) {
+  LogsService(AccessProxy access, TailPlugin tail, History history, ConnectionCalls connections) {
     this.access = access;
     this.tail = tail;
+    this.history = history;
     this.connections = connections;
   }
 
@@ -46,12 +56,39 @@ final class LogsService {
         .build();
     return ServerServiceDefinition.builder(service)
         .addMethod(tailMethod, ServerCalls.asyncServerStreamingCall(this::tail))
-        .addMethod(LogsGrpc.getQueryMethod(), ServerCalls.asyncUnaryCall(
-            (request, out) -> ServerCalls.asyncUnimplementedUnaryCall(LogsGrpc.getQueryMethod(), out)))
-        .addMethod(LogsGrpc.getRequestLogsMethod(), ServerCalls.asyncUnaryCall(
-            (request, out) -> ServerCalls.asyncUnimplementedUnaryCall(
-                LogsGrpc.getRequestLogsMethod(), out)))
+        .addMethod(LogsGrpc.getQueryMethod(), ServerCalls.asyncUnaryCall(this::query))
+        .addMethod(LogsGrpc.getRequestLogsMethod(), ServerCalls.asyncUnaryCall(this::requestLogs))
         .build();
+  }
+
+  private void query(QueryRequest request, StreamObserver<QueryResponse> out) {
+    unary(out, () -> history.query(access.authorizeRead(AuthInterceptor.principal(),
+        Subjects.filter(request.getFilter())), request));
+  }
+
+  private void requestLogs(RequestLogsRequest request, StreamObserver<RequestLogsResponse> out) {
+    // The request's subjects: a caller's grant is checked against exactly this filter.
+    unary(out, () -> history.requestLogs(access.authorizeRead(AuthInterceptor.principal(),
+        Subjects.filter(Subjects.token("app", request.getApp()) + ".*."
+            + Subjects.token("request_id", request.getRequestId()))), request));
+  }
+
+  private static <T> void unary(StreamObserver<T> out, Supplier<Future<T>> call) {
+    Future<T> result;
+    try {
+      result = call.get();
+    } catch (RuntimeException e) {
+      out.onError(Statuses.toStatus(e));
+      return;
+    }
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        out.onNext(ar.result());
+        out.onCompleted();
+      } else {
+        out.onError(Statuses.toStatus(ar.cause()));
+      }
+    });
   }
 
   private void tail(TailRequest request, StreamObserver<TailChunk> observer) {

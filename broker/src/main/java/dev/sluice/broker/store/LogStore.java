@@ -62,8 +62,9 @@ public interface LogStore extends AutoCloseable {
    * @param firstSeq sequence of its first record
    * @param endSeq sequence of its REQUEST_END record; 0 while it runs
    * @param status its final status once ended
+   * @param caller who called it (from its REQUEST_START), for access decisions
    */
-  record RequestSpan(long firstSeq, long endSeq, RequestStatus status) {}
+  record RequestSpan(long firstSeq, long endSeq, RequestStatus status, String caller) {}
 
   /**
    * What a read found.

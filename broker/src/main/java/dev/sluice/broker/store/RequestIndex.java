@@ -18,11 +18,13 @@ final class RequestIndex {
 
   private static final class Span {
     final long firstSeq;
+    final String caller;
     volatile long endSeq;
     volatile RequestStatus status = RequestStatus.REQUEST_STATUS_UNSPECIFIED;
 
-    Span(long firstSeq) {
+    Span(long firstSeq, String caller) {
       this.firstSeq = firstSeq;
+      this.caller = caller;
     }
   }
 
@@ -41,7 +43,7 @@ final class RequestIndex {
       return;
     }
     Span span = spans.get(key(account, record.getLabels().getAppName(), request),
-        k -> new Span(seq));
+        k -> new Span(seq, record.getLabels().getCaller()));
     if (record.getKind() == RecordKind.REQUEST_END) {
       span.status = record.getRequest().getStatus();
       span.endSeq = seq;
@@ -51,6 +53,6 @@ final class RequestIndex {
   Optional<RequestSpan> get(String account, String app, String request) {
     Span span = spans.getIfPresent(key(account, app, request));
     return span == null ? Optional.empty()
-        : Optional.of(new RequestSpan(span.firstSeq, span.endSeq, span.status));
+        : Optional.of(new RequestSpan(span.firstSeq, span.endSeq, span.status, span.caller));
   }
 }

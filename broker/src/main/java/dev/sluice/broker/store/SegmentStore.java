@@ -337,6 +337,13 @@ public final class SegmentStore implements LogStore {
           return true;
         }
         int payload = 3 + a.name.length;
+        long peeked = peekSeq(body, payload);
+        if (peeked > block.lastSeq()) {
+          return false;
+        }
+        if (peeked >= 0 && peeked <= last[0]) {
+          return true; // before the wanted position: not worth parsing
+        }
         byte[] bytes = new byte[body.limit() - payload];
         body.get(payload, bytes);
         Record wire;
@@ -365,6 +372,25 @@ public final class SegmentStore implements LogStore {
       }
     }
     return new ReadResult(out, plan.missing(), examined);
+  }
+
+  /**
+   * The record's sequence without parsing it: {@link StoredRecord#of} writes it first (field 1,
+   * a varint). -1 if the bytes do not start that way.
+   */
+  static long peekSeq(ByteBuffer body, int at) {
+    if (at >= body.limit() || body.get(at) != 0x08) {
+      return -1;
+    }
+    long value = 0;
+    for (int shift = 0, i = at + 1; shift < 64 && i < body.limit(); shift += 7, i++) {
+      byte b = body.get(i);
+      value |= (long) (b & 0x7f) << shift;
+      if (b >= 0) {
+        return value;
+      }
+    }
+    return -1;
   }
 
   private static boolean isAccount(ByteBuffer body, byte[] name) {
