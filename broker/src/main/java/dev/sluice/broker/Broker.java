@@ -14,6 +14,7 @@ import dev.sluice.broker.plugin.tail.TailPlugin;
 import dev.sluice.broker.store.LogStore;
 import dev.sluice.broker.store.MemoryStore;
 import dev.sluice.broker.store.SegmentStore;
+import dev.sluice.broker.store.segment.SegmentLog;
 import io.vertx.core.Future;
 import dev.sluice.token.IssuerKeys;
 import dev.sluice.token.Tokens;
@@ -26,6 +27,7 @@ import java.security.PublicKey;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.time.Duration;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -172,6 +174,15 @@ public final class Broker implements AutoCloseable {
   /** Records dropped from slow tail subscribers' queues since start. */
   public long tailDropped() {
     return plugins.plugin(TailPlugin.class).map(TailPlugin::droppedCount).orElse(0L);
+  }
+
+  /**
+   * What the store's recovery found at start: bytes cut from a torn tail and damage it
+   * reported (quarantined segments). Empty for the in-memory store.
+   */
+  public Optional<SegmentLog.Recovery> storeRecovery() {
+    return store instanceof SegmentStore segments ? Optional.of(segments.recovery())
+        : Optional.empty();
   }
 
   /** Times a tail subscriber overflowed its queue and was moved back onto the store. */

@@ -43,6 +43,11 @@ class SegmentStoreRestartTest {
       });
     }
     try (Broker second = Broker.start(config)) {
+      // A clean shutdown leaves nothing to repair, and the broker says so.
+      assertThat(second.storeRecovery()).hasValueSatisfying(r -> {
+        assertThat(r.truncatedBytes()).isZero();
+        assertThat(r.damage()).isEmpty();
+      });
       withChannel(second, channel -> {
         RawRunner runner = hello(channel);
         assertThat(runner.replies().get(0).getWelcome().getLastDurableSeq()).isEqualTo(50);
