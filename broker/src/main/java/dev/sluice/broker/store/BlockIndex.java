@@ -63,6 +63,7 @@ final class BlockIndex {
 
   private final ArrayList<Block> blocks = new ArrayList<>();
   private long purgedThrough;
+  private boolean sealed;
 
   static int runnerKey(String app, String runner) {
     return app.hashCode() * 31 + runner.hashCode();
@@ -75,9 +76,11 @@ final class BlockIndex {
   /** Indexes the stored record {@code seq} at {@code position}; call in sequence order. */
   void add(long seq, Position position, Record record) {
     Block last = blocks.isEmpty() ? null : blocks.get(blocks.size() - 1);
-    if (last == null || last.segment != position.segment() || last.count >= BLOCK_RECORDS) {
+    if (last == null || sealed || last.segment != position.segment()
+        || last.count >= BLOCK_RECORDS) {
       last = new Block(position, seq);
       blocks.add(last);
+      sealed = false;
     }
     last.lastSeq = seq;
     last.count++;
@@ -90,6 +93,11 @@ final class BlockIndex {
     if (!request.isEmpty()) {
       last.addKey(requestKey(app, request));
     }
+  }
+
+  /** The next record starts a new block (after recovery: no block spans a crash point). */
+  void seal() {
+    sealed = true;
   }
 
   /** First sequence still stored (records before it were deleted by retention). */

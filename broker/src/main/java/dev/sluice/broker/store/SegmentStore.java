@@ -114,11 +114,11 @@ public final class SegmentStore implements LogStore {
       a.index.purgedThrough(seqs[1]);
     });
     long[] count = new long[1];
-    this.log = SegmentLog.open(dir, options.segmentBytes(), options.fsync(), entry -> {
-      if (recover(entry)) {
-        count[0]++;
-      }
-    });
+    this.log = SegmentLog.open(dir, options.segmentBytes(), options.fsync(),
+        entry -> count[0] += recover(entry));
+    dropTornBatch();
+    // No block may span a crash point: whatever a crash left between two blocks is never read.
+    accounts.values().forEach(a -> a.index.seal());
     LOG.info("store recovered {} records of {} accounts and {} runner sessions", count[0],
         accounts.size(), sessions.size());
     this.readers = Executors.newFixedThreadPool(2, daemon("sluice-store-reader"));
@@ -150,7 +150,13 @@ public final class SegmentStore implements LogStore {
     };
   }
 
-  private boolean recover(SegmentLog.Entry entry) {
+  /** A record found by recovery whose batch end has not been seen yet. */
+  private record Uncommitted(String account, StoredRecord record, Position position) {}
+
+  private final List<Uncommitted> uncommitted = new ArrayList<>();
+
+  /** Recovers one entry; returns how many records it committed. */
+  private int recover(SegmentLog.Entry entry) {
     ByteBuffer body = ByteBuffer.wrap(entry.body());
     byte type = body.get();
     String account = string(body);
@@ -159,22 +165,64 @@ public final class SegmentStore implements LogStore {
       body.get(bytes);
       try {
         Record wire = Record.parseFrom(bytes);
-        Account a = account(account);
-        if (wire.getSeq() <= a.index.purgedThrough()) {
-          return false; // retention deleted it; its segment's file just outlived the crash
-        }
-        a.stored(new StoredRecord(wire.getSeq(), wire, bytes), entry.position(), account);
-        a.assigned = Math.max(a.assigned, wire.getSeq());
-        return true;
+        uncommitted.add(new Uncommitted(account,
+            new StoredRecord(wire.getSeq(), wire, bytes), entry.position()));
       } catch (InvalidProtocolBufferException e) {
         LOG.error("recovery: a record of account {} at {} does not parse; skipped",
             account, entry.position());
       }
-    } else if (type == SESSION) {
-      String session = string(body);
-      sessions.merge(account + '\u0000' + session, body.getLong(), Math::max);
+      return 0;
     }
-    return false;
+    if (type != SESSION) {
+      return 0;
+    }
+    String session = string(body);
+    long clientSeq = body.getLong();
+    // The batch's end: its last `count` records are committed (older logs have no count).
+    int count = body.remaining() >= 4 ? body.getInt() : uncommitted.size();
+    int orphans = uncommitted.size() - Math.min(count, uncommitted.size());
+    if (orphans > 0) {
+      LOG.warn("recovery: {} records without their batch end before {}; dropped", orphans,
+          entry.position());
+    }
+    int committed = 0;
+    Account a = account(account);
+    for (Uncommitted u : uncommitted.subList(orphans, uncommitted.size())) {
+      long seq = u.record().seq();
+      if (seq <= a.index.purgedThrough() || seq <= a.ring.lastSeq()) {
+        continue; // retention deleted it (its file outlived the crash), or a repeat
+      }
+      a.stored(u.record(), u.position(), account);
+      a.assigned = Math.max(a.assigned, seq);
+      committed++;
+    }
+    uncommitted.clear();
+    if (!session.isEmpty()) {
+      sessions.merge(account + '\u0000' + session, clientSeq, Math::max);
+    }
+    return committed;
+  }
+
+  /**
+   * Records after the last batch end belong to a batch a crash cut short: never acknowledged,
+   * so the runner resends them. They are dropped, and cut from the log so no later batch
+   * follows them.
+   */
+  private void dropTornBatch() throws IOException {
+    if (uncommitted.isEmpty()) {
+      return;
+    }
+    Position first = uncommitted.get(0).position();
+    LOG.warn("recovery: dropped {} records of a batch a crash cut short (never acknowledged;"
+        + " the runner resends them)", uncommitted.size());
+    uncommitted.clear();
+    try {
+      log.truncateTail(first);
+    } catch (IOException e) {
+      // Not in the active segment (it was quarantined): the records stay on disk but are
+      // never indexed, and every later recovery drops them again as records without a batch.
+      LOG.error("recovery: could not cut the torn batch at {}: {}", first, e.getMessage());
+    }
   }
 
   private Account account(String name) {
@@ -195,11 +243,13 @@ public final class SegmentStore implements LogStore {
         stored.add(record);
         bodies.add(body(RECORD, a.name, record.encoded()));
       }
-      if (!sessionKey.isEmpty()) {
-        byte[] key = sessionKey.getBytes(StandardCharsets.UTF_8);
-        bodies.add(body(SESSION, a.name, ByteBuffer.allocate(2 + key.length + 8)
-            .putShort((short) key.length).put(key).putLong(clientSeq).array()));
-      }
+      // Every append ends with this entry (session progress and the batch's record count):
+      // recovery keeps a batch only once its end is found, so a write cut short by a crash
+      // never leaves part of an unacknowledged batch that the runner then sends again.
+      byte[] key = sessionKey.getBytes(StandardCharsets.UTF_8);
+      bodies.add(body(SESSION, a.name, ByteBuffer.allocate(2 + key.length + 8 + 4)
+          .putShort((short) key.length).put(key).putLong(clientSeq).putInt(drafts.size())
+          .array()));
       // Enqueued under the account's lock: the log's order is the sequence order.
       log.append(bodies).whenComplete((positions, failure) -> {
         if (failure == null) {

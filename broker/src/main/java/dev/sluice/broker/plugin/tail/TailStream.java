@@ -104,7 +104,17 @@ public final class TailStream implements Subscriber {
     boundary = broker.lastSeq(grant);
     switch (start.getPositionCase()) {
       case POSITION_NOT_SET, NEW_ONLY -> replayAfter = boundary;
-      case AFTER_CURSOR -> replayAfter = Math.min(afterCursor, boundary);
+      case AFTER_CURSOR -> {
+        // A subscriber only ever holds cursors of stored records, so one beyond the newest is
+        // from a store that was reset (or another broker): resuming from it would skip
+        // records silently.
+        if (afterCursor > boundary) {
+          throw new SluiceException(Failure.FAILED_PRECONDITION, "start.after_cursor: record "
+              + afterCursor + " is beyond this broker's newest record " + boundary
+              + " (its store was reset, or this is another broker); start without a cursor");
+        }
+        replayAfter = afterCursor;
+      }
       case SINCE_UNIX_NANO -> replayAfter = 0; // the time index skips what is older
       case LAST_N -> {
         replayAfter = boundary;

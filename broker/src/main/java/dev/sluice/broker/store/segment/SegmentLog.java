@@ -201,6 +201,22 @@ public final class SegmentLog implements AutoCloseable {
     }
   }
 
+  /**
+   * Cuts the log at {@code from}, in the segment being written, before anything was appended:
+   * for a caller whose recovery found entries at the end that must not count (a batch a crash
+   * cut short). Fails for any other segment.
+   */
+  public synchronized void truncateTail(Position from) throws IOException {
+    Segment segment = active;
+    if (segment.id != from.segment() || from.offset() > segment.size) {
+      throw new IOException("truncateTail: " + from + " is not in the active segment "
+          + segment.id + " (" + segment.size + " bytes)");
+    }
+    segment.channel.truncate(from.offset());
+    segment.channel.force(true);
+    segment.size = from.offset();
+  }
+
   /** The segments, oldest first. */
   public synchronized List<SegmentInfo> segments() {
     List<SegmentInfo> out = new ArrayList<>(segments.size());

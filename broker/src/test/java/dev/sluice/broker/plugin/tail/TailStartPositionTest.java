@@ -189,6 +189,20 @@ class TailStartPositionTest {
   }
 
   @Test
+  void cursorBeyondTheNewestStoredRecordIsRefusedNotSilentlyClamped() throws Exception {
+    // A cursor from a store that was since reset: resuming from "the end" would skip records.
+    ManagedChannel channel = sluice.channel();
+    TailCollector tail = TailCollector.tail(channel, request("app.>",
+        StartPosition.newBuilder().setAfterCursor(dev.sluice.broker.store.Cursor.of(5)),
+        Predicates.getDefaultInstance()));
+    Status status = tail.awaitEnd();
+    assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
+    assertThat(status.getDescription()).contains("beyond this broker's newest record 0");
+    Awaitility.await().atMost(Duration.ofSeconds(5))
+        .untilAsserted(() -> assertThat(sluice.broker().openTails()).isZero());
+  }
+
+  @Test
   void rejectedCursorLeavesNoSubscriptionBehind() throws Exception {
     ManagedChannel channel = sluice.channel();
     for (int i = 0; i < 3; i++) {
