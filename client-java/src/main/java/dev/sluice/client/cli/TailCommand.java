@@ -1,6 +1,7 @@
 package dev.sluice.client.cli;
 
 import dev.sluice.client.Subjects;
+import dev.sluice.client.tail.ReconnectListener;
 import dev.sluice.client.tail.SluiceSubscriber;
 import dev.sluice.client.tail.TailEvent;
 import dev.sluice.client.tail.TailSubscription;
@@ -27,7 +28,9 @@ import picocli.CommandLine.TypeConversionException;
 /** {@code sluice tail SUBJECT}: prints matching records as they arrive. */
 @Command(name = "tail", sortOptions = false, mixinStandardHelpOptions = true,
     versionProvider = SluiceCli.Version.class,
-    description = "Prints the records whose subject matches SUBJECT as they arrive.",
+    description = {"Prints the records whose subject matches SUBJECT as they arrive.",
+        "If the broker restarts or the connection drops, reconnects and resumes after the "
+            + "last record printed."},
     footer = {"", "Examples:", "  sluice tail '>'", "  sluice tail 'demo-model.>' --level warn",
         "  sluice tail 'demo-model.*.req-12' --json"})
 final class TailCommand implements Callable<Integer> {
@@ -57,6 +60,11 @@ final class TailCommand implements Callable<Integer> {
   @Option(names = "--count", paramLabel = "N",
       description = "Exit after printing N records (default: follow until Ctrl-C).")
   Long count;
+
+  @Option(names = "--no-reconnect",
+      description = "Exit when the broker ends the tail or the connection drops, instead of "
+          + "reconnecting and resuming.")
+  boolean noReconnect;
 
   @Option(names = "--grpc", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7400",
       converter = HostPort.Converter.class,
@@ -101,7 +109,8 @@ final class TailCommand implements Callable<Integer> {
     RecordFormat format = json ? RecordFormat.JSON : RecordFormat.HUMAN;
     String bearer = token();
     try (SluiceSubscriber subscriber = SluiceSubscriber.connect(grpc.toString(), bearer);
-        TailSubscription tail = subscriber.tail(request())) {
+        TailSubscription tail = noReconnect ? subscriber.tail(request())
+            : subscriber.resumingTail(request(), reconnectReporter(out, err))) {
       // Ctrl-C: end the tail and give the loop below a moment to flush what it printed, so
       // the output does not stop mid-burst (or mid-line) when the JVM exits.
       CountDownLatch printed = new CountDownLatch(1);
@@ -148,6 +157,39 @@ final class TailCommand implements Callable<Integer> {
       }
     }
     out.flush();
+  }
+
+  /**
+   * Says on stderr when the tail reconnects and when it has resumed. The records printed
+   * before are flushed first, so on a terminal the notes appear where they happened.
+   */
+  private static ReconnectListener reconnectReporter(PrintWriter out, PrintWriter err) {
+    return new ReconnectListener() {
+      @Override
+      public void reconnecting(Status reason, Duration delay) {
+        note("reconnecting in " + delay.toMillis() + " ms: " + describe(reason));
+      }
+
+      @Override
+      public void resumed() {
+        note("resumed");
+      }
+
+      private void note(String text) {
+        out.flush();
+        err.println("sluice tail: " + text);
+        err.flush();
+      }
+    };
+  }
+
+  /** A status in a few words: its description, and the cause a bare "io exception" hides. */
+  private static String describe(Status status) {
+    String detail = status.getDescription() == null || status.getDescription().isEmpty()
+        ? status.getCode().name() : status.getDescription();
+    Throwable cause = status.getCause();
+    return cause != null && cause.getMessage() != null && !detail.contains(cause.getMessage())
+        ? detail + " (" + cause.getMessage() + ")" : detail;
   }
 
   private TailRequest request() {

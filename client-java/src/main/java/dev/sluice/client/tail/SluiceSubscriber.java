@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 
 /**
  * Reads logs from a Sluice broker: live tails today (history queries arrive with the durable
- * store). One connection, shared by every tail opened through it.
+ * store), optionally resuming by themselves after a broker restart. One connection, shared by
+ * every tail opened through it.
  *
  * <pre>{@code
  * try (SluiceSubscriber subscriber = SluiceSubscriber.connect("127.0.0.1:7400", token);
@@ -67,6 +68,32 @@ public final class SluiceSubscriber implements AutoCloseable {
   /** Tails the new records whose subject matches {@code filter}, as a blocking iterator. */
   public TailSubscription tail(String filter) {
     return tail(TailRequest.newBuilder().setFilter(filter).build());
+  }
+
+  /**
+   * Tails {@code request} as a blocking iterator that outlives a broker restart or a lost
+   * connection. When the tail ends with UNAVAILABLE after it had reached the broker, it is
+   * reopened with backoff (100 ms doubling to 5 s, with jitter) after the records already
+   * received ({@code StartPosition.after_cursor}), so nothing is missed or repeated while the
+   * broker keeps them (a durable store does across restarts). Until a record has arrived it
+   * reopens with the request's own start position (so with "new only", records stored while
+   * it was away are not replayed). Any other error ends it as {@link #tail(TailRequest)} does;
+   * so does UNAVAILABLE on the very first call (a wrong address or a broker that is not
+   * running is reported, not retried forever). Waiting and reopening happen on the reading
+   * thread, inside {@link TailSubscription#hasNext()} or {@link TailSubscription#poll}: a tail
+   * that is not being read reconnects when it is read next.
+   *
+   * <pre>{@code
+   * try (TailSubscription tail = subscriber.resumingTail(request, ReconnectListener.NONE)) {
+   *   tail.forEachRemaining(event -> ...);  // waits through reconnects
+   * }
+   * }</pre>
+   *
+   * @param listener told, on the reading thread, when the tail reconnects and resumes
+   */
+  public TailSubscription resumingTail(TailRequest request, ReconnectListener listener) {
+    return TailSubscription.resuming(stub, channel, Objects.requireNonNull(request, "request"),
+        Objects.requireNonNull(listener, "listener"));
   }
 
   /** Tails {@code request}, handing every event to {@code onEvent}; see {@link TailHandle}. */

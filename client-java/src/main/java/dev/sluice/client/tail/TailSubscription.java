@@ -3,7 +3,9 @@ package dev.sluice.client.tail;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.TailRequest;
 import dev.sluice.proto.v1.TailResponse;
+import io.grpc.ConnectivityState;
 import io.grpc.Context;
+import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -21,7 +23,7 @@ import java.util.stream.StreamSupport;
 
 /**
  * A live tail read as a blocking iterator of {@link TailEvent}s, from
- * {@link SluiceSubscriber#tail(TailRequest)}.
+ * {@link SluiceSubscriber#tail(TailRequest)} or {@link SluiceSubscriber#resumingTail}.
  *
  * <pre>{@code
  * try (TailSubscription tail = subscriber.tail("my-model.>")) {
@@ -34,39 +36,65 @@ import java.util.stream.StreamSupport;
  *
  * <p>Backpressure: gRPC's automatic flow control is off. One message (a batch of records) is
  * requested at start and one more each time the consumer starts on a buffered message, so at
- * most two messages are held here; a consumer that does not keep up stops the broker from
- * writing, and the broker's own bounded queue then drops its oldest records and says so with a
- * DROPPED notice. Memory never grows with the consumer's lag.
+ * most two messages are held here (three, briefly, right after a reconnect); a consumer that
+ * does not keep up stops the broker from writing, and the broker's own bounded queue then
+ * applies its overflow policy (read on from the store, or drop records and send a DROPPED
+ * notice). Memory here never grows with the consumer's lag.
  *
  * <p>When the broker ends the tail with an error, {@link #hasNext()} first returns the events
- * already received, then throws a {@link StatusRuntimeException} carrying the status. After
- * {@link #close()} (which cancels the call) it returns false. Use it from one consumer thread;
- * {@link #close()} may be called from any thread.
+ * already received, then throws a {@link StatusRuntimeException} carrying the status. A
+ * resuming tail instead reopens itself after UNAVAILABLE, after its last record, waiting inside
+ * {@link #hasNext()}. After {@link #close()} (which cancels the call) it returns false. Use it
+ * from one consumer thread; {@link #close()} may be called from any thread.
  */
 public final class TailSubscription implements Iterator<TailEvent>, AutoCloseable {
-  private final Context.CancellableContext context = Context.current().withCancellation();
+  // Calls are opened in the context the subscription was created in, each in its own
+  // cancellable child: cancelling one is safe from any thread, and a reopened call does not
+  // inherit whatever context the consumer thread happens to run in.
+  private final Context parent = Context.current();
+  private final LogsGrpc.LogsStub stub;
+  private final ManagedChannel channel; // null unless resuming
+  private final Resumer resumer; // null: the tail ends with its first call
   private final ReentrantLock lock = new ReentrantLock();
   private final Condition arrived = lock.newCondition();
 
-  // Guarded by `lock`.
-  private final ArrayDeque<TailResponse> buffered = new ArrayDeque<>();
+  // Guarded by `lock`. Messages and listener reports in one queue, in the order they happened,
+  // so "reconnecting" comes after the records the old call delivered and "resumed" before the
+  // new call's records.
+  private final ArrayDeque<Object> inbox = new ArrayDeque<>(); // Delivery or Runnable
+  private int buffered; // Deliveries in the inbox
   private int maxBuffered;
+  private Call call;
+  private boolean reopenPending;
+  private long reopenAtNanos;
   private boolean ended;
   private boolean closed;
   private StatusRuntimeException failure;
 
   // Touched only by the consumer thread.
-  private TailResponse current;
+  private Delivery current;
   private int index;
 
-  private volatile ClientCallStreamObserver<TailRequest> call;
+  /** A message, and the call that is asked for the next one once the consumer takes it. */
+  private record Delivery(TailResponse response, Call from) {}
 
-  private TailSubscription() {}
+  private TailSubscription(LogsGrpc.LogsStub stub, ManagedChannel channel, Resumer resumer) {
+    this.stub = stub;
+    this.channel = channel;
+    this.resumer = resumer;
+  }
 
   static TailSubscription start(LogsGrpc.LogsStub stub, TailRequest request) {
-    TailSubscription s = new TailSubscription();
-    // The call lives in a cancellable context: cancelling it is safe from any thread.
-    s.context.run(() -> stub.tail(request, s.new Observer()));
+    TailSubscription s = new TailSubscription(stub, null, null);
+    s.open(request, false);
+    return s;
+  }
+
+  static TailSubscription resuming(LogsGrpc.LogsStub stub, ManagedChannel channel,
+      TailRequest request, ReconnectListener listener) {
+    TailSubscription s = new TailSubscription(stub, channel,
+        new Resumer(request, listener, channel));
+    s.open(request, false);
     return s;
   }
 
@@ -87,7 +115,7 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
     if (!hasNext()) {
       throw new NoSuchElementException("the tail has ended");
     }
-    return Events.at(current, index++);
+    return Events.at(current.response(), index++);
   }
 
   /**
@@ -100,17 +128,20 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
     if (!awaitEvent(System.nanoTime() + timeout.toNanos())) {
       return null;
     }
-    return Events.at(current, index++);
+    return Events.at(current.response(), index++);
   }
 
-  /** True once the tail has ended (completed, failed or closed) and every event was taken. */
+  /**
+   * True once the tail has ended (completed, failed or closed) and every event was taken. A
+   * resuming tail waiting to reconnect has not ended.
+   */
   public boolean isEnded() {
-    if (current != null && index < Events.count(current)) {
+    if (current != null && index < Events.count(current.response())) {
       return false;
     }
     lock.lock();
     try {
-      return buffered.isEmpty() && (ended || closed);
+      return inbox.isEmpty() && (ended || closed);
     } finally {
       lock.unlock();
     }
@@ -122,28 +153,33 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
         Spliterator.ORDERED | Spliterator.NONNULL), false).onClose(this::close);
   }
 
-  /** Cancels the call; events not yet taken are discarded. */
+  /** Cancels the call (and any reconnect); events not yet taken are discarded. */
   @Override
   public void close() {
+    Call open;
     lock.lock();
     try {
       if (closed) {
         return;
       }
       closed = true;
-      buffered.clear();
+      inbox.clear();
+      buffered = 0;
+      open = call;
       arrived.signalAll();
     } finally {
       lock.unlock();
     }
-    context.cancel(null);
+    if (open != null) {
+      open.context.cancel(null);
+    }
   }
 
   /** Messages buffered now (for tests of the bound). */
   int bufferedMessages() {
     lock.lock();
     try {
-      return buffered.size();
+      return buffered;
     } finally {
       lock.unlock();
     }
@@ -159,60 +195,177 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
     }
   }
 
-  /** Makes {@code current[index]} the next event; false at the end or on timeout. */
+  private void open(TailRequest request, boolean retry) {
+    Call next = new Call(retry);
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      call = next;
+    } finally {
+      lock.unlock();
+    }
+    // A close() from here on cancels next.context, which cancels the call even if it starts
+    // after the cancel.
+    next.context.run(() -> stub.tail(request, next));
+    if (resumer != null) {
+      watchConnection(next);
+    }
+  }
+
+  /**
+   * Marks {@code c} connected once the channel is READY. The broker sends no headers before
+   * its first message and grpc-java reports no onReady for server-streaming calls, but a call
+   * (not wait-for-ready) fails unless the channel reaches READY, and is sent once it does.
+   */
+  private void watchConnection(Call c) {
+    ConnectivityState state = channel.getState(false);
+    lock.lock();
+    try {
+      if (closed || call != c || ended || reopenPending) {
+        return; // closed, or that call is over: stop watching
+      }
+      if (state == ConnectivityState.READY) {
+        c.markConnected();
+        return;
+      }
+    } finally {
+      lock.unlock();
+    }
+    channel.notifyWhenStateChanged(state, () -> watchConnection(c));
+  }
+
+  private void reopen() {
+    TailRequest request;
+    lock.lock();
+    try {
+      if (closed) {
+        return;
+      }
+      request = resumer.nextRequest();
+    } finally {
+      lock.unlock();
+    }
+    resumer.beforeReopen();
+    open(request, true);
+  }
+
+  /**
+   * Makes {@code current[index]} the next event; false at the end or on timeout. Listener
+   * reports and reopening run here, on the consumer thread, outside the lock.
+   */
   private boolean awaitEvent(long deadlineNanos) throws InterruptedException {
-    while (current == null || index >= Events.count(current)) {
-      TailResponse next;
+    while (current == null || index >= Events.count(current.response())) {
+      Runnable action;
       lock.lock();
       try {
-        while (buffered.isEmpty() && !ended && !closed) {
-          if (deadlineNanos == Long.MAX_VALUE) {
-            arrived.await();
-          } else if (arrived.awaitNanos(deadlineNanos - System.nanoTime()) <= 0
-              && buffered.isEmpty()) {
+        action = nextAction(deadlineNanos);
+        if (action == null) {
+          if (!ended || closed || failure == null) {
             return false;
           }
-        }
-        if (closed) {
-          return false;
-        }
-        next = buffered.pollFirst();
-        if (next == null) {
-          if (failure != null) {
-            throw failure;
-          }
-          return false;
+          throw failure;
         }
       } finally {
         lock.unlock();
       }
-      current = next;
-      index = 0;
-      // The consumer took a message: only now may the broker send another one.
-      ClientCallStreamObserver<TailRequest> c = call;
-      if (c != null) {
-        c.request(1);
-      }
+      action.run();
     }
     return true;
   }
 
-  private final class Observer implements ClientResponseObserver<TailRequest, TailResponse> {
+  /** Waits for something for the consumer to do; null when there is nothing (end, timeout). */
+  private Runnable nextAction(long deadlineNanos) throws InterruptedException {
+    while (true) {
+      if (closed) {
+        return null;
+      }
+      Object next = inbox.pollFirst();
+      if (next instanceof Delivery d) {
+        buffered--;
+        current = d;
+        index = 0;
+        // The consumer took a message: only now may the broker send another one.
+        return d.from()::requestNext;
+      }
+      if (next instanceof Runnable report) {
+        return report;
+      }
+      long now = System.nanoTime();
+      if (reopenPending && now - reopenAtNanos >= 0) {
+        reopenPending = false;
+        return this::reopen;
+      }
+      if (ended) {
+        return null;
+      }
+      boolean forever = deadlineNanos == Long.MAX_VALUE;
+      if (!forever && now - deadlineNanos >= 0) {
+        return null;
+      }
+      long until = reopenPending && (forever || reopenAtNanos - deadlineNanos < 0)
+          ? reopenAtNanos : deadlineNanos;
+      if (until == Long.MAX_VALUE) {
+        arrived.await();
+      } else {
+        arrived.awaitNanos(until - now);
+      }
+    }
+  }
+
+  /** One Tail call; a resuming subscription makes a new one for every reconnect. */
+  private final class Call implements ClientResponseObserver<TailRequest, TailResponse> {
+    final Context.CancellableContext context = parent.withCancellation();
+    final boolean retry;
+    final long startedNanos = System.nanoTime();
+    volatile ClientCallStreamObserver<TailRequest> stream;
+    // Guarded by `lock`.
+    boolean connected;
+    boolean delivered;
+
+    Call(boolean retry) {
+      this.retry = retry;
+    }
+
     @Override
     public void beforeStart(ClientCallStreamObserver<TailRequest> requestStream) {
-      call = requestStream;
+      stream = requestStream;
       requestStream.disableAutoRequestWithInitial(1);
+    }
+
+    void requestNext() {
+      stream.request(1);
+    }
+
+    /** Under `lock`. */
+    private void markConnected() {
+      if (connected || resumer == null || call != this || closed) {
+        return;
+      }
+      connected = true;
+      resumer.connected();
+      if (retry) {
+        inbox.addLast((Runnable) resumer.listener()::resumed);
+        arrived.signalAll();
+      }
     }
 
     @Override
     public void onNext(TailResponse response) {
       lock.lock();
       try {
-        if (closed) {
+        if (closed || call != this) {
           return;
         }
-        buffered.addLast(response);
-        maxBuffered = Math.max(maxBuffered, buffered.size());
+        markConnected();
+        delivered = true;
+        if (resumer != null) {
+          // Received, not yet taken: the consumer still gets it, so the resume point moves.
+          resumer.received(response);
+        }
+        inbox.addLast(new Delivery(response, this));
+        maxBuffered = Math.max(maxBuffered, ++buffered);
         arrived.signalAll();
       } finally {
         lock.unlock();
@@ -232,8 +385,22 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
     private void end(StatusRuntimeException error) {
       lock.lock();
       try {
-        ended = true;
-        failure = error;
+        if (call != this || ended) {
+          return;
+        }
+        if (error != null && resumer != null && !closed && resumer.retries(error.getStatus())) {
+          boolean worked = delivered
+              || System.nanoTime() - startedNanos > Backoff.MAX.toNanos();
+          long delay = resumer.nextDelayNanos(worked);
+          reopenPending = true;
+          reopenAtNanos = System.nanoTime() + delay;
+          Status reason = error.getStatus();
+          inbox.addLast((Runnable) () -> resumer.listener().reconnecting(reason,
+              Duration.ofNanos(delay)));
+        } else {
+          ended = true;
+          failure = error;
+        }
         arrived.signalAll();
       } finally {
         lock.unlock();

@@ -2,6 +2,8 @@ package dev.sluice.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.broker.BrokerConfig;
+import dev.sluice.broker.store.segment.FsyncPolicy;
 import dev.sluice.client.runner.RequestScope;
 import dev.sluice.client.runner.SluiceRunner;
 import dev.sluice.client.testing.TestBroker;
@@ -20,9 +22,12 @@ class TailCommandTest {
   /** Lines longer than this are split by the broker into marked parts. */
   private static final int LINE_BYTES = 64;
 
+  // The segment store keeps records and their sequence numbers across a restart, which is
+  // what resuming after the last record printed relies on.
   @RegisterExtension
   final TestBroker broker = new TestBroker(config -> config.withLimits(
-      config.maxFrameBytes(), config.maxRecordsPerBatch(), LINE_BYTES));
+      config.maxFrameBytes(), config.maxRecordsPerBatch(), LINE_BYTES)
+      .withStore(BrokerConfig.StoreKind.SEGMENT, FsyncPolicy.always()));
 
   private SluiceRunner runner;
 
@@ -121,13 +126,40 @@ class TailCommandTest {
   }
 
   @Test
-  void brokerShutdownEndsTheTailWithOne() throws Exception {
-    CliRun run = tail("tail", ">", "--grpc", broker.target());
+  void withNoReconnectBrokerShutdownEndsTheTailWithOne() throws Exception {
+    CliRun run = tail("tail", ">", "--no-reconnect", "--grpc", broker.target());
     runner.close();
     broker.stop();
 
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).startsWith("sluice tail: the broker at " + "127.0.0.1:")
         .contains("is shutting down");
+  }
+
+  @Test
+  void reconnectsAfterABrokerRestartAndPrintsEveryRecordOnce() throws Exception {
+    runner.close(); // this test needs a broker on a port that survives the restart
+    int port = TestBroker.freePort();
+    broker.restartOn(port);
+    CliRun run = tail("tail", "demo-model.>", "--count", "4", "--grpc", broker.target());
+    try (SluiceRunner restarted = SluiceRunner.builder().target(broker.target())
+        .app("demo-model").runner("runner-1").build()) {
+      restarted.info("one");
+      restarted.info("two");
+      Awaitility.await().atMost(WAIT).until(() -> run.out().lines().count() == 2);
+
+      broker.stop();
+      broker.restartOn(port);
+      restarted.info("three");
+      restarted.info("four");
+
+      assertThat(run.exitCode()).isZero();
+    }
+    assertThat(run.out().lines().map(l -> l.substring(l.lastIndexOf(' ') + 1)))
+        .containsExactly("one", "two", "three", "four");
+    List<String> err = run.err().lines().toList();
+    assertThat(err.get(0)).matches("sluice tail: reconnecting in \\d+ ms: "
+        + "broker is shutting down; reconnect to resume");
+    assertThat(err).last().isEqualTo("sluice tail: resumed");
   }
 }
