@@ -219,7 +219,7 @@ public final class IngestSession {
   private RequestScope scopeOf(String requestId) {
     if (!requestId.isEmpty()) {
       RequestScope scope = open.get(Subjects.token("line.request_id", requestId));
-      return scope != null ? scope : scope(requestId, "", "");
+      return scope != null ? scope : reopened(requestId, true);
     }
     RequestScope only = open.only();
     return only != null ? only : noRequest;
@@ -256,7 +256,7 @@ public final class IngestSession {
     // is still recorded: the state change matters more than the bookkeeping.
     RequestScope scope = open.remove(id);
     if (scope == null) {
-      scope = scope(id, "", "");
+      scope = reopened(id, false);
     }
     Record event = event(scope, RecordKind.REQUEST_END, end.getTimeUnixNano(),
         "request " + id + " ended: " + end.getStatus().name()
@@ -277,6 +277,25 @@ public final class IngestSession {
         .setTimeUnixNano(time == 0 ? now : time).setLevel(level).setStream(Stream.STRUCTURED)
         .setMessage(message).setLabels(scope.labels()).setRequest(info)
         .setIngestTimeUnixNano(now).build();
+  }
+
+  /**
+   * A request this session has not seen start: it started before a broker restart (or on an
+   * earlier connection). The store's request index still knows its caller and endpoint, so
+   * its lines keep them, and the caller keeps seeing them; a request the store does not know
+   * gets neither.
+   */
+  private RequestScope reopened(String requestId, boolean keepOpen) {
+    LogStore.RequestSpan known = deps.store().request(account, baseLabels.getAppName(), requestId)
+        .filter(span -> span.endSeq() == 0).orElse(null);
+    if (known == null) {
+      return scope(requestId, "", "");
+    }
+    RequestScope scope = scope(requestId, known.endpoint(), known.caller());
+    if (keepOpen && open.size() < deps.config().maxOpenRequestsPerRunner()) {
+      open.put(scope);
+    }
+    return scope;
   }
 
   private RequestScope scope(String requestId, String endpoint, String caller) {

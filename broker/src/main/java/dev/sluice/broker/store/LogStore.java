@@ -63,8 +63,10 @@ public interface LogStore extends AutoCloseable {
    * @param endSeq sequence of its REQUEST_END record; 0 while it runs
    * @param status its final status once ended
    * @param caller who called it (from its REQUEST_START), for access decisions
+   * @param endpoint the endpoint it called
    */
-  record RequestSpan(long firstSeq, long endSeq, RequestStatus status, String caller) {}
+  record RequestSpan(long firstSeq, long endSeq, RequestStatus status, String caller,
+      String endpoint) {}
 
   /**
    * What a read found.

@@ -19,12 +19,14 @@ final class RequestIndex {
   private static final class Span {
     final long firstSeq;
     final String caller;
+    final String endpoint;
     volatile long endSeq;
     volatile RequestStatus status = RequestStatus.REQUEST_STATUS_UNSPECIFIED;
 
-    Span(long firstSeq, String caller) {
+    Span(long firstSeq, String caller, String endpoint) {
       this.firstSeq = firstSeq;
       this.caller = caller;
+      this.endpoint = endpoint;
     }
   }
 
@@ -42,8 +44,16 @@ final class RequestIndex {
     if (request.isEmpty()) {
       return;
     }
-    Span span = spans.get(key(account, record.getLabels().getAppName(), request),
-        k -> new Span(seq, record.getLabels().getCaller()));
+    String key = key(account, record.getLabels().getAppName(), request);
+    Span span;
+    if (record.getKind() == RecordKind.REQUEST_START) {
+      // A new start (a retry reusing the id) begins a new span: the view shows the newest run.
+      span = new Span(seq, record.getLabels().getCaller(), record.getLabels().getEndpoint());
+      spans.put(key, span);
+    } else {
+      span = spans.get(key, k -> new Span(seq, record.getLabels().getCaller(),
+          record.getLabels().getEndpoint()));
+    }
     if (record.getKind() == RecordKind.REQUEST_END) {
       span.status = record.getRequest().getStatus();
       span.endSeq = seq;
@@ -53,6 +63,7 @@ final class RequestIndex {
   Optional<RequestSpan> get(String account, String app, String request) {
     Span span = spans.getIfPresent(key(account, app, request));
     return span == null ? Optional.empty()
-        : Optional.of(new RequestSpan(span.firstSeq, span.endSeq, span.status, span.caller));
+        : Optional.of(new RequestSpan(span.firstSeq, span.endSeq, span.status, span.caller,
+            span.endpoint));
   }
 }
