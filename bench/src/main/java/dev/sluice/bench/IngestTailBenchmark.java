@@ -94,6 +94,13 @@ public class IngestTailBenchmark {
   @Param({"200000"})
   int storeRecords;
 
+  /**
+   * The broker's store: {@code memory} (the ring; comparable with the figures before the
+   * durable store became the default) or {@code segment} (the default: acked after fsync).
+   */
+  @Param({"memory", "segment"})
+  String store;
+
   private Broker broker;
   private GrpcRelay relay;
   private Path dataDir;
@@ -119,7 +126,9 @@ public class IngestTailBenchmark {
       broker = Broker.start(BrokerConfig.defaults().withGrpcPort(0).withDataDir(dataDir).withInsecure(true)
           // Throughput, not tenant limits, is measured here: lift the per-account limit.
           .withTenantLimits(100_000_000L, 100L << 30, 2.0)
-          .withMemoryStoreRecords(storeRecords));
+          .withMemoryStoreRecords(storeRecords)
+          .withStore(store.equals("memory") ? BrokerConfig.StoreKind.MEMORY
+              : BrokerConfig.StoreKind.SEGMENT, BrokerConfig.DEFAULT_FSYNC));
       port = broker.grpcPort();
       openTails = broker::openTails;
     } else {
