@@ -1,5 +1,6 @@
 package dev.sluice.client.runner;
 
+import dev.sluice.client.internal.Backoff;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestReply;
 import dev.sluice.proto.v1.LogLine;

@@ -1,5 +1,6 @@
 package dev.sluice.client.tail;
 
+import dev.sluice.client.internal.Backoff;
 import com.google.protobuf.ByteString;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;

@@ -1,5 +1,6 @@
 package dev.sluice.client.tail;
 
+import dev.sluice.client.internal.Backoff;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.TailRequest;
 import dev.sluice.proto.v1.TailResponse;
