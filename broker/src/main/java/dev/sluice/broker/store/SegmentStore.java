@@ -21,6 +21,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
@@ -251,7 +252,9 @@ public final class SegmentStore implements LogStore {
           .putShort((short) key.length).put(key).putLong(clientSeq).putInt(drafts.size())
           .array()));
       // Enqueued under the account's lock: the log's order is the sequence order.
-      log.append(bodies).whenComplete((positions, failure) -> {
+      // The callback runs on the writer thread (in log order, so sequence order), never here
+      // under the account's lock: publishing takes subscribers' locks, and they take ours.
+      log.append(bodies, (positions, failure) -> {
         if (failure == null) {
           synchronized (a) {
             for (int i = 0; i < stored.size(); i++) {
@@ -319,7 +322,9 @@ public final class SegmentStore implements LogStore {
       return 0;
     }
     synchronized (a) {
-      return a.ring.lastSeq();
+      // After retention deleted all of an account's records and a restart, the ring is empty
+      // but the sequence went that far: cursors up to it are ours.
+      return Math.max(a.ring.lastSeq(), a.index.purgedThrough());
     }
   }
 
@@ -348,32 +353,39 @@ public final class SegmentStore implements LogStore {
     }
     Context context = Vertx.currentContext();
     Promise<ReadResult> promise = Promise.promise();
-    readers.execute(() -> {
-      ReadResult result;
+    try {
+      readers.execute(() -> readOffLoop(a, scan, plan, context, promise));
+    } catch (RejectedExecutionException e) {
+      return Future.failedFuture(new IOException("store is closed"));
+    }
+    return promise.future();
+  }
+
+  private void readOffLoop(Account a, Scan scan, BlockIndex.Plan plan, Context context,
+      Promise<ReadResult> promise) {
+    ReadResult result;
+    try {
+      result = readDisk(a, scan, plan);
+    } catch (IOException first) {
+      // Retention may have deleted a segment between planning and reading: plan again.
       try {
-        result = readDisk(a, scan, plan);
-      } catch (IOException first) {
-        // Retention may have deleted a segment between planning and reading: plan again.
-        try {
-          BlockIndex.Plan again;
-          synchronized (a) {
-            again = a.index.plan(scan, READ_BLOCKS);
-          }
-          result = readDisk(a, scan, again);
-        } catch (IOException | RuntimeException e) {
-          LOG.error("store: reading history of an account failed", e);
-          onContext(context, () -> promise.fail(e));
-          return;
+        BlockIndex.Plan again;
+        synchronized (a) {
+          again = a.index.plan(scan, READ_BLOCKS);
         }
-      } catch (RuntimeException e) {
+        result = readDisk(a, scan, again);
+      } catch (IOException | RuntimeException e) {
         LOG.error("store: reading history of an account failed", e);
         onContext(context, () -> promise.fail(e));
         return;
       }
-      ReadResult done = result;
-      onContext(context, () -> promise.complete(done));
-    });
-    return promise.future();
+    } catch (RuntimeException e) {
+      LOG.error("store: reading history of an account failed", e);
+      onContext(context, () -> promise.fail(e));
+      return;
+    }
+    ReadResult done = result;
+    onContext(context, () -> promise.complete(done));
   }
 
   private ReadResult readDisk(Account a, Scan scan, BlockIndex.Plan plan) throws IOException {

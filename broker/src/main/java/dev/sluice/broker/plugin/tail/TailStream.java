@@ -65,6 +65,7 @@ public final class TailStream implements Subscriber {
   // it, which liveChunk() skips again.
   private volatile long boundary;
   private long replayAfter;
+  private long startBoundary; // the boundary when the tail started: "since" applies up to it
   private long lastSent;
   private boolean reading; // a store read is in flight; its completion drains again
   // Guarded by `this`: set by a publisher whose record did not fit the queue (CATCH_UP).
@@ -102,6 +103,7 @@ public final class TailStream implements Subscriber {
     registration = broker.subscribe(grant, this);
     // Read after registering: every record above the boundary is published to us live.
     boundary = broker.lastSeq(grant);
+    startBoundary = boundary;
     switch (start.getPositionCase()) {
       case POSITION_NOT_SET, NEW_ONLY -> replayAfter = boundary;
       case AFTER_CURSOR -> {
@@ -275,7 +277,10 @@ public final class TailStream implements Subscriber {
 
   private Scan replayScan() {
     Scan scan = Scan.after(replayAfter, batch);
-    return replaySince == Long.MIN_VALUE ? scan : scan.between(replaySince, Long.MAX_VALUE);
+    // "Since" selects what the start replays; records after the start come whatever their
+    // time, as they do live. So the time hint holds only while no catch-up widened the range.
+    return replaySince == Long.MIN_VALUE || boundary != startBoundary ? scan
+        : scan.between(replaySince, Long.MAX_VALUE);
   }
 
   /** Sends what a replay read found; false if the read failed and the stream ended. */
@@ -321,8 +326,8 @@ public final class TailStream implements Subscriber {
         return out;
       }
       examined = record.seq();
-      if (record.seq() <= boundary && record.record().getTimeUnixNano() >= replaySince
-          && predicate.test(record.record())) {
+      if (record.seq() <= boundary && predicate.test(record.record())
+          && (record.seq() > startBoundary || record.record().getTimeUnixNano() >= replaySince)) {
         out.add(record);
         bytes += record.encoded().length;
       }

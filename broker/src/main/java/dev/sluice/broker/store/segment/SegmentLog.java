@@ -81,11 +81,34 @@ public final class SegmentLog implements AutoCloseable {
   /** An append waiting to be written, then to be forced; it carries its positions between. */
   private static final class Pending {
     final List<byte[]> bodies;
+    final Durable then;
     final CompletableFuture<List<Position>> done = new CompletableFuture<>();
     List<Position> positions;
 
-    Pending(List<byte[]> bodies) {
+    Pending(List<byte[]> bodies, Durable then) {
       this.bodies = bodies;
+      this.then = then;
+    }
+
+    void succeed() {
+      runThen(positions, null);
+      done.complete(positions);
+    }
+
+    void fail(Throwable failure) {
+      runThen(null, failure);
+      done.completeExceptionally(failure);
+    }
+
+    private void runThen(List<Position> at, Throwable failure) {
+      if (then == null) {
+        return;
+      }
+      try {
+        then.done(at, failure);
+      } catch (RuntimeException e) {
+        LOG.error("segment log: a completion callback failed", e);
+      }
     }
   }
 
@@ -119,14 +142,32 @@ public final class SegmentLog implements AutoCloseable {
     return recovery;
   }
 
+  /**
+   * What runs on the writer thread when an append is on disk (positions set, failure null) or
+   * failed: appends complete in log order, so callbacks run in log order, on one thread.
+   */
+  @FunctionalInterface
+  public interface Durable {
+    void done(List<Position> positions, Throwable failure);
+  }
+
   /** Appends entries in order; completes with their positions once they are on disk. */
   public CompletableFuture<List<Position>> append(List<byte[]> bodies) {
-    Pending pending = new Pending(bodies);
+    return append(bodies, null);
+  }
+
+  /**
+   * Appends entries in order and runs {@code then} on the writer thread once they are on disk
+   * (or failed), before the returned future completes. Unlike a callback added to the future,
+   * it never runs on the appending thread, whatever locks that thread holds.
+   */
+  public CompletableFuture<List<Position>> append(List<byte[]> bodies, Durable then) {
+    Pending pending = new Pending(bodies, then);
     // Checked and queued under the lock close() takes, so no append slips in after the writer
     // has drained the queue and left.
     synchronized (queue) {
       if (closed) {
-        pending.done.completeExceptionally(new IOException("segment log closed"));
+        pending.fail(new IOException("segment log closed"));
       } else {
         queue.add(pending);
       }
@@ -381,7 +422,7 @@ public final class SegmentLog implements AutoCloseable {
           active.channel.force(false);
           lastForce = System.nanoTime();
           for (Pending p : unforced) {
-            p.done.complete(p.positions);
+            p.succeed();
           }
           unforced.clear();
         }
@@ -390,8 +431,8 @@ public final class SegmentLog implements AutoCloseable {
         return;
       } catch (IOException | RuntimeException e) {
         LOG.error("segment log: write failed", e);
-        group.forEach(p -> p.done.completeExceptionally(e));
-        unforced.forEach(p -> p.done.completeExceptionally(e));
+        group.forEach(p -> p.fail(e));
+        unforced.forEach(p -> p.fail(e));
         group.clear();
         unforced.clear();
       }

@@ -163,4 +163,31 @@ class SegmentLogTest {
       return files.filter(p -> p.toString().endsWith(".seg")).sorted().collect(Collectors.toList());
     }
   }
+
+  @Test
+  void durableCallbacksRunOnTheWriterThreadInLogOrderBeforeTheFutureCompletes(@TempDir Path dir)
+      throws Exception {
+    // The store publishes from this callback; if it ran on the appending thread (as a
+    // callback added to an already completed future does) it would run under the caller's
+    // locks and out of log order.
+    List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+    List<CompletableFuture<List<SegmentLog.Position>>> futures = new ArrayList<>();
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      for (int i = 0; i < 50; i++) {
+        int n = i;
+        CompletableFuture<List<SegmentLog.Position>> future = log.append(bodies(i, i + 1),
+            (positions, failure) -> seen.add(n + "@" + Thread.currentThread().getName()
+                + (failure == null ? "" : " failed")));
+        futures.add(future.thenApply(p -> {
+          assertThat(seen).as("callback before the future").hasSizeGreaterThan(n);
+          return p;
+        }));
+      }
+      for (CompletableFuture<List<SegmentLog.Position>> f : futures) {
+        f.get(10, TimeUnit.SECONDS);
+      }
+    }
+    assertThat(seen).isEqualTo(IntStream.range(0, 50).mapToObj(i -> i + "@sluice-segment-writer")
+        .collect(Collectors.toList()));
+  }
 }
