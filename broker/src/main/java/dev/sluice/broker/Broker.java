@@ -10,6 +10,7 @@ import dev.sluice.broker.ingest.IngestSession;
 import dev.sluice.broker.ingest.RunnerSessions;
 import dev.sluice.broker.ingest.TenantLimiter;
 import dev.sluice.broker.plugin.PluginHost;
+import dev.sluice.broker.plugin.drain.DrainPlugin;
 import dev.sluice.broker.plugin.tail.TailPlugin;
 import dev.sluice.broker.store.LogStore;
 import dev.sluice.broker.store.MemoryStore;
@@ -96,7 +97,9 @@ public final class Broker implements AutoCloseable {
       IngestSession.Deps ingest = new IngestSession.Deps(config, store, access,
           new RunnerSessions(), policies, limiter);
       GrpcFrontend frontend = await(GrpcFrontend.start(vertx, config, access, ingest, tail,
-          new History(plugins), policies),
+          new History(plugins), plugins.plugin(DrainPlugin.class).orElseThrow(
+              () -> new IllegalStateException("drains plugin missing from the class path")),
+          policies),
           START_TIMEOUT);
       if (config.insecure()) {
         LOG.warn("INSECURE: authentication is OFF (--insecure). Every client may read and write "

@@ -1,5 +1,6 @@
 package dev.sluice.broker;
 
+import dev.sluice.broker.plugin.drain.DrainSettings;
 import dev.sluice.broker.store.segment.FsyncPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -43,6 +44,7 @@ import java.util.function.Consumer;
  * @param segmentBytes size at which the segment store starts a new segment file
  * @param retention when the segment store deletes old segments
  * @param requestIndexSize requests whose place in the store is remembered (request view)
+ * @param drains settings of log drains (endpoint rules, CA file, retries)
  * @param insecure true to run without authentication (one open account); never by default
  * @param trustedKeys issuer public keys whose tokens are accepted (two during a rotation);
  *     empty means {@code <dataDir>/issuer.pub}
@@ -72,6 +74,7 @@ public record BrokerConfig(
     long segmentBytes,
     Retention retention,
     int requestIndexSize,
+    DrainSettings drains,
     boolean insecure,
     List<Path> trustedKeys) {
 
@@ -182,6 +185,7 @@ public record BrokerConfig(
     atLeast("segmentBytes", segmentBytes, 1024);
     Objects.requireNonNull(retention, "retention");
     atLeast("requestIndexSize", requestIndexSize, 1);
+    Objects.requireNonNull(drains, "drains");
   }
 
   /** The defaults: gRPC on 127.0.0.1:7400, data in {@code ./.sluice}. */
@@ -193,7 +197,7 @@ public record BrokerConfig(
         DEFAULT_ROUTER_CACHE_SIZE, DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_SHUTDOWN_GRACE,
         DEFAULT_TENANT_LINES_PER_SECOND, DEFAULT_TENANT_BYTES_PER_SECOND,
         DEFAULT_TENANT_BURST_SECONDS, DEFAULT_STORE, DEFAULT_FSYNC, DEFAULT_SEGMENT_BYTES,
-        DEFAULT_RETENTION, DEFAULT_REQUEST_INDEX_SIZE, false, List.of());
+        DEFAULT_RETENTION, DEFAULT_REQUEST_INDEX_SIZE, DrainSettings.DEFAULTS, false, List.of());
   }
 
   /** The issuer public keys to trust: {@link #trustedKeys}, or the data directory's key. */
@@ -277,6 +281,10 @@ public record BrokerConfig(
     return edit(d -> d.requestIndexSize = value);
   }
 
+  public BrokerConfig withDrains(DrainSettings value) {
+    return edit(d -> d.drains = value);
+  }
+
   public BrokerConfig withInsecure(boolean value) {
     return edit(d -> d.insecure = value);
   }
@@ -317,6 +325,7 @@ public record BrokerConfig(
     long segmentBytes;
     Retention retention;
     int requestIndexSize;
+    DrainSettings drains;
     boolean insecure;
     List<Path> trustedKeys;
 
@@ -345,6 +354,7 @@ public record BrokerConfig(
       segmentBytes = c.segmentBytes;
       retention = c.retention;
       requestIndexSize = c.requestIndexSize;
+      drains = c.drains;
       insecure = c.insecure;
       trustedKeys = c.trustedKeys;
     }
@@ -354,7 +364,7 @@ public record BrokerConfig(
           maxRecordsPerBatch, maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords,
           tailQueueBytes, tailBatchRecords, tailBatchBytes, tailOverflow, routerCacheSize, memoryStoreRecords,
           shutdownGrace, tenantLinesPerSecond, tenantBytesPerSecond, tenantBurstSeconds,
-          store, fsync, segmentBytes, retention, requestIndexSize, insecure, trustedKeys);
+          store, fsync, segmentBytes, retention, requestIndexSize, drains, insecure, trustedKeys);
     }
   }
 

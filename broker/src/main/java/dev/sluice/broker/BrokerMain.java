@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
  *     [--store memory|segment] [--fsync always|MS] [--trust-key FILE]... [--insecure]
  *     [--tenant-lines-per-second N] [--tenant-bytes-per-second N]
  *     [--retention-age 30d] [--retention-bytes 10GiB|0]
+ *     [--drain-allow-http] [--drain-allow-address CIDR]... [--drain-ca-file PEM]
  * </pre>
  */
 public final class BrokerMain {
@@ -57,10 +58,15 @@ public final class BrokerMain {
   static BrokerConfig parse(String[] args) {
     BrokerConfig config = BrokerConfig.defaults();
     List<Path> trusted = new ArrayList<>();
+    List<String> allowed = new ArrayList<>();
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (flag.equals("--insecure")) {
         config = config.withInsecure(true);
+        continue;
+      }
+      if (flag.equals("--drain-allow-http")) {
+        config = config.withDrains(config.drains().withAllowHttp(true));
         continue;
       }
       if (i + 1 >= args.length) {
@@ -81,6 +87,11 @@ public final class BrokerMain {
             duration(flag, value), config.retention().bytes(), config.retention().checkEvery()));
         case "--retention-bytes" -> config.withRetention(new BrokerConfig.Retention(
             config.retention().age(), bytes(flag, value), config.retention().checkEvery()));
+        case "--drain-allow-address" -> {
+          allowed.add(value);
+          yield config.withDrains(config.drains().withAllowAddresses(allowed));
+        }
+        case "--drain-ca-file" -> config.withDrains(config.drains().withCaFile(Path.of(value)));
         case "--trust-key" -> {
           trusted.add(Path.of(value));
           yield config.withTrustedKeys(trusted);
@@ -88,7 +99,8 @@ public final class BrokerMain {
         default -> throw new IllegalArgumentException("unknown option " + flag
             + " (expected: --grpc-host, --grpc-port, --data-dir, --store, --fsync, --trust-key,"
             + " --tenant-lines-per-second, --tenant-bytes-per-second, --retention-age,"
-            + " --retention-bytes, --insecure)");
+            + " --retention-bytes, --drain-allow-http, --drain-allow-address, --drain-ca-file,"
+            + " --insecure)");
       };
     }
     return config;

@@ -17,6 +17,8 @@ public enum Failure {
   PERMISSION_DENIED,
   /** The thing named does not exist. */
   NOT_FOUND,
+  /** Something with that name exists already. */
+  ALREADY_EXISTS,
   /** The broker cannot serve now (shutting down): retry, elsewhere if possible. */
   UNAVAILABLE,
   /** Not built yet. */

@@ -4,6 +4,7 @@ import dev.sluice.broker.BrokerConfig;
 import dev.sluice.broker.access.AccessProxy;
 import dev.sluice.broker.access.AppPolicies;
 import dev.sluice.broker.history.History;
+import dev.sluice.broker.plugin.drain.DrainPlugin;
 import dev.sluice.broker.ingest.IngestSession;
 import dev.sluice.broker.plugin.tail.TailPlugin;
 import dev.sluice.proto.v1.IngestFrame;
@@ -72,14 +73,15 @@ public final class GrpcFrontend {
    * event loop, and Vert.x spreads connections over them. Completes once all listen.
    */
   public static Future<GrpcFrontend> start(Vertx vertx, BrokerConfig config, AccessProxy access,
-      IngestSession.Deps ingest, TailPlugin tail, History history, AppPolicies policies) {
+      IngestSession.Deps ingest, TailPlugin tail, History history, DrainPlugin drains,
+      AppPolicies policies) {
     ActiveCalls calls = new ActiveCalls();
     ConnectionCalls connections = new ConnectionCalls();
     AuthInterceptor auth = new AuthInterceptor(access);
     List<ServerServiceDefinition> services = List.of(
         ServerInterceptors.intercept(new IngestService(ingest, calls, connections), auth),
         ServerInterceptors.intercept(new LogsService(access, tail, history, connections).definition(), auth),
-        ServerInterceptors.intercept(new DrainsService(), auth),
+        ServerInterceptors.intercept(new DrainsService(access, drains), auth),
         ServerInterceptors.intercept(new AppsService(access, policies), auth));
     // Port 0 becomes -1: Vert.x then binds one random port and shares it between instances.
     HttpServerOptions options = new HttpServerOptions().setHost(config.grpcHost())

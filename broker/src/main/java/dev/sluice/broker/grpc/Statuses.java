@@ -33,6 +33,7 @@ final class Statuses {
       case UNAUTHENTICATED -> Status.UNAUTHENTICATED;
       case PERMISSION_DENIED -> Status.PERMISSION_DENIED;
       case NOT_FOUND -> Status.NOT_FOUND;
+      case ALREADY_EXISTS -> Status.ALREADY_EXISTS;
       case UNAVAILABLE -> Status.UNAVAILABLE;
       case UNIMPLEMENTED -> Status.UNIMPLEMENTED;
       case INTERNAL -> Status.INTERNAL;

@@ -1,0 +1,156 @@
+package dev.sluice.broker.plugin.drain;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * Sends one signed batch: an HTTP POST with the JDK client (certificates verified, extra CAs
+ * from the settings, no redirects followed: a redirect is an answer, not a new destination),
+ * the endpoint's addresses checked first. Never blocks its caller; DNS and the answer's body
+ * are read on the delivery threads.
+ */
+final class Delivery implements AutoCloseable {
+  /** What came back: an HTTP status (0 for a network error), a short reason, Retry-After. */
+  record Result(int status, String reason, Duration retryAfter, long latencyNanos) {
+    boolean ok() {
+      return status >= 200 && status < 300;
+    }
+  }
+
+  private static final int REASON_BYTES = 200;
+
+  private final DrainSettings settings;
+  private final EndpointGuard guard;
+  private final ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
+    Thread t = new Thread(r, "sluice-drain-delivery");
+    t.setDaemon(true);
+    return t;
+  });
+  private final HttpClient client;
+
+  Delivery(DrainSettings settings, EndpointGuard guard) {
+    this.settings = settings;
+    this.guard = guard;
+    this.client = HttpClient.newBuilder().connectTimeout(settings.timeout())
+        .followRedirects(HttpClient.Redirect.NEVER).sslContext(sslContext(settings.caFile()))
+        .executor(threads).build();
+  }
+
+  private static SSLContext sslContext(Path caFile) {
+    try {
+      if (caFile == null) {
+        return SSLContext.getDefault();
+      }
+      // The JDK's own CAs plus the configured ones: adding a CA must not drop the public ones.
+      KeyStore trust = KeyStore.getInstance(KeyStore.getDefaultType());
+      try (InputStream in = Files.newInputStream(Path.of(System.getProperty("java.home"),
+          "lib", "security", "cacerts"))) {
+        trust.load(in, null);
+      }
+      try (InputStream in = Files.newInputStream(caFile)) {
+        int i = 0;
+        for (Certificate ca : CertificateFactory.getInstance("X.509").generateCertificates(in)) {
+          trust.setCertificateEntry("sluice-extra-ca-" + i++, ca);
+        }
+      }
+      TrustManagerFactory tmf =
+          TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+      tmf.init(trust);
+      SSLContext context = SSLContext.getInstance("TLS");
+      context.init(null, tmf.getTrustManagers(), null);
+      return context;
+    } catch (IOException | GeneralSecurityException e) {
+      throw new IllegalArgumentException("drains.caFile: cannot use " + caFile + ": "
+          + e.getMessage(), e);
+    }
+  }
+
+  /** POSTs {@code body} to {@code url} with {@code headers}; never fails, answers a Result. */
+  CompletableFuture<Result> post(URI url, Map<String, String> headers, byte[] body) {
+    long start = System.nanoTime();
+    return CompletableFuture.supplyAsync(() -> guard.refusal(url), threads)
+        .thenCompose(refused -> {
+          if (refused != null) {
+            return CompletableFuture.completedFuture(
+                new Result(0, "refused: " + refused, null, System.nanoTime() - start));
+          }
+          HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(settings.timeout())
+              .POST(HttpRequest.BodyPublishers.ofByteArray(body));
+          headers.forEach(request::header);
+          return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
+              .thenApplyAsync(response -> answer(response, start), threads);
+        })
+        .exceptionally(e -> new Result(0, "network: " + describe(e), null,
+            System.nanoTime() - start));
+  }
+
+  private static Result answer(HttpResponse<InputStream> response, long start) {
+    String reason;
+    try (InputStream in = response.body()) {
+      // Only the start of the answer: an endpoint must not make the broker buffer much.
+      reason = new String(in.readNBytes(REASON_BYTES), StandardCharsets.UTF_8)
+          .replaceAll("\\s+", " ").trim();
+    } catch (IOException e) {
+      reason = "";
+    }
+    int status = response.statusCode();
+    String text = "HTTP " + status + (reason.isEmpty() ? "" : ": " + reason);
+    return new Result(status, text, retryAfter(response), System.nanoTime() - start);
+  }
+
+  /** Retry-After as seconds or an HTTP date; null when absent or unreadable. */
+  static Duration retryAfter(HttpResponse<?> response) {
+    String value = response.headers().firstValue("Retry-After").orElse(null);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return Duration.ofSeconds(Math.max(0, Long.parseLong(value.trim())));
+    } catch (NumberFormatException notSeconds) {
+      try {
+        Duration d = Duration.between(ZonedDateTime.now(),
+            ZonedDateTime.parse(value.trim(), DateTimeFormatter.RFC_1123_DATE_TIME));
+        return d.isNegative() ? Duration.ZERO : d;
+      } catch (RuntimeException notDate) {
+        return null;
+      }
+    }
+  }
+
+  private static String describe(Throwable e) {
+    Throwable cause = e;
+    while (cause.getCause() != null && cause.getMessage() == null) {
+      cause = cause.getCause();
+    }
+    if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
+      cause = cause.getCause();
+    }
+    String message = cause.getMessage() == null ? "" : ": " + cause.getMessage();
+    return cause.getClass().getSimpleName() + message;
+  }
+
+  @Override
+  public void close() {
+    threads.shutdownNow();
+  }
+}

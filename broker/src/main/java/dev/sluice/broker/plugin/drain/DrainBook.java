@@ -1,0 +1,93 @@
+package dev.sluice.broker.plugin.drain;
+
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The drains file ({@code <dataDir>/drains.json}, mode 0600: it holds the secrets): every
+ * drain's settings, cursor and counters. Written whole to a temporary file, forced and renamed,
+ * on its own thread (never an event loop); a save completes once its snapshot is on disk.
+ */
+final class DrainBook implements AutoCloseable {
+  private static final Logger LOG = LoggerFactory.getLogger(DrainBook.class);
+
+  private final Path file;
+  private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "sluice-drains-book");
+    t.setDaemon(true);
+    return t;
+  });
+
+  DrainBook(Path file) {
+    this.file = file;
+  }
+
+  List<DrainState> load() throws IOException {
+    List<DrainState> out = new ArrayList<>();
+    if (!Files.exists(file)) {
+      return out;
+    }
+    JsonObject root = new JsonObject(Files.readString(file, StandardCharsets.UTF_8));
+    for (Object o : root.getJsonArray("drains", new JsonArray())) {
+      out.add(DrainState.fromJson((JsonObject) o));
+    }
+    return out;
+  }
+
+  /** Saves what {@code snapshot} returns when the write runs (so the newest state wins). */
+  CompletableFuture<Void> save(Supplier<List<JsonObject>> snapshot) {
+    return CompletableFuture.runAsync(() -> {
+      try {
+        write(new JsonObject().put("version", 1).put("drains", new JsonArray(
+            new ArrayList<>(snapshot.get()))));
+      } catch (IOException e) {
+        LOG.error("drains: writing {} failed", file, e);
+        throw new UncheckedIOException(e);
+      }
+    }, writer);
+  }
+
+  private void write(JsonObject root) throws IOException {
+    Files.createDirectories(file.getParent());
+    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+    Files.deleteIfExists(tmp);
+    if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      Files.createFile(tmp, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rw-------")));
+    }
+    Files.writeString(tmp, root.encode(), StandardCharsets.UTF_8);
+    try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
+      channel.force(true);
+    }
+    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+  }
+
+  @Override
+  public void close() {
+    writer.shutdown();
+    try {
+      writer.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}

@@ -1,0 +1,323 @@
+package dev.sluice.broker.plugin.drain;
+
+import dev.sluice.broker.access.AccessProxy.ReadGrant;
+import dev.sluice.broker.plugin.PluginContext;
+import dev.sluice.broker.store.LogStore.ReadResult;
+import dev.sluice.broker.store.Scan;
+import dev.sluice.broker.store.StoredRecord;
+import dev.sluice.broker.subject.Subjects;
+import dev.sluice.proto.v1.Record;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Delivers one drain: a durable cursor on the store, not a queue. Every flush interval (at
+ * once while full batches are waiting) it reads the next batch after its cursor, records the
+ * batch's range, POSTs it, and moves the cursor only when the endpoint accepted it. A failing
+ * or disabled drain just stops moving its cursor: nothing is lost within retention, nothing
+ * is held in memory, and ingest never waits for it. Runs on its own context.
+ */
+final class DrainWorker {
+  private static final Logger LOG = LoggerFactory.getLogger(DrainWorker.class);
+  private static final int READ = 1_024;
+  /** Records one read pass examines at most before it sends what it has. */
+  private static final int MAX_EXAMINED = 100_000;
+
+  final DrainState state; // guarded by this
+  private final DrainPlugin plugin;
+  private final PluginContext broker;
+  private final Context context;
+  private final DrainSettings settings;
+
+  // Touched only on `context`.
+  private long timer = -1;
+  private boolean busy;
+  private boolean stopped;
+  private int retries;
+  private volatile long oldestUndeliveredNanos;
+
+  /** A batch read from the store: its records and the range of sequences it covers. */
+  record Batch(List<Record> records, long first, long through, boolean full) {}
+
+  DrainWorker(DrainPlugin plugin, DrainState state, PluginContext broker, Context context) {
+    this.plugin = plugin;
+    this.state = state;
+    this.broker = broker;
+    this.context = context;
+    this.settings = plugin.settings();
+  }
+
+  void start() {
+    context.runOnContext(v -> tick());
+  }
+
+  /** Settings changed or the drain was enabled: look again now. */
+  void wake() {
+    context.runOnContext(v -> {
+      retries = 0;
+      cancelTimer();
+      tick();
+    });
+  }
+
+  void stop() {
+    context.runOnContext(v -> {
+      stopped = true;
+      cancelTimer();
+    });
+  }
+
+  long oldestUndeliveredNanos() {
+    return oldestUndeliveredNanos;
+  }
+
+  private void cancelTimer() {
+    if (timer >= 0) {
+      broker.vertx().cancelTimer(timer);
+      timer = -1;
+    }
+  }
+
+  private void schedule(long delayMs) {
+    cancelTimer();
+    if (!stopped) {
+      timer = broker.vertx().setTimer(Math.max(1, delayMs), id -> {
+        timer = -1;
+        tick();
+      });
+    }
+  }
+
+  private void tick() {
+    DrainState s;
+    long from;
+    long through;
+    synchronized (this) {
+      if (stopped || busy || !state.enabled) {
+        return;
+      }
+      busy = true;
+      s = state;
+      // A batch whose range was recorded before (a retry, or a restart mid-retry) is read
+      // again exactly, so it keeps its batch id and the receiver can drop a repeat.
+      from = s.pendingThrough > 0 ? s.pendingFirst - 1 : s.cursor;
+      through = s.pendingThrough > 0 ? s.pendingThrough : broker.lastSeq(grant());
+    }
+    collect(from, through, s.maxBatchLines).onComplete(ar -> {
+      if (ar.failed()) {
+        LOG.warn("drain {}: reading the store failed: {}", s.name, ar.cause().toString());
+        busy = false;
+        schedule(s.flushIntervalMs);
+        return;
+      }
+      deliver(ar.result());
+    });
+  }
+
+  private ReadGrant grant() {
+    // The drain reads what its admin could read when creating it: the account, its filter.
+    return new ReadGrant(state.account, Subjects.filter(state.filter));
+  }
+
+  private Future<Batch> collect(long after, long through, int max) {
+    Promise<Batch> done = Promise.promise();
+    List<Record> out = new ArrayList<>();
+    ReadGrant grant = grant();
+    int minLevel;
+    long since;
+    long startBoundary;
+    synchronized (this) {
+      minLevel = state.minLevel;
+      since = state.sinceNanos;
+      startBoundary = state.startBoundary;
+    }
+    new Object() {
+      long first = after + 1;
+      long examined;
+
+      void next(long at) {
+        while (true) {
+          if (at >= through || examined >= MAX_EXAMINED) {
+            done.complete(new Batch(out, first, at, false));
+            return;
+          }
+          Future<ReadResult> read = broker.read(grant, Scan.after(at, READ).matching(grant.filter()));
+          if (!read.isComplete()) {
+            long from = at;
+            read.onComplete(ar -> {
+              long more = take(ar, from);
+              if (more >= 0) {
+                next(more);
+              }
+            });
+            return;
+          }
+          at = take(read, at);
+          if (at < 0) {
+            return;
+          }
+        }
+      }
+
+      long take(AsyncResult<ReadResult> ar, long at) {
+        if (ar.failed()) {
+          done.fail(ar.cause());
+          return -1;
+        }
+        for (StoredRecord stored : ar.result().records()) {
+          if (stored.seq() > through) {
+            done.complete(new Batch(out, first, through, false));
+            return -1;
+          }
+          Record r = stored.record();
+          boolean backfillOld = stored.seq() <= startBoundary && r.getTimeUnixNano() < since;
+          if (!backfillOld && r.getLevelValue() >= minLevel) {
+            out.add(r);
+            if (out.size() >= max) {
+              done.complete(new Batch(out, first, stored.seq(), true));
+              return -1;
+            }
+          }
+        }
+        long last = ar.result().lastExamined();
+        examined += Math.max(0, last - at);
+        if (last <= at) {
+          done.complete(new Batch(out, first, at, false));
+          return -1;
+        }
+        return last;
+      }
+    }.next(after);
+    return done.future();
+  }
+
+  private void deliver(Batch batch) {
+    if (batch.records().isEmpty()) {
+      synchronized (this) {
+        // Nothing matched up to here: the cursor moves on without a delivery.
+        state.cursor = Math.max(state.cursor, batch.through());
+        state.pendingFirst = 0;
+        state.pendingThrough = 0;
+      }
+      oldestUndeliveredNanos = 0;
+      busy = false;
+      schedule(flushInterval());
+      return;
+    }
+    oldestUndeliveredNanos = batch.records().get(0).getTimeUnixNano();
+    boolean recorded;
+    synchronized (this) {
+      recorded = state.pendingThrough == batch.through() && state.pendingFirst == batch.first();
+      state.pendingFirst = batch.first();
+      state.pendingThrough = batch.through();
+    }
+    // The range is on disk before the first attempt, so a restart retries the same batch.
+    Future<Void> saved = recorded ? Future.succeededFuture()
+        : Future.fromCompletionStage(plugin.save(), context);
+    saved.onComplete(ignored -> send(batch));
+  }
+
+  private void send(Batch batch) {
+    byte[] body = Ndjson.encode(batch.records());
+    String batchId = batchId(batch);
+    long timestamp = System.currentTimeMillis() / 1000;
+    Map<String, String> headers = new LinkedHashMap<>();
+    headers.put("Content-Type", "application/x-ndjson");
+    headers.put("X-Sluice-Timestamp", Long.toString(timestamp));
+    headers.put("X-Sluice-Batch-Id", batchId);
+    URI url;
+    synchronized (this) {
+      headers.put("X-Sluice-Signature", Signer.header(plugin.secrets(state), timestamp, batchId,
+          body));
+      url = URI.create(state.url);
+    }
+    plugin.delivery().post(url, headers, body).whenComplete((result, e) ->
+        context.runOnContext(v -> settle(batch, result)));
+  }
+
+  private String batchId(Batch batch) {
+    try {
+      MessageDigest sha = MessageDigest.getInstance("SHA-256");
+      sha.update((state.uid + ':' + batch.first() + ':' + batch.through())
+          .getBytes(StandardCharsets.UTF_8));
+      return HexFormat.of().formatHex(sha.digest(), 0, 16);
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  private void settle(Batch batch, Delivery.Result result) {
+    busy = false;
+    if (stopped) {
+      return;
+    }
+    boolean disabled = false;
+    synchronized (this) {
+      if (result.ok()) {
+        state.cursor = Math.max(state.cursor, batch.through());
+        state.pendingFirst = 0;
+        state.pendingThrough = 0;
+        state.consecutiveFailures = 0;
+        state.lastSuccessNanos = System.currentTimeMillis() * 1_000_000L;
+        state.deliveredLines += batch.records().size();
+        state.deliveredBatches++;
+      } else {
+        state.consecutiveFailures++;
+        state.totalFailures++;
+        state.lastError = result.reason();
+        if (state.consecutiveFailures >= settings.disableAfter()) {
+          state.enabled = false;
+          disabled = true;
+        }
+      }
+    }
+    plugin.save();
+    if (result.ok()) {
+      retries = 0;
+      oldestUndeliveredNanos = 0;
+      if (batch.full()) {
+        tick(); // more is waiting: no need to wait for the interval
+      } else {
+        schedule(flushInterval());
+      }
+      return;
+    }
+    if (disabled) {
+      LOG.warn("drain {} of account {} disabled after {} failed deliveries; last: {}",
+          state.name, state.account, settings.disableAfter(), result.reason());
+      return;
+    }
+    schedule(retryDelayMs(result));
+  }
+
+  private long retryDelayMs(Delivery.Result result) {
+    long max = settings.retryMax().toMillis();
+    long base = Math.min(max, settings.retryInitial().toMillis() << Math.min(20, retries++));
+    long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
+    if (result.retryAfter() != null) {
+      // The endpoint said when; believe it, within the same cap.
+      delay = Math.min(max, Math.max(delay, result.retryAfter().toMillis()));
+    }
+    return delay;
+  }
+
+  private long flushInterval() {
+    synchronized (this) {
+      return state.flushIntervalMs;
+    }
+  }
+}
