@@ -68,6 +68,11 @@ public record DrainSettings(boolean allowHttp, List<String> allowAddresses, Path
         max, disableAfter, backfill, rotationGrace);
   }
 
+  public DrainSettings withDisableAfter(int value) {
+    return new DrainSettings(allowHttp, allowAddresses, caFile, maxPerAccount, timeout,
+        retryInitial, retryMax, value, backfill, rotationGrace);
+  }
+
   public DrainSettings withTimeout(Duration value) {
     return new DrainSettings(allowHttp, allowAddresses, caFile, maxPerAccount, value,
         retryInitial, retryMax, disableAfter, backfill, rotationGrace);
