@@ -1,8 +1,10 @@
 package dev.sluice.broker.plugin.drain;
 
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
@@ -29,9 +31,24 @@ final class Receiver implements AutoCloseable {
   private volatile boolean silent;
   private HttpServer server;
 
+  private boolean tls;
+
   static Receiver start() throws Exception {
+    return start(new HttpServerOptions());
+  }
+
+  /** An HTTPS receiver presenting {@code certAndKey} (PEM certificate, PEM key). */
+  static Receiver startTls(String[] certAndKey) throws Exception {
+    Receiver r = start(new HttpServerOptions().setSsl(true).setKeyCertOptions(
+        new PemKeyCertOptions().setCertValue(Buffer.buffer(certAndKey[0]))
+            .setKeyValue(Buffer.buffer(certAndKey[1]))));
+    r.tls = true;
+    return r;
+  }
+
+  private static Receiver start(HttpServerOptions options) throws Exception {
     Receiver r = new Receiver();
-    r.server = r.vertx.createHttpServer(new HttpServerOptions().setHost("127.0.0.1"))
+    r.server = r.vertx.createHttpServer(options.setHost("127.0.0.1"))
         .requestHandler(req -> req.body().onSuccess(body -> {
           if (r.silent) {
             return; // never answer: the client's timeout must fire
@@ -43,14 +60,19 @@ final class Receiver implements AutoCloseable {
           Map<String, String> headers = new TreeMap<>();
           req.headers().forEach(e -> headers.put(e.getKey().toLowerCase(), e.getValue()));
           r.requests.add(new Request(headers, body.getBytes(), status, System.nanoTime()));
+          if (status / 100 == 3) {
+            req.response().putHeader("Location", r.redirectTo);
+          }
           req.response().setStatusCode(status).end();
         }))
         .listen(0).toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     return r;
   }
 
+  private volatile String redirectTo = "https://169.254.169.254/latest/meta-data";
+
   String url() {
-    return "http://127.0.0.1:" + server.actualPort() + "/intake";
+    return (tls ? "https" : "http") + "://127.0.0.1:" + server.actualPort() + "/intake";
   }
 
   /** The next requests are answered with these statuses, in order. */
