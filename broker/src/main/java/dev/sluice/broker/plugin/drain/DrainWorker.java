@@ -36,6 +36,8 @@ final class DrainWorker {
   private static final int READ = 1_024;
   /** Records one read pass examines at most before it sends what it has. */
   private static final int MAX_EXAMINED = 100_000;
+  /** Longest Retry-After believed. */
+  private static final long MAX_RETRY_AFTER_MS = 600_000;
 
   final DrainState state; // guarded by this
   private final DrainPlugin plugin;
@@ -309,8 +311,9 @@ final class DrainWorker {
     long base = Math.min(max, settings.retryInitial().toMillis() << Math.min(20, retries++));
     long delay = base / 2 + ThreadLocalRandom.current().nextLong(base / 2 + 1);
     if (result.retryAfter() != null) {
-      // The endpoint said when; believe it, within the same cap.
-      delay = Math.min(max, Math.max(delay, result.retryAfter().toMillis()));
+      // The endpoint said when: believe it, up to a bound of our own (a day-long Retry-After
+      // would otherwise park the drain silently).
+      delay = Math.max(delay, Math.min(MAX_RETRY_AFTER_MS, result.retryAfter().toMillis()));
     }
     return delay;
   }

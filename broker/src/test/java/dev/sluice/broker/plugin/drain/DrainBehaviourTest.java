@@ -147,4 +147,38 @@ class DrainBehaviourTest {
     assertThat(receiver.requests().stream().flatMap(r -> lines(r).stream())
         .map(j -> j.getString("message"))).containsExactly("ten seconds ago", "after");
   }
+
+  @Test
+  void afterASecretUpdateBothSecretsSign() throws Exception {
+    create(1000, 100);
+    String newSecret = "n".repeat(70);
+    DrainsGrpc.newBlockingStub(channel).updateDrain(dev.sluice.proto.v1.UpdateDrainRequest
+        .newBuilder().setSpec(DrainSpec.newBuilder().setName("d").setSecret(newSecret))
+        .addUpdateMask("secret").build());
+    RawRunner.connect(channel, "app", "r1").lines("", "rotated").awaitAcked();
+    Awaitility.await().atMost(WAIT).until(() -> !receiver.requests().isEmpty());
+    Receiver.Request r = receiver.requests().get(0);
+    String ts = r.header("X-Sluice-Timestamp");
+    String id = r.header("X-Sluice-Batch-Id");
+    Mac mac = Mac.getInstance("HmacSHA256");
+    mac.init(new SecretKeySpec(newSecret.getBytes(StandardCharsets.UTF_8), "HmacSHA256"));
+    mac.update((ts + "." + id + ".").getBytes(StandardCharsets.UTF_8));
+    String byNew = HexFormat.of().formatHex(mac.doFinal(r.body()));
+    assertThat(r.header("X-Sluice-Signature"))
+        .isEqualTo("v1=" + byNew + ",v1=" + hmac(ts, id, r.body()));
+  }
+
+  @Test
+  void retryAfterIsHonoured() {
+    receiver.retryAfter("1");
+    receiver.script(429);
+    create(1000, 100);
+    RawRunner.connect(channel, "app", "r1").lines("", "later").awaitAcked();
+    Awaitility.await().atMost(WAIT).until(() -> receiver.requests().size() >= 2);
+    List<Receiver.Request> all = receiver.requests();
+    // The retry base here is 20 ms; only the endpoint's "1 second" explains a wait this long.
+    assertThat(Duration.ofNanos(all.get(1).receivedNanos() - all.get(0).receivedNanos()))
+        .isGreaterThanOrEqualTo(Duration.ofMillis(900));
+    assertThat(all.get(1).status()).isEqualTo(200);
+  }
 }

@@ -29,6 +29,7 @@ final class Receiver implements AutoCloseable {
   private final ArrayDeque<Integer> script = new ArrayDeque<>();
   private volatile int defaultStatus = 200;
   private volatile boolean silent;
+  private volatile String retryAfter;
   private HttpServer server;
 
   private boolean tls;
@@ -60,6 +61,9 @@ final class Receiver implements AutoCloseable {
           Map<String, String> headers = new TreeMap<>();
           req.headers().forEach(e -> headers.put(e.getKey().toLowerCase(), e.getValue()));
           r.requests.add(new Request(headers, body.getBytes(), status, System.nanoTime()));
+          if (status == 429 && r.retryAfter != null) {
+            req.response().putHeader("Retry-After", r.retryAfter);
+          }
           if (status / 100 == 3) {
             req.response().putHeader("Location", r.redirectTo);
           }
@@ -82,6 +86,11 @@ final class Receiver implements AutoCloseable {
         script.add(s);
       }
     }
+  }
+
+  /** Sends this Retry-After with every 429. */
+  void retryAfter(String value) {
+    retryAfter = value;
   }
 
   void setDefault(int status) {
