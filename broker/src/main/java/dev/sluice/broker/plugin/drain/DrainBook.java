@@ -3,7 +3,6 @@ package dev.sluice.broker.plugin.drain;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;
@@ -31,6 +30,7 @@ final class DrainBook implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(DrainBook.class);
 
   private final Path file;
+  private CompletableFuture<Void> queued; // a save not yet started; guarded by this
   private final ExecutorService writer = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "sluice-drains-book");
     t.setDaemon(true);
@@ -53,17 +53,31 @@ final class DrainBook implements AutoCloseable {
     return out;
   }
 
-  /** Saves what {@code snapshot} returns when the write runs (so the newest state wins). */
-  CompletableFuture<Void> save(Supplier<List<JsonObject>> snapshot) {
-    return CompletableFuture.runAsync(() -> {
+  /**
+   * Saves what {@code snapshot} returns when the write runs (so the newest state wins). Saves
+   * asked for while one waits to start share it: every delivery asks for one, and one write
+   * then carries them all.
+   */
+  synchronized CompletableFuture<Void> save(Supplier<List<JsonObject>> snapshot) {
+    if (queued != null) {
+      return queued;
+    }
+    CompletableFuture<Void> next = new CompletableFuture<>();
+    queued = next;
+    writer.execute(() -> {
+      synchronized (this) {
+        queued = null; // from here on, a new save needs a new write
+      }
       try {
         write(new JsonObject().put("version", 1).put("drains", new JsonArray(
             new ArrayList<>(snapshot.get()))));
-      } catch (IOException e) {
+        next.complete(null);
+      } catch (IOException | RuntimeException e) {
         LOG.error("drains: writing {} failed", file, e);
-        throw new UncheckedIOException(e);
+        next.completeExceptionally(e);
       }
-    }, writer);
+    });
+    return next;
   }
 
   private void write(JsonObject root) throws IOException {
