@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     versionProvider = SluiceCli.Version.class,
     description = "Sluice, a reactive gRPC log broker: run it and tail its logs.",
     subcommands = {UpCommand.class, TailCommand.class, KeysCommand.class, TokenCommand.class,
-        LogsCommand.class, CommandLine.HelpCommand.class})
+        LogsCommand.class, DrainsCommand.class, CommandLine.HelpCommand.class})
 public final class SluiceCli implements Runnable {
   /** Set by the {@code ./sluice} launcher to the path it was run as, for hints we print. */
   static final String PROG_ENV = "SLUICE_PROG";
