@@ -143,7 +143,8 @@ final class BlockIndex {
       if (b.lastSeq < from) {
         continue;
       }
-      boolean skip = b.maxTime < scan.fromNanos() || b.minTime >= scan.toNanos()
+      boolean timed = b.lastSeq <= scan.timeThroughSeq();
+      boolean skip = timed && (b.maxTime < scan.fromNanos() || b.minTime >= scan.toNanos())
           || (runnerKey != 0 && !b.mayContain(runnerKey))
           || (requestKey != 0 && !b.mayContain(requestKey));
       if (skip && out.isEmpty()) {

@@ -13,9 +13,11 @@ import dev.sluice.broker.subject.SubjectFilter;
  * @param request literal request id, or null for any
  * @param fromNanos records at or after this time (ns since epoch) are wanted
  * @param toNanos records before this time are wanted
+ * @param timeThroughSeq the time range applies to records up to this sequence only (a tail's
+ *     or a drain's start: what came later is wanted whatever its time)
  */
 public record Scan(long afterSeq, int max, String app, String runner, String request,
-    long fromNanos, long toNanos) {
+    long fromNanos, long toNanos, long timeThroughSeq) {
   public Scan {
     if (afterSeq < 0) {
       throw new IllegalArgumentException("afterSeq: " + afterSeq + " (expected: >= 0)");
@@ -27,27 +29,34 @@ public record Scan(long afterSeq, int max, String app, String runner, String req
 
   /** Every record after {@code afterSeq}, no hints. */
   public static Scan after(long afterSeq, int max) {
-    return new Scan(afterSeq, max, null, null, null, Long.MIN_VALUE, Long.MAX_VALUE);
+    return new Scan(afterSeq, max, null, null, null, Long.MIN_VALUE, Long.MAX_VALUE,
+        Long.MAX_VALUE);
   }
 
   /** The same scan continuing after {@code seq}. */
   public Scan continueAfter(long seq) {
-    return new Scan(seq, max, app, runner, request, fromNanos, toNanos);
+    return new Scan(seq, max, app, runner, request, fromNanos, toNanos, timeThroughSeq);
   }
 
   /** Adds the literal app, runner and request tokens of {@code filter} as hints. */
   public Scan matching(SubjectFilter filter) {
     return new Scan(afterSeq, max, filter.literal(0), filter.literal(1), filter.literal(2),
-        fromNanos, toNanos);
+        fromNanos, toNanos, timeThroughSeq);
   }
 
   /** Adds a time range hint: records in [from, to). */
   public Scan between(long from, long to) {
-    return new Scan(afterSeq, max, app, runner, request, from, to);
+    return new Scan(afterSeq, max, app, runner, request, from, to, timeThroughSeq);
+  }
+
+  /** Adds a time hint that holds only for records up to {@code seq}. */
+  public Scan since(long from, long seq) {
+    return new Scan(afterSeq, max, app, runner, request, from, Long.MAX_VALUE, seq);
   }
 
   /** Adds an app and request hint. */
   public Scan request(String appName, String requestId) {
-    return new Scan(afterSeq, max, appName, runner, requestId, fromNanos, toNanos);
+    return new Scan(afterSeq, max, appName, runner, requestId, fromNanos, toNanos,
+        timeThroughSeq);
   }
 }

@@ -92,7 +92,8 @@ class SegmentStoreHistoryTest {
   void hintedReadsAfterFilteringGiveExactlyTheWantedRecords() throws Exception {
     long from = BASE + 2_500_000L;
     long to = BASE + 3_000_000L;
-    Scan runner = new Scan(0, PAGE, "api", "r-rare", null, Long.MIN_VALUE, Long.MAX_VALUE);
+    Scan runner = new Scan(0, PAGE, "api", "r-rare", null, Long.MIN_VALUE, Long.MAX_VALUE,
+        Long.MAX_VALUE);
     Scan request = Scan.after(0, PAGE).request("api", "req-70");
     Scan time = Scan.after(0, PAGE).between(from, to);
 
@@ -110,7 +111,8 @@ class SegmentStoreHistoryTest {
   @Test
   void runnerHintSkipsBlocksThatCannotHoldTheRunner() throws Exception {
     List<StoredRecord> raw = readAll(
-        new Scan(0, PAGE, "api", "r-rare", null, Long.MIN_VALUE, Long.MAX_VALUE));
+        new Scan(0, PAGE, "api", "r-rare", null, Long.MIN_VALUE, Long.MAX_VALUE,
+        Long.MAX_VALUE));
     // 16 wanted records in two blocks, plus the ring: far fewer than the whole account.
     assertThat(raw.size()).isLessThan(N / 3);
   }
@@ -149,7 +151,8 @@ class SegmentStoreHistoryTest {
   @Test
   void reopenedStoreGivesTheSameAnswers() throws Exception {
     List<Scan> scans = List.of(Scan.after(0, PAGE), Scan.after(4_000, 500),
-        new Scan(0, PAGE, "api", "r-rare", null, Long.MIN_VALUE, Long.MAX_VALUE),
+        new Scan(0, PAGE, "api", "r-rare", null, Long.MIN_VALUE, Long.MAX_VALUE,
+        Long.MAX_VALUE),
         Scan.after(0, PAGE).request("api", "req-70"),
         Scan.after(0, PAGE).between(BASE + 2_500_000L, BASE + 3_000_000L));
     List<List<String>> before = new ArrayList<>();

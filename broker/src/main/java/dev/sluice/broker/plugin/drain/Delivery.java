@@ -145,6 +145,12 @@ final class Delivery implements AutoCloseable {
     if (cause instanceof java.util.concurrent.CompletionException && cause.getCause() != null) {
       cause = cause.getCause();
     }
+    if (cause instanceof java.net.ConnectException && cause.getMessage() == null) {
+      return "connection refused or unreachable";
+    }
+    if (cause instanceof java.net.http.HttpTimeoutException) {
+      return "no answer within the timeout";
+    }
     String message = cause.getMessage() == null ? "" : ": " + cause.getMessage();
     return cause.getClass().getSimpleName() + message;
   }

@@ -28,6 +28,9 @@ final class DrainState {
   /** The batch being delivered (first and last sequence it covers); 0 when none. */
   long pendingFirst;
   long pendingThrough;
+  /** The filter and level the pending batch was read with: a retry reads the same lines. */
+  String pendingFilter = ">";
+  int pendingMinLevel;
   int consecutiveFailures;
   long totalFailures;
   String lastError = "";
@@ -43,6 +46,7 @@ final class DrainState {
         .put("flushIntervalMs", flushIntervalMs).put("enabled", enabled).put("cursor", cursor)
         .put("sinceNanos", sinceNanos).put("startBoundary", startBoundary)
         .put("pendingFirst", pendingFirst).put("pendingThrough", pendingThrough)
+        .put("pendingFilter", pendingFilter).put("pendingMinLevel", pendingMinLevel)
         .put("consecutiveFailures", consecutiveFailures).put("totalFailures", totalFailures)
         .put("lastError", lastError).put("lastSuccessNanos", lastSuccessNanos)
         .put("deliveredLines", deliveredLines).put("deliveredBatches", deliveredBatches);
@@ -67,6 +71,8 @@ final class DrainState {
     s.startBoundary = j.getLong("startBoundary", 0L);
     s.pendingFirst = j.getLong("pendingFirst", 0L);
     s.pendingThrough = j.getLong("pendingThrough", 0L);
+    s.pendingFilter = j.getString("pendingFilter", s.filter);
+    s.pendingMinLevel = j.getInteger("pendingMinLevel", s.minLevel);
     s.consecutiveFailures = j.getInteger("consecutiveFailures", 0);
     s.totalFailures = j.getLong("totalFailures", 0L);
     s.lastError = j.getString("lastError", "");

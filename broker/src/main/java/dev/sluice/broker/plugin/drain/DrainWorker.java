@@ -108,6 +108,8 @@ final class DrainWorker {
     DrainState s;
     long from;
     long through;
+    String filter;
+    int minLevel;
     synchronized (this) {
       if (stopped || busy || !state.enabled) {
         return;
@@ -115,11 +117,15 @@ final class DrainWorker {
       busy = true;
       s = state;
       // A batch whose range was recorded before (a retry, or a restart mid-retry) is read
-      // again exactly, so it keeps its batch id and the receiver can drop a repeat.
-      from = s.pendingThrough > 0 ? s.pendingFirst - 1 : s.cursor;
-      through = s.pendingThrough > 0 ? s.pendingThrough : broker.lastSeq(grant());
+      // again exactly, with the filter and level it was read with, so it keeps its lines and
+      // its batch id, and the receiver can drop a repeat.
+      boolean retry = s.pendingThrough > 0;
+      from = retry ? s.pendingFirst - 1 : s.cursor;
+      filter = retry ? s.pendingFilter : s.filter;
+      minLevel = retry ? s.pendingMinLevel : s.minLevel;
+      through = retry ? s.pendingThrough : broker.lastSeq(grant(filter));
     }
-    collect(from, through, s.maxBatchLines).onComplete(ar -> {
+    collect(from, through, s.maxBatchLines, filter, minLevel).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("drain {}: reading the store failed: {}", s.name, ar.cause().toString());
         busy = false;
@@ -130,23 +136,25 @@ final class DrainWorker {
     });
   }
 
-  private ReadGrant grant() {
+  private ReadGrant grant(String filter) {
     // The drain reads what its admin could read when creating it: the account, its filter.
-    return new ReadGrant(state.account, Subjects.filter(state.filter));
+    return new ReadGrant(state.account, Subjects.filter(filter));
   }
 
-  private Future<Batch> collect(long after, long through, int max) {
+  private Future<Batch> collect(long after, long through, int max, String filter,
+      int minLevel) {
     Promise<Batch> done = Promise.promise();
     List<Record> out = new ArrayList<>();
-    ReadGrant grant = grant();
-    int minLevel;
+    ReadGrant grant = grant(filter);
     long since;
     long startBoundary;
     synchronized (this) {
-      minLevel = state.minLevel;
       since = state.sinceNanos;
       startBoundary = state.startBoundary;
     }
+    // The backfill's time bound lets the store skip old blocks up to the start boundary.
+    Scan hinted = Scan.after(after, READ).matching(grant.filter())
+        .since(since, startBoundary);
     new Object() {
       long first = after + 1;
       long examined;
@@ -154,10 +162,11 @@ final class DrainWorker {
       void next(long at) {
         while (true) {
           if (at >= through || examined >= MAX_EXAMINED) {
-            done.complete(new Batch(out, first, at, false));
+            // Stopped by the budget with more to read: say so, the next pass starts at once.
+            done.complete(new Batch(out, first, at, at < through));
             return;
           }
-          Future<ReadResult> read = broker.read(grant, Scan.after(at, READ).matching(grant.filter()));
+          Future<ReadResult> read = broker.read(grant, hinted.continueAfter(at));
           if (!read.isComplete()) {
             long from = at;
             read.onComplete(ar -> {
@@ -217,13 +226,21 @@ final class DrainWorker {
       }
       oldestUndeliveredNanos = 0;
       busy = false;
-      schedule(flushInterval());
+      if (batch.full()) {
+        context.runOnContext(v -> tick()); // more to read: no need to wait for the interval
+      } else {
+        schedule(flushInterval());
+      }
       return;
     }
     oldestUndeliveredNanos = batch.records().get(0).getTimeUnixNano();
     boolean recorded;
     synchronized (this) {
       recorded = state.pendingThrough == batch.through() && state.pendingFirst == batch.first();
+      if (!recorded) {
+        state.pendingFilter = state.filter;
+        state.pendingMinLevel = state.minLevel;
+      }
       state.pendingFirst = batch.first();
       state.pendingThrough = batch.through();
     }

@@ -278,9 +278,8 @@ public final class TailStream implements Subscriber {
   private Scan replayScan() {
     Scan scan = Scan.after(replayAfter, batch);
     // "Since" selects what the start replays; records after the start come whatever their
-    // time, as they do live. So the time hint holds only while no catch-up widened the range.
-    return replaySince == Long.MIN_VALUE || boundary != startBoundary ? scan
-        : scan.between(replaySince, Long.MAX_VALUE);
+    // time, as they do live: the time hint holds up to the start's boundary only.
+    return replaySince == Long.MIN_VALUE ? scan : scan.since(replaySince, startBoundary);
   }
 
   /** Sends what a replay read found; false if the read failed and the stream ended. */

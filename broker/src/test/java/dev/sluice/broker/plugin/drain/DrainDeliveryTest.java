@@ -181,4 +181,29 @@ class DrainDeliveryTest {
         .orElseThrow().header("X-Sluice-Batch-Id")).isEqualTo(retriedId);
     assertThat(acceptedRepeats()).isZero();
   }
+
+  @Test
+  void aBatchInRetryKeepsItsLinesWhenTheFilterChanges() throws Exception {
+    receiver = Receiver.start();
+    open.add(receiver);
+    receiver.setDefault(503);
+    Broker broker = broker();
+    ManagedChannel channel = channel(broker);
+    create(channel, 100);
+    RawRunner runner = RawRunner.connect(channel, "app", "r1");
+    runner.lines("", lines(1, 5)).awaitAcked();
+    Awaitility.await().atMost(WAIT).until(() -> receiver.requests().size() >= 2);
+
+    // The level changes while the first batch is being retried under its id.
+    DrainsGrpc.newBlockingStub(channel).updateDrain(dev.sluice.proto.v1.UpdateDrainRequest
+        .newBuilder().setSpec(DrainSpec.newBuilder().setName("d1")
+            .setMinLevel(dev.sluice.proto.v1.Level.ERROR)).addUpdateMask("min_level").build());
+    receiver.setDefault(200);
+    Awaitility.await().atMost(WAIT).until(() -> accepted().size() >= 5);
+    // Same id, same lines: a receiver that saw a failed attempt loses nothing by dropping
+    // repeats, and the new level applies from the next batch on.
+    assertThat(accepted()).isEqualTo(expected(1, 5));
+    assertThat(get(channel).getSpec().getMinLevelValue())
+        .isEqualTo(dev.sluice.proto.v1.Level.ERROR_VALUE);
+  }
 }
