@@ -1,11 +1,13 @@
 package dev.sluice.broker.plugin.drain;
 
 import java.io.IOException;
+import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,18 +18,22 @@ import java.security.cert.CertificateFactory;
 import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Flow;
+import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
 /**
  * Sends one signed batch: an HTTP POST with the JDK client (certificates verified, extra CAs
  * from the settings, no redirects followed: a redirect is an answer, not a new destination),
- * the endpoint's addresses checked first. Never blocks its caller; DNS and the answer's body
- * are read on the delivery threads.
+ * the endpoint's addresses checked first. Never blocks its caller; DNS runs on the delivery
+ * threads, and only the start of an answer's body is read.
  */
 final class Delivery implements AutoCloseable {
   /** What came back: an HTTP status (0 for a network error), a short reason, Retry-After. */
@@ -97,22 +103,69 @@ final class Delivery implements AutoCloseable {
           HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(settings.timeout())
               .POST(HttpRequest.BodyPublishers.ofByteArray(body));
           headers.forEach(request::header);
-          return client.sendAsync(request.build(), HttpResponse.BodyHandlers.ofInputStream())
-              .thenApplyAsync(response -> answer(response, start), threads);
+          return client.sendAsync(request.build(), info -> new Prefix())
+              .thenApply(response -> answer(response, start));
         })
+        // One bound for the whole exchange, the answer's body included: an endpoint that
+        // sends headers and then stalls must not hold a drain forever.
+        .orTimeout(settings.timeout().toMillis() * 2, TimeUnit.MILLISECONDS)
         .exceptionally(e -> new Result(0, "network: " + describe(e), null,
             System.nanoTime() - start));
   }
 
-  private static Result answer(HttpResponse<InputStream> response, long start) {
-    String reason;
-    try (InputStream in = response.body()) {
-      // Only the start of the answer: an endpoint must not make the broker buffer much.
-      reason = new String(in.readNBytes(REASON_BYTES), StandardCharsets.UTF_8)
-          .replaceAll("\\s+", " ").trim();
-    } catch (IOException e) {
-      reason = "";
+  /**
+   * Takes the first {@value #REASON_BYTES} bytes of an answer's body and cancels the rest,
+   * without blocking a thread: an endpoint must not make the broker buffer or wait much.
+   */
+  private static final class Prefix implements HttpResponse.BodySubscriber<String> {
+    private final CompletableFuture<String> body = new CompletableFuture<>();
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private Flow.Subscription subscription;
+
+    @Override
+    public CompletionStage<String> getBody() {
+      return body;
     }
+
+    @Override
+    public void onSubscribe(Flow.Subscription s) {
+      subscription = s;
+      s.request(1);
+    }
+
+    @Override
+    public void onNext(List<ByteBuffer> items) {
+      for (ByteBuffer item : items) {
+        int n = Math.min(item.remaining(), REASON_BYTES - bytes.size());
+        byte[] part = new byte[n];
+        item.get(part);
+        bytes.write(part, 0, n);
+      }
+      if (bytes.size() >= REASON_BYTES) {
+        subscription.cancel();
+        done();
+      } else {
+        subscription.request(1);
+      }
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+      done(); // the status is what counts; keep what came
+    }
+
+    @Override
+    public void onComplete() {
+      done();
+    }
+
+    private void done() {
+      body.complete(bytes.toString(StandardCharsets.UTF_8));
+    }
+  }
+
+  private static Result answer(HttpResponse<String> response, long start) {
+    String reason = response.body().replaceAll("\\s+", " ").trim();
     int status = response.statusCode();
     String text = "HTTP " + status + (reason.isEmpty() ? "" : ": " + reason);
     return new Result(status, text, retryAfter(response), System.nanoTime() - start);

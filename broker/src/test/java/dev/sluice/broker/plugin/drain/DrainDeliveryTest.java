@@ -206,4 +206,21 @@ class DrainDeliveryTest {
     assertThat(get(channel).getSpec().getMinLevelValue())
         .isEqualTo(dev.sluice.proto.v1.Level.ERROR_VALUE);
   }
+
+  @Test
+  void anEndpointThatStallsItsAnswerDoesNotHoldTheDrain() throws Exception {
+    receiver = Receiver.start();
+    open.add(receiver);
+    receiver.stallBody(true);
+    Broker broker = broker();
+    ManagedChannel channel = channel(broker);
+    create(channel, 100);
+    RawRunner.connect(channel, "app", "r1").lines("", lines(1, 3)).awaitAcked();
+    Awaitility.await().atMost(WAIT).until(() -> get(channel).getStatus().getTotalFailures() >= 1);
+    assertThat(get(channel).getStatus().getLastError()).startsWith("network: ");
+
+    receiver.stallBody(false);
+    Awaitility.await().atMost(WAIT).until(() -> accepted().size() >= 3);
+    assertThat(accepted()).isEqualTo(expected(1, 3));
+  }
 }

@@ -137,7 +137,9 @@ class DrainManagementTest {
     // The secret is kept by the broker alone: in its drains file, readable by it only.
     var file = sluice.dataDir().resolve("drains.json");
     assertThat(Files.readString(file)).contains(SECRET);
-    assertThat(Files.getPosixFilePermissions(file).toString()).isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    assertThat(Files.getPosixFilePermissions(file)).containsExactlyInAnyOrder(
+        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
     assertThat(admin.getDrain(ref("a")).toString()).doesNotContain(SECRET);
   }
 

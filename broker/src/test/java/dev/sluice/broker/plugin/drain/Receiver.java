@@ -30,6 +30,7 @@ final class Receiver implements AutoCloseable {
   private volatile int defaultStatus = 200;
   private volatile boolean silent;
   private volatile String retryAfter;
+  private volatile boolean stallBody;
   private HttpServer server;
 
   private boolean tls;
@@ -53,6 +54,12 @@ final class Receiver implements AutoCloseable {
         .requestHandler(req -> req.body().onSuccess(body -> {
           if (r.silent) {
             return; // never answer: the client's timeout must fire
+          }
+          if (r.stallBody) {
+            // Headers and a first chunk, then nothing: only a bound on the whole exchange helps.
+            r.requests.add(new Request(Map.of(), body.getBytes(), 200, System.nanoTime()));
+            req.response().setChunked(true).setStatusCode(200).write("partial");
+            return;
           }
           int status;
           synchronized (r.script) {
@@ -86,6 +93,11 @@ final class Receiver implements AutoCloseable {
         script.add(s);
       }
     }
+  }
+
+  /** Answers 200 and a first chunk, then never ends the body. */
+  void stallBody(boolean value) {
+    stallBody = value;
   }
 
   /** Sends this Retry-After with every 429. */
