@@ -30,22 +30,10 @@ final class DrainsService extends DrainsGrpc.DrainsImplBase {
   }
 
   private <T> void admin(StreamObserver<T> out, Function<String, Future<T>> action) {
-    Future<T> result;
-    try {
+    Statuses.answer(out, () -> {
       Principal principal = AuthInterceptor.principal();
       access.requireAdmin(principal, "managing drains");
-      result = action.apply(principal.account());
-    } catch (RuntimeException e) {
-      out.onError(Statuses.toStatus(e));
-      return;
-    }
-    result.onComplete(ar -> {
-      if (ar.succeeded()) {
-        out.onNext(ar.result());
-        out.onCompleted();
-      } else {
-        out.onError(Statuses.toStatus(ar.cause()));
-      }
+      return action.apply(principal.account());
     });
   }
 

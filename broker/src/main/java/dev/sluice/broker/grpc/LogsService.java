@@ -16,7 +16,6 @@ import dev.sluice.proto.v1.QueryResponse;
 import dev.sluice.proto.v1.RequestLogsRequest;
 import dev.sluice.proto.v1.RequestLogsResponse;
 import dev.sluice.proto.v1.TailRequest;
-import io.vertx.core.Future;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
 import io.grpc.ServiceDescriptor;
@@ -24,7 +23,6 @@ import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 import java.util.List;
-import java.util.function.Supplier;
 
 /**
  * The Logs service. Tail is served with {@link TailChunk} so stored record bytes are reused;
@@ -62,33 +60,15 @@ final class LogsService {
   }
 
   private void query(QueryRequest request, StreamObserver<QueryResponse> out) {
-    unary(out, () -> history.query(access.authorizeRead(AuthInterceptor.principal(),
+    Statuses.answer(out, () -> history.query(access.authorizeRead(AuthInterceptor.principal(),
         Subjects.filter(request.getFilter())), request));
   }
 
   private void requestLogs(RequestLogsRequest request, StreamObserver<RequestLogsResponse> out) {
     // The request's subjects: a caller's grant is checked against exactly this filter.
-    unary(out, () -> history.requestLogs(access.authorizeRead(AuthInterceptor.principal(),
+    Statuses.answer(out, () -> history.requestLogs(access.authorizeRead(AuthInterceptor.principal(),
         Subjects.filter(Subjects.token("app", request.getApp()) + ".*."
             + Subjects.token("request_id", request.getRequestId()))), request));
-  }
-
-  private static <T> void unary(StreamObserver<T> out, Supplier<Future<T>> call) {
-    Future<T> result;
-    try {
-      result = call.get();
-    } catch (RuntimeException e) {
-      out.onError(Statuses.toStatus(e));
-      return;
-    }
-    result.onComplete(ar -> {
-      if (ar.succeeded()) {
-        out.onNext(ar.result());
-        out.onCompleted();
-      } else {
-        out.onError(Statuses.toStatus(ar.cause()));
-      }
-    });
   }
 
   private void tail(TailRequest request, StreamObserver<TailChunk> observer) {

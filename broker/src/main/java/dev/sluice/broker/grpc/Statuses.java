@@ -3,6 +3,9 @@ package dev.sluice.broker.grpc;
 import dev.sluice.broker.error.SluiceException;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.grpc.stub.StreamObserver;
+import io.vertx.core.Future;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,5 +42,27 @@ final class Statuses {
       case INTERNAL -> Status.INTERNAL;
     };
     return base.withDescription(e.getMessage());
+  }
+
+  /**
+   * Runs a unary call's work and answers with its result or its failure, mapped here. A
+   * failure thrown before the future exists (validation, access) is answered the same way.
+   */
+  static <T> void answer(StreamObserver<T> out, Supplier<Future<T>> work) {
+    Future<T> result;
+    try {
+      result = work.get();
+    } catch (RuntimeException e) {
+      out.onError(toStatus(e));
+      return;
+    }
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        out.onNext(ar.result());
+        out.onCompleted();
+      } else {
+        out.onError(toStatus(ar.cause()));
+      }
+    });
   }
 }

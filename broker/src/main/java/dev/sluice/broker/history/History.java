@@ -5,8 +5,8 @@ import dev.sluice.broker.access.AccessProxy.ReadGrant;
 import dev.sluice.broker.error.Failure;
 import dev.sluice.broker.error.SluiceException;
 import dev.sluice.broker.plugin.PluginContext;
+import dev.sluice.broker.plugin.StoreWalk;
 import dev.sluice.broker.store.Cursor;
-import dev.sluice.broker.store.LogStore.ReadResult;
 import dev.sluice.broker.store.LogStore.RequestSpan;
 import dev.sluice.broker.store.RecordPredicate;
 import dev.sluice.broker.store.Scan;
@@ -20,9 +20,7 @@ import dev.sluice.proto.v1.RecordKind;
 import dev.sluice.proto.v1.RequestLogsRequest;
 import dev.sluice.proto.v1.RequestLogsResponse;
 import dev.sluice.proto.v1.RequestState;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Predicate;
@@ -77,12 +75,10 @@ public final class History {
     if (!requestId.isEmpty() && grant.filter().literal(0) != null) {
       scan = scan.request(grant.filter().literal(0), requestId);
     }
-    Page page = new Page(grant, scan, wanted, limit, broker.lastSeq(grant));
-    page.next(after);
-    return page.done.future().map(p -> {
-      QueryResponse.Builder out = QueryResponse.newBuilder().addAllRecords(p.records);
-      if (!p.finished) {
-        out.setNextPageCursor(Cursor.of(p.position));
+    return page(grant, scan, wanted, limit, broker.lastSeq(grant)).map(p -> {
+      QueryResponse.Builder out = QueryResponse.newBuilder().addAllRecords(p.records());
+      if (!p.finished()) {
+        out.setNextPageCursor(Cursor.of(p.position()));
       }
       return out.build();
     });
@@ -114,13 +110,11 @@ public final class History {
     Predicate<Record> wanted = r -> app.equals(r.getLabels().getAppName())
         && id.equals(r.getLabels().getRequestId())
         && r.getKind() != RecordKind.REQUEST_START && r.getKind() != RecordKind.REQUEST_END;
-    Page page = new Page(grant, Scan.after(Math.max(0, after), READ).request(app, id), wanted,
-        REQUEST_PAGE, end);
-    page.next(Math.max(0, after));
-    return page.done.future().map(p -> {
+    return page(grant, Scan.after(Math.max(0, after), READ).request(app, id), wanted,
+        REQUEST_PAGE, end).map(p -> {
       RequestLogsResponse.Builder out = RequestLogsResponse.newBuilder()
-          .addAllRecords(p.records)
-          .setNextCursor(Cursor.of(Math.max(p.position, Math.max(0, after))));
+          .addAllRecords(p.records())
+          .setNextCursor(Cursor.of(Math.max(p.position(), Math.max(0, after))));
       if (span.endSeq() > 0) {
         out.setState(RequestState.COMPLETED).setStatus(span.status());
       } else {
@@ -130,93 +124,26 @@ public final class History {
     });
   }
 
-  /** One page being read: reads go on until it is full, the end is reached, or the budget. */
-  private final class Page {
-    final ReadGrant grant;
-    final Scan scan;
-    final Predicate<Record> wanted;
-    final int limit;
-    final long end;
-    final Promise<Page> done = Promise.promise();
-    final List<Record> records = new ArrayList<>();
-    long bytes;
-    long examined;
-    long position;
-    boolean finished;
+  /** What a page collected, where it ended, and whether anything is left. */
+  private record Page(List<Record> records, long position, boolean finished) {}
 
-    Page(ReadGrant grant, Scan scan, Predicate<Record> wanted, int limit, long end) {
-      this.grant = grant;
-      this.scan = scan;
-      this.wanted = wanted;
-      this.limit = limit;
-      this.end = end;
-    }
-
-    /** Reads on from {@code after}; reads served from memory loop here, not recurse. */
-    void next(long after) {
-      long at = after;
-      while (true) {
-        position = Math.max(position, at);
-        if (at >= end) {
-          finished = true;
-          done.complete(this);
-          return;
-        }
-        Future<ReadResult> read = broker.read(grant, scan.continueAfter(at));
-        if (!read.isComplete()) {
-          long from = at;
-          read.onComplete(ar -> {
-            long more = take(ar, from);
-            if (more >= 0) {
-              next(more);
-            }
-          });
-          return;
-        }
-        at = take(read, at);
-        if (at < 0) {
-          return;
-        }
+  /** Reads one page: until it is full (records or bytes), the end, or the budget. */
+  private Future<Page> page(ReadGrant grant, Scan scan, Predicate<Record> wanted, int limit,
+      long end) {
+    List<Record> records = new ArrayList<>();
+    long[] bytes = {0};
+    return StoreWalk.walk(broker, grant, scan, end, MAX_EXAMINED, stored -> {
+      if (!wanted.test(stored.record())) {
+        return true;
       }
-    }
-
-    /** Takes a read's records; returns where to read on, or -1 when the page is done. */
-    private long take(AsyncResult<ReadResult> ar, long after) {
-      if (ar.failed()) {
-        done.fail(ar.cause());
-        return -1;
+      if (records.size() >= limit
+          || (!records.isEmpty() && bytes[0] + stored.encoded().length > MAX_PAGE_BYTES)) {
+        return false; // full: the cursor continues after the last one returned
       }
-      for (StoredRecord stored : ar.result().records()) {
-        if (stored.seq() > end) {
-          finished = true;
-          done.complete(this);
-          return -1;
-        }
-        if (wanted.test(stored.record())) {
-          if (records.size() >= limit || (!records.isEmpty()
-              && bytes + stored.encoded().length > MAX_PAGE_BYTES)) {
-            done.complete(this); // full; the cursor continues after the last one returned
-            return -1;
-          }
-          records.add(wire(stored));
-          bytes += stored.encoded().length;
-        }
-        position = stored.seq();
-      }
-      long last = ar.result().lastExamined();
-      examined += Math.max(0, last - after);
-      if (last <= after) {
-        finished = true; // nothing further is stored
-        done.complete(this);
-        return -1;
-      }
-      position = last;
-      if (examined >= MAX_EXAMINED) {
-        done.complete(this); // the budget is spent: the cursor continues the scan
-        return -1;
-      }
-      return last;
-    }
+      records.add(wire(stored));
+      bytes[0] += stored.encoded().length;
+      return true;
+    }).map(walked -> new Page(records, walked.position(), walked.finished()));
   }
 
   /** The record with its sequence and cursor, as subscribers receive it. */

@@ -2,15 +2,12 @@ package dev.sluice.broker.plugin.drain;
 
 import dev.sluice.broker.access.AccessProxy.ReadGrant;
 import dev.sluice.broker.plugin.PluginContext;
-import dev.sluice.broker.store.LogStore.ReadResult;
+import dev.sluice.broker.plugin.StoreWalk;
 import dev.sluice.broker.store.Scan;
-import dev.sluice.broker.store.StoredRecord;
 import dev.sluice.broker.subject.Subjects;
 import dev.sluice.proto.v1.Record;
-import io.vertx.core.AsyncResult;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -52,7 +49,10 @@ final class DrainWorker {
   private int retries;
   private volatile long oldestUndeliveredNanos;
 
-  /** A batch read from the store: its records and the range of sequences it covers. */
+  /**
+   * A batch read from the store: its records, the range of sequences it covers, and whether
+   * more may be waiting right after it (it was full, or the read's budget ran out).
+   */
   record Batch(List<Record> records, long first, long through, boolean full) {}
 
   DrainWorker(DrainPlugin plugin, DrainState state, PluginContext broker, Context context) {
@@ -143,7 +143,6 @@ final class DrainWorker {
 
   private Future<Batch> collect(long after, long through, int max, String filter,
       int minLevel) {
-    Promise<Batch> done = Promise.promise();
     List<Record> out = new ArrayList<>();
     ReadGrant grant = grant(filter);
     long since;
@@ -153,67 +152,19 @@ final class DrainWorker {
       startBoundary = state.startBoundary;
     }
     // The backfill's time bound lets the store skip old blocks up to the start boundary.
-    Scan hinted = Scan.after(after, READ).matching(grant.filter())
-        .since(since, startBoundary);
-    new Object() {
-      long first = after + 1;
-      long examined;
-
-      void next(long at) {
-        while (true) {
-          if (at >= through || examined >= MAX_EXAMINED) {
-            // Stopped by the budget with more to read: say so, the next pass starts at once.
-            done.complete(new Batch(out, first, at, at < through));
-            return;
-          }
-          Future<ReadResult> read = broker.read(grant, hinted.continueAfter(at));
-          if (!read.isComplete()) {
-            long from = at;
-            read.onComplete(ar -> {
-              long more = take(ar, from);
-              if (more >= 0) {
-                next(more);
-              }
-            });
-            return;
-          }
-          at = take(read, at);
-          if (at < 0) {
-            return;
-          }
-        }
+    Scan scan = Scan.after(after, READ).matching(grant.filter()).since(since, startBoundary);
+    return StoreWalk.walk(broker, grant, scan, through, MAX_EXAMINED, stored -> {
+      Record r = stored.record();
+      boolean backfillOld = stored.seq() <= startBoundary && r.getTimeUnixNano() < since;
+      if (backfillOld || r.getLevelValue() < minLevel) {
+        return true;
       }
-
-      long take(AsyncResult<ReadResult> ar, long at) {
-        if (ar.failed()) {
-          done.fail(ar.cause());
-          return -1;
-        }
-        for (StoredRecord stored : ar.result().records()) {
-          if (stored.seq() > through) {
-            done.complete(new Batch(out, first, through, false));
-            return -1;
-          }
-          Record r = stored.record();
-          boolean backfillOld = stored.seq() <= startBoundary && r.getTimeUnixNano() < since;
-          if (!backfillOld && r.getLevelValue() >= minLevel) {
-            out.add(r);
-            if (out.size() >= max) {
-              done.complete(new Batch(out, first, stored.seq(), true));
-              return -1;
-            }
-          }
-        }
-        long last = ar.result().lastExamined();
-        examined += Math.max(0, last - at);
-        if (last <= at) {
-          done.complete(new Batch(out, first, at, false));
-          return -1;
-        }
-        return last;
+      if (out.size() >= max) {
+        return false; // full: this one starts the next batch
       }
-    }.next(after);
-    return done.future();
+      out.add(r);
+      return true;
+    }).map(end -> new Batch(out, after + 1, end.position(), !end.finished()));
   }
 
   private void deliver(Batch batch) {

@@ -1,0 +1,115 @@
+package dev.sluice.broker.plugin;
+
+import dev.sluice.broker.access.AccessProxy.ReadGrant;
+import dev.sluice.broker.store.LogStore.ReadResult;
+import dev.sluice.broker.store.Scan;
+import dev.sluice.broker.store.StoredRecord;
+import io.vertx.core.AsyncResult;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.function.Predicate;
+
+/**
+ * Walks the stored records a grant allows, in sequence order, from a position up to a bound,
+ * chunk by chunk: reads served from memory loop here, reads from disk continue when they come
+ * back, and one walk examines at most a budget of records. History pages and drain batches
+ * are both such walks.
+ */
+public final class StoreWalk {
+  /**
+   * Where a walk ended.
+   *
+   * @param position every record up to here was handed to the taker (or examined and not
+   *     allowed); continue after it
+   * @param finished nothing more up to the bound is stored
+   */
+  public record End(long position, boolean finished) {}
+
+  private final PluginContext broker;
+  private final ReadGrant grant;
+  private final Scan scan;
+  private final long through;
+  private final long budget;
+  private final Predicate<StoredRecord> take;
+  private final Promise<End> done = Promise.promise();
+  private long position;
+  private long examined;
+
+  private StoreWalk(PluginContext broker, ReadGrant grant, Scan scan, long through, long budget,
+      Predicate<StoredRecord> take) {
+    this.broker = broker;
+    this.grant = grant;
+    this.scan = scan;
+    this.through = through;
+    this.budget = budget;
+    this.take = take;
+  }
+
+  /**
+   * Walks after {@code scan.afterSeq()} up to {@code through}, handing each record to
+   * {@code take}; {@code take} returns false to stop before that record (it was not taken).
+   */
+  public static Future<End> walk(PluginContext broker, ReadGrant grant, Scan scan, long through,
+      long budget, Predicate<StoredRecord> take) {
+    StoreWalk walk = new StoreWalk(broker, grant, scan, through, budget, take);
+    walk.position = scan.afterSeq();
+    walk.next(scan.afterSeq());
+    return walk.done.future();
+  }
+
+  private void next(long after) {
+    long at = after;
+    while (true) {
+      if (at >= through) {
+        done.complete(new End(Math.max(position, at), true));
+        return;
+      }
+      Future<ReadResult> read = broker.read(grant, scan.continueAfter(at));
+      if (!read.isComplete()) {
+        long from = at;
+        read.onComplete(ar -> {
+          long more = step(ar, from);
+          if (more >= 0) {
+            next(more);
+          }
+        });
+        return;
+      }
+      at = step(read, at);
+      if (at < 0) {
+        return;
+      }
+    }
+  }
+
+  /** Takes one read; returns where to read on, or -1 when the walk is over. */
+  private long step(AsyncResult<ReadResult> ar, long after) {
+    if (ar.failed()) {
+      done.fail(ar.cause());
+      return -1;
+    }
+    for (StoredRecord stored : ar.result().records()) {
+      if (stored.seq() > through) {
+        done.complete(new End(position, true));
+        return -1;
+      }
+      if (!take.test(stored)) {
+        done.complete(new End(position, false));
+        return -1;
+      }
+      position = stored.seq();
+    }
+    long last = ar.result().lastExamined();
+    examined += Math.max(0, last - after);
+    if (last <= after) {
+      done.complete(new End(position, true)); // nothing further is stored
+      return -1;
+    }
+    position = Math.max(position, last);
+    if (examined >= budget) {
+      done.complete(new End(position, false)); // the budget is spent: continue from here
+      return -1;
+    }
+    return last;
+  }
+}
