@@ -31,8 +31,11 @@ import org.slf4j.LoggerFactory;
 final class DrainWorker {
   private static final Logger LOG = LoggerFactory.getLogger(DrainWorker.class);
   private static final int READ = 1_024;
-  /** Records one read pass examines at most before it sends what it has. */
-  private static final int MAX_EXAMINED = 100_000;
+  /**
+   * Records one read pass examines at most before it sends what it has and yields: the walk
+   * runs on an event loop when the records are in memory, and ingest shares that loop.
+   */
+  private static final int MAX_EXAMINED = 8_192;
   /** Longest Retry-After believed. */
   private static final long MAX_RETRY_AFTER_MS = 600_000;
 
