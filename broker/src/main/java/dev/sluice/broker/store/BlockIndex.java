@@ -1,6 +1,7 @@
 package dev.sluice.broker.store;
 
 import dev.sluice.broker.store.segment.SegmentLog.Position;
+import dev.sluice.broker.subject.Subjects;
 import dev.sluice.proto.v1.Record;
 import java.util.ArrayList;
 import java.util.List;
@@ -90,7 +91,7 @@ final class BlockIndex {
     String app = record.getLabels().getAppName();
     last.addKey(runnerKey(app, record.getLabels().getRunnerId()));
     String request = record.getLabels().getRequestId();
-    if (!request.isEmpty()) {
+    if (!request.isEmpty() && !request.equals(Subjects.NO_REQUEST)) {
       last.addKey(requestKey(app, request));
     }
   }
@@ -131,8 +132,9 @@ final class BlockIndex {
     from = Math.max(from, first);
     int runnerKey = scan.app() != null && scan.runner() != null
         ? runnerKey(scan.app(), scan.runner()) : 0;
+    // Lines outside any request ("_") are not in the filter: no request hint for them.
     int requestKey = scan.app() != null && scan.request() != null
-        ? requestKey(scan.app(), scan.request()) : 0;
+        && !scan.request().equals(Subjects.NO_REQUEST) ? requestKey(scan.app(), scan.request()) : 0;
     List<Snapshot> out = new ArrayList<>(Math.min(maxBlocks, 8));
     long skippedTo = scan.afterSeq();
     int skips = 0;

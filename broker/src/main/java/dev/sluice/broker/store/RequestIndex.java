@@ -38,23 +38,29 @@ final class RequestIndex {
     return account + '\u0000' + app + '\u0000' + request;
   }
 
-  /** Notes a stored record; call in sequence order. */
+  /**
+   * Notes a stored record; call in sequence order. Only a request's start and end change the
+   * index: lines cost nothing here (this runs for every record on the ingest path).
+   */
   void observe(String account, long seq, Record record) {
+    RecordKind kind = record.getKind();
+    if (kind != RecordKind.REQUEST_START && kind != RecordKind.REQUEST_END) {
+      return;
+    }
     String request = record.getLabels().getRequestId();
     if (request.isEmpty()) {
       return;
     }
     String key = key(account, record.getLabels().getAppName(), request);
     Span span;
-    if (record.getKind() == RecordKind.REQUEST_START) {
+    if (kind == RecordKind.REQUEST_START) {
       // A new start (a retry reusing the id) begins a new span: the view shows the newest run.
       span = new Span(seq, record.getLabels().getCaller(), record.getLabels().getEndpoint());
       spans.put(key, span);
     } else {
+      // An end whose start the index no longer (or never) had: the request still ended.
       span = spans.get(key, k -> new Span(seq, record.getLabels().getCaller(),
           record.getLabels().getEndpoint()));
-    }
-    if (record.getKind() == RecordKind.REQUEST_END) {
       span.status = record.getRequest().getStatus();
       span.endSeq = seq;
     }

@@ -101,6 +101,10 @@ class SegmentStoreHistoryTest {
         r -> isApp(r, "api") && isRunner(r, "r-rare"));
     assertExactly(filter(readAll(request), r -> isApp(r, "api") && isRequest(r, "req-70")),
         r -> isApp(r, "api") && isRequest(r, "req-70"));
+    // Lines outside any request ("_") are not in the blocks' filters: the hint must not skip.
+    Scan noRequest = Scan.after(0, PAGE).request("api", "_");
+    assertExactly(filter(readAll(noRequest), r -> isApp(r, "api") && isRequest(r, "_")),
+        r -> isApp(r, "api") && isRequest(r, "_"));
     // Runner r2's clock is behind: its lines in range were stored 3,000 records later.
     Predicate<Record> inRange = r -> r.getTimeUnixNano() >= from && r.getTimeUnixNano() < to;
     List<StoredRecord> timed = filter(readAll(time), inRange);
