@@ -21,8 +21,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
-import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -85,6 +85,7 @@ public final class SegmentStore implements LogStore {
   private volatile Listener listener = (account, records) -> { };
   private final SequenceCheckpoint checkpoint;
   private final ExecutorService readers;
+  private final DiskReader disk;
   private final ScheduledExecutorService retention;
 
   private final class Account {
@@ -123,6 +124,7 @@ public final class SegmentStore implements LogStore {
     LOG.info("store recovered {} records of {} accounts and {} runner sessions", count[0],
         accounts.size(), sessions.size());
     this.readers = Executors.newFixedThreadPool(2, daemon("sluice-store-reader"));
+    this.disk = new DiskReader(log);
     this.retention = Executors.newSingleThreadScheduledExecutor(daemon("sluice-store-retention"));
     long every = options.retentionCheck().toMillis();
     retention.scheduleWithFixedDelay(this::retentionQuietly, every, every, TimeUnit.MILLISECONDS);
@@ -365,7 +367,7 @@ public final class SegmentStore implements LogStore {
       Promise<ReadResult> promise) {
     ReadResult result;
     try {
-      result = readDisk(a, scan, plan);
+      result = disk.read(a.name, scan, plan);
     } catch (IOException first) {
       // Retention may have deleted a segment between planning and reading: plan again.
       try {
@@ -373,7 +375,7 @@ public final class SegmentStore implements LogStore {
         synchronized (a) {
           again = a.index.plan(scan, READ_BLOCKS);
         }
-        result = readDisk(a, scan, again);
+        result = disk.read(a.name, scan, again);
       } catch (IOException | RuntimeException e) {
         LOG.error("store: reading history of an account failed", e);
         onContext(context, () -> promise.fail(e));
@@ -386,85 +388,6 @@ public final class SegmentStore implements LogStore {
     }
     ReadResult done = result;
     onContext(context, () -> promise.complete(done));
-  }
-
-  private ReadResult readDisk(Account a, Scan scan, BlockIndex.Plan plan) throws IOException {
-    List<StoredRecord> out = new ArrayList<>(Math.min(scan.max(), 1024));
-    long examined = Math.max(scan.afterSeq(), plan.skippedTo());
-    for (BlockIndex.Snapshot block : plan.blocks()) {
-      long[] last = {examined};
-      boolean[] full = {false};
-      log.scan(new Position(block.segment(), block.offset()), (position, body) -> {
-        if (body.get(0) != RECORD || !isAccount(body, a.name)) {
-          return true;
-        }
-        int payload = 3 + a.name.length;
-        long peeked = peekSeq(body, payload);
-        if (peeked > block.lastSeq()) {
-          return false;
-        }
-        if (peeked >= 0 && peeked <= last[0]) {
-          return true; // before the wanted position: not worth parsing
-        }
-        byte[] bytes = new byte[body.limit() - payload];
-        body.get(payload, bytes);
-        Record wire;
-        try {
-          wire = Record.parseFrom(bytes);
-        } catch (InvalidProtocolBufferException e) {
-          throw new IllegalStateException("stored record does not parse", e);
-        }
-        long seq = wire.getSeq();
-        if (seq > block.lastSeq()) {
-          return false;
-        }
-        if (seq > last[0]) {
-          out.add(new StoredRecord(seq, wire, bytes));
-          last[0] = seq;
-          if (out.size() >= scan.max()) {
-            full[0] = true;
-            return false;
-          }
-        }
-        return seq < block.lastSeq();
-      });
-      examined = full[0] ? last[0] : Math.max(last[0], block.lastSeq());
-      if (full[0]) {
-        break;
-      }
-    }
-    return new ReadResult(out, plan.missing(), examined);
-  }
-
-  /**
-   * The record's sequence without parsing it: {@link StoredRecord#of} writes it first (field 1,
-   * a varint). -1 if the bytes do not start that way.
-   */
-  static long peekSeq(ByteBuffer body, int at) {
-    if (at >= body.limit() || body.get(at) != 0x08) {
-      return -1;
-    }
-    long value = 0;
-    for (int shift = 0, i = at + 1; shift < 64 && i < body.limit(); shift += 7, i++) {
-      byte b = body.get(i);
-      value |= (long) (b & 0x7f) << shift;
-      if (b >= 0) {
-        return value;
-      }
-    }
-    return -1;
-  }
-
-  private static boolean isAccount(ByteBuffer body, byte[] name) {
-    if ((body.getShort(1) & 0xffff) != name.length) {
-      return false;
-    }
-    for (int i = 0; i < name.length; i++) {
-      if (body.get(3 + i) != name[i]) {
-        return false;
-      }
-    }
-    return true;
   }
 
   // ---- retention --------------------------------------------------------------------------
