@@ -11,7 +11,6 @@ import dev.sluice.proto.v1.DrainStatus;
 import dev.sluice.proto.v1.DrainsGrpc;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
-import java.util.List;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,9 +25,7 @@ class DeadReceiverTest {
   private static final int LINES = 500;
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withDrains(DrainSettings.DEFAULTS
-      .withAllowHttp(true).withAllowAddresses(List.of("127.0.0.1/32"))
-      .withRetry(Duration.ofMillis(20), Duration.ofMillis(100))
+  final BrokerExtension sluice = new BrokerExtension(c -> c.withDrains(Receiver.settings()
       .withTimeout(Duration.ofMillis(300))
       // Never disabled here: the drain keeps failing (and retrying) while ingest is measured.
       .withDisableAfter(1_000)));

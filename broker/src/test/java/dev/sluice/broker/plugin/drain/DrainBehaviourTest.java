@@ -32,9 +32,7 @@ class DrainBehaviourTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withDrains(DrainSettings.DEFAULTS
-      .withAllowHttp(true).withAllowAddresses(List.of("127.0.0.1/32"))
-      .withRetry(Duration.ofMillis(20), Duration.ofMillis(100))));
+  final BrokerExtension sluice = new BrokerExtension(c -> c.withDrains(Receiver.settings()));
   private Receiver receiver;
   private ManagedChannel channel;
 

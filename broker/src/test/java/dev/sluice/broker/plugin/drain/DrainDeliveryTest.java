@@ -51,9 +51,7 @@ class DrainDeliveryTest {
 
   private Broker broker() {
     BrokerConfig config = BrokerConfig.defaults().withGrpcPort(0).withDataDir(dataDir)
-        .withInsecure(true).withDrains(DrainSettings.DEFAULTS.withAllowHttp(true)
-            .withAllowAddresses(List.of("127.0.0.1/32"))
-            .withRetry(Duration.ofMillis(20), Duration.ofMillis(100))
+        .withInsecure(true).withDrains(Receiver.settings()
             .withTimeout(Duration.ofSeconds(2)));
     Broker broker = Broker.start(config);
     open.add(broker);

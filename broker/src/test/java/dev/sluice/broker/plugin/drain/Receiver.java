@@ -5,6 +5,8 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import io.vertx.core.net.PemKeyCertOptions;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
@@ -13,8 +15,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real HTTP intake on 127.0.0.1 for drain tests: records every request with the status it
- * answered, answers scripted statuses first and then a default one.
+ * A real HTTPS intake on 127.0.0.1 for drain tests (certificate from a Bouncy Castle test CA
+ * the broker is told to trust): records every request with the status it answered, answers
+ * scripted statuses first and then a default one.
  */
 final class Receiver implements AutoCloseable {
   /** One request as received, and what it was answered. */
@@ -35,7 +38,39 @@ final class Receiver implements AutoCloseable {
 
   private boolean tls;
 
+  /** One CA for the test JVM: every HTTPS receiver's certificate comes from it. */
+  private static final class Shared {
+    static final TlsCa CA;
+    static final Path CA_FILE;
+
+    static {
+      try {
+        CA = TlsCa.create("Sluice Drain Tests CA");
+        Path dir = Files.createTempDirectory("sluice-drain-ca");
+        CA_FILE = CA.writeCaPem(dir);
+      } catch (Exception e) {
+        throw new ExceptionInInitializerError(e);
+      }
+    }
+  }
+
+  /**
+   * Drain settings for tests: trust the shared test CA (as an operator would with
+   * --drain-ca-file), allow 127.0.0.1, retry fast.
+   */
+  static DrainSettings settings() {
+    return DrainSettings.DEFAULTS.withCaFile(Shared.CA_FILE)
+        .withAllowAddresses(List.of("127.0.0.1/32"))
+        .withRetry(java.time.Duration.ofMillis(20), java.time.Duration.ofMillis(100));
+  }
+
+  /** An HTTPS receiver with a certificate from the shared test CA. */
   static Receiver start() throws Exception {
+    return startTls(Shared.CA.serverPem());
+  }
+
+  /** A plain HTTP receiver (for the development flag's tests). */
+  static Receiver startPlain() throws Exception {
     return start(new HttpServerOptions());
   }
 
