@@ -113,6 +113,7 @@ final class DrainWorker {
     long through;
     String filter;
     int minLevel;
+    int max;
     synchronized (this) {
       if (stopped || busy || !state.enabled) {
         return;
@@ -127,8 +128,10 @@ final class DrainWorker {
       filter = retry ? s.pendingFilter : s.filter;
       minLevel = retry ? s.pendingMinLevel : s.minLevel;
       through = retry ? s.pendingThrough : broker.lastSeq(grant(filter));
+      // A retry reads its whole recorded range even if the batch size changed since.
+      max = retry ? DrainPlugin.MAX_BATCH_LINES : s.maxBatchLines;
     }
-    collect(from, through, s.maxBatchLines, filter, minLevel).onComplete(ar -> {
+    collect(from, through, max, filter, minLevel).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("drain {}: reading the store failed: {}", s.name, ar.cause().toString());
         busy = false;
