@@ -61,7 +61,7 @@ public final class StoreWalk {
     long at = after;
     while (true) {
       if (at >= through) {
-        done.complete(new End(Math.max(position, at), true));
+        done.complete(new End(Math.max(position, Math.min(at, through)), true));
         return;
       }
       Future<ReadResult> read = broker.read(grant, scan.continueAfter(at));
@@ -90,7 +90,8 @@ public final class StoreWalk {
     }
     for (StoredRecord stored : ar.result().records()) {
       if (stored.seq() > through) {
-        done.complete(new End(position, true));
+        // Every record up to the bound was examined: the walk ends exactly there.
+        done.complete(new End(through, true));
         return -1;
       }
       if (!take.test(stored)) {
@@ -105,7 +106,8 @@ public final class StoreWalk {
       done.complete(new End(position, true)); // nothing further is stored
       return -1;
     }
-    position = Math.max(position, last);
+    // Never past the bound: a walk over a fixed range must end where the range does.
+    position = Math.max(position, Math.min(last, through));
     if (examined >= budget) {
       done.complete(new End(position, false)); // the budget is spent: continue from here
       return -1;

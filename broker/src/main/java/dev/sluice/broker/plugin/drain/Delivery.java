@@ -26,6 +26,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Flow;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
 
@@ -49,6 +50,12 @@ final class Delivery implements AutoCloseable {
   private final EndpointGuard guard;
   private final ExecutorService threads = Executors.newFixedThreadPool(2, r -> {
     Thread t = new Thread(r, "sluice-drain-delivery");
+    t.setDaemon(true);
+    return t;
+  });
+  // DNS lookups block; they get their own threads so a slow resolver cannot starve the client.
+  private final ExecutorService lookups = Executors.newFixedThreadPool(4, r -> {
+    Thread t = new Thread(r, "sluice-drain-dns");
     t.setDaemon(true);
     return t;
   });
@@ -94,7 +101,8 @@ final class Delivery implements AutoCloseable {
   /** POSTs {@code body} to {@code url} with {@code headers}; never fails, answers a Result. */
   CompletableFuture<Result> post(URI url, Map<String, String> headers, byte[] body) {
     long start = System.nanoTime();
-    return CompletableFuture.supplyAsync(() -> guard.refusal(url), threads)
+    AtomicReference<CompletableFuture<?>> exchange = new AtomicReference<>();
+    return CompletableFuture.supplyAsync(() -> guard.refusal(url), lookups)
         .thenCompose(refused -> {
           if (refused != null) {
             return CompletableFuture.completedFuture(
@@ -103,14 +111,21 @@ final class Delivery implements AutoCloseable {
           HttpRequest.Builder request = HttpRequest.newBuilder(url).timeout(settings.timeout())
               .POST(HttpRequest.BodyPublishers.ofByteArray(body));
           headers.forEach(request::header);
-          return client.sendAsync(request.build(), info -> new Prefix())
-              .thenApply(response -> answer(response, start));
+          CompletableFuture<HttpResponse<String>> sent =
+              client.sendAsync(request.build(), info -> new Prefix());
+          exchange.set(sent);
+          return sent.thenApply(response -> answer(response, start));
         })
         // One bound for the whole exchange, the answer's body included: an endpoint that
         // sends headers and then stalls must not hold a drain forever.
         .orTimeout(settings.timeout().toMillis() * 2, TimeUnit.MILLISECONDS)
-        .exceptionally(e -> new Result(0, "network: " + describe(e), null,
-            System.nanoTime() - start));
+        .exceptionally(e -> {
+          CompletableFuture<?> sent = exchange.get();
+          if (sent != null) {
+            sent.cancel(true); // abort the exchange itself, or its connection stays open
+          }
+          return new Result(0, "network: " + describe(e), null, System.nanoTime() - start);
+        });
   }
 
   /**
@@ -210,6 +225,7 @@ final class Delivery implements AutoCloseable {
 
   @Override
   public void close() {
+    lookups.shutdownNow();
     threads.shutdownNow();
   }
 }

@@ -156,11 +156,13 @@ public final class DrainPlugin implements SluicePlugin {
         state.startBoundary = broker.lastSeq(new ReadGrant(account, Subjects.filter(">")));
         DrainWorker worker = worker(state);
         drains.put(key(account, name), worker);
-        return Future.fromCompletionStage(save()).map(v -> {
-          worker.start();
-          LOG.info("drain {} of account {} created", name, account);
-          return view(worker);
-        });
+        return Future.fromCompletionStage(save(), Vertx.currentContext())
+            .onFailure(e -> drains.remove(key(account, name), worker)) // not kept: not created
+            .map(v -> {
+              worker.start();
+              LOG.info("drain {} of account {} created", name, account);
+              return view(worker);
+            });
       }
     });
   }
@@ -198,6 +200,7 @@ public final class DrainPlugin implements SluicePlugin {
     }
     DrainState probe = new DrainState();
     apply(probe, spec, mask); // validates before anything changes
+    Context context = Vertx.currentContext();
     return (url == null ? Future.<Void>succeededFuture() : checkAddress(url)).compose(ok -> {
       synchronized (worker) {
         DrainState s = worker.state;
@@ -212,7 +215,7 @@ public final class DrainPlugin implements SluicePlugin {
         apply(s, spec, mask);
       }
       worker.wake();
-      return Future.fromCompletionStage(save()).map(v -> view(worker));
+      return Future.fromCompletionStage(save(), context).map(v -> view(worker));
     });
   }
 
@@ -228,14 +231,14 @@ public final class DrainPlugin implements SluicePlugin {
     if (on) {
       worker.wake();
     }
-    return Future.fromCompletionStage(save()).map(v -> view(worker));
+    return Future.fromCompletionStage(save(), Vertx.currentContext()).map(v -> view(worker));
   }
 
   public Future<Void> delete(String account, String name) {
     DrainWorker worker = find(account, name);
     drains.remove(key(account, name));
     worker.stop();
-    return Future.fromCompletionStage(save());
+    return Future.fromCompletionStage(save(), Vertx.currentContext());
   }
 
   /** Sends one signed probe batch and reports the answer; counters are not touched. */

@@ -56,7 +56,8 @@ final class DrainWorker {
    * A batch read from the store: its records, the range of sequences it covers, and whether
    * more may be waiting right after it (it was full, or the read's budget ran out).
    */
-  record Batch(List<Record> records, long first, long through, boolean full) {}
+  record Batch(List<Record> records, long first, long through, boolean full, String filter,
+      int minLevel) {}
 
   DrainWorker(DrainPlugin plugin, DrainState state, PluginContext broker, Context context) {
     this.plugin = plugin;
@@ -114,16 +115,21 @@ final class DrainWorker {
     String filter;
     int minLevel;
     int max;
+    boolean retry;
     synchronized (this) {
       if (stopped || busy || !state.enabled) {
         return;
       }
       busy = true;
       s = state;
+      long stored = broker.lastSeq(grant(">"));
+      if (s.cursor > stored || s.pendingThrough > stored) {
+        storeWasReset(stored);
+      }
       // A batch whose range was recorded before (a retry, or a restart mid-retry) is read
       // again exactly, with the filter and level it was read with, so it keeps its lines and
       // its batch id, and the receiver can drop a repeat.
-      boolean retry = s.pendingThrough > 0;
+      retry = s.pendingThrough > 0;
       from = retry ? s.pendingFirst - 1 : s.cursor;
       filter = retry ? s.pendingFilter : s.filter;
       minLevel = retry ? s.pendingMinLevel : s.minLevel;
@@ -131,7 +137,7 @@ final class DrainWorker {
       // A retry reads its whole recorded range even if the batch size changed since.
       max = retry ? DrainPlugin.MAX_BATCH_LINES : s.maxBatchLines;
     }
-    collect(from, through, max, filter, minLevel).onComplete(ar -> {
+    collect(from, through, max, filter, minLevel, retry).onComplete(ar -> {
       if (ar.failed()) {
         LOG.warn("drain {}: reading the store failed: {}", s.name, ar.cause().toString());
         busy = false;
@@ -147,8 +153,25 @@ final class DrainWorker {
     return new ReadGrant(state.account, Subjects.filter(filter));
   }
 
+  /**
+   * The drain's cursor is beyond everything stored: the store was reset (a memory store after
+   * a restart, a wiped data directory). Its positions mean nothing here any more; start over
+   * with a new identity, so no batch id repeats one the receiver saw, and say so.
+   */
+  private void storeWasReset(long stored) {
+    LOG.warn("drain {} of account {}: its cursor {} is beyond the store's newest record {} "
+        + "(the store was reset); starting again from the store's beginning", state.name,
+        state.account, Math.max(state.cursor, state.pendingThrough), stored);
+    state.uid = java.util.UUID.randomUUID().toString();
+    state.cursor = 0;
+    state.pendingFirst = 0;
+    state.pendingThrough = 0;
+    state.startBoundary = 0;
+    state.lastError = "the store was reset; delivery started again from its beginning";
+  }
+
   private Future<Batch> collect(long after, long through, int max, String filter,
-      int minLevel) {
+      int minLevel, boolean retry) {
     List<Record> out = new ArrayList<>();
     ReadGrant grant = grant(filter);
     long since;
@@ -159,7 +182,9 @@ final class DrainWorker {
     }
     // The backfill's time bound lets the store skip old blocks up to the start boundary.
     Scan scan = Scan.after(after, READ).matching(grant.filter()).since(since, startBoundary);
-    return StoreWalk.walk(broker, grant, scan, through, MAX_EXAMINED, stored -> {
+    // A retry reads its whole recorded range in one walk: its batch must be that range.
+    long budget = retry ? Long.MAX_VALUE : MAX_EXAMINED;
+    return StoreWalk.walk(broker, grant, scan, through, budget, stored -> {
       Record r = stored.record();
       boolean backfillOld = stored.seq() <= startBoundary && r.getTimeUnixNano() < since;
       if (backfillOld || r.getLevelValue() < minLevel) {
@@ -170,7 +195,9 @@ final class DrainWorker {
       }
       out.add(r);
       return true;
-    }).map(end -> new Batch(out, after + 1, end.position(), !end.finished()));
+    }).map(end -> retry && end.finished()
+        ? new Batch(out, after + 1, through, false, filter, minLevel)
+        : new Batch(out, after + 1, end.position(), !end.finished(), filter, minLevel));
   }
 
   private void deliver(Batch batch) {
@@ -195,8 +222,8 @@ final class DrainWorker {
     synchronized (this) {
       recorded = state.pendingThrough == batch.through() && state.pendingFirst == batch.first();
       if (!recorded) {
-        state.pendingFilter = state.filter;
-        state.pendingMinLevel = state.minLevel;
+        state.pendingFilter = batch.filter(); // what it was read with, not what is set now
+        state.pendingMinLevel = batch.minLevel();
       }
       state.pendingFirst = batch.first();
       state.pendingThrough = batch.through();
@@ -204,7 +231,16 @@ final class DrainWorker {
     // The range is on disk before the first attempt, so a restart retries the same batch.
     Future<Void> saved = recorded ? Future.succeededFuture()
         : Future.fromCompletionStage(plugin.save(), context);
-    saved.onComplete(ignored -> send(batch));
+    saved.onComplete(ar -> {
+      if (ar.failed()) {
+        // Not sent before its range is on disk: a restart must retry exactly this batch.
+        LOG.warn("drain {}: recording the batch failed: {}", state.name, ar.cause().toString());
+        busy = false;
+        schedule(flushInterval());
+        return;
+      }
+      send(batch);
+    });
   }
 
   private void send(Batch batch) {

@@ -50,9 +50,19 @@ class DrainDeliveryTest {
   }
 
   private Broker broker() {
-    BrokerConfig config = BrokerConfig.defaults().withGrpcPort(0).withDataDir(dataDir)
-        .withInsecure(true).withDrains(Receiver.settings()
-            .withTimeout(Duration.ofSeconds(2)));
+    return broker(BrokerConfig.StoreKind.SEGMENT);
+  }
+
+  private Broker broker(BrokerConfig.StoreKind store) {
+    return broker(store, d -> d);
+  }
+
+  private Broker broker(BrokerConfig.StoreKind store,
+      java.util.function.UnaryOperator<DrainSettings> drains) {
+    BrokerConfig config = BrokerConfig.defaults()
+        .withStore(store, BrokerConfig.DEFAULT_FSYNC).withGrpcPort(0).withDataDir(dataDir)
+        .withInsecure(true).withDrains(drains.apply(Receiver.settings()
+            .withTimeout(Duration.ofSeconds(2))));
     Broker broker = Broker.start(config);
     open.add(broker);
     return broker;
@@ -220,5 +230,49 @@ class DrainDeliveryTest {
     receiver.stallBody(false);
     Awaitility.await().atMost(WAIT).until(() -> accepted().size() >= 3);
     assertThat(accepted()).isEqualTo(expected(1, 3));
+  }
+
+  @Test
+  void aRetryKeepsItsBatchIdWhileOtherAppsKeepLogging() throws Exception {
+    receiver = Receiver.start();
+    open.add(receiver);
+    receiver.setDefault(503);
+    // Not disabled while the test holds it failing.
+    Broker broker = broker(BrokerConfig.StoreKind.SEGMENT, d -> d.withDisableAfter(1_000));
+    ManagedChannel channel = channel(broker);
+    create(channel, 100); // filter app.>
+    RawRunner.connect(channel, "app", "r1").lines("", lines(1, 5)).awaitAcked();
+    Awaitility.await().atMost(WAIT).until(() -> receiver.requests().size() >= 1);
+    // Records the drain's filter hides arrive while its first batch is being retried.
+    RawRunner noise = RawRunner.connect(channel, "search", "s1");
+    for (int i = 0; i < 5; i++) {
+      noise.lines("", "noise " + i).awaitAcked();
+    }
+    int before = receiver.requests().size();
+    Awaitility.await().atMost(WAIT).until(() -> receiver.requests().size() >= before + 2);
+    receiver.setDefault(200);
+    Awaitility.await().atMost(WAIT).until(() -> accepted().size() >= 5);
+    assertThat(receiver.requests()).extracting(r -> r.header("X-Sluice-Batch-Id")).containsOnly(
+        receiver.requests().get(0).header("X-Sluice-Batch-Id"));
+    assertThat(accepted()).isEqualTo(expected(1, 5));
+  }
+
+  @Test
+  void aDrainWhoseStoreWasResetStartsAgainInsteadOfWaiting() throws Exception {
+    receiver = Receiver.start();
+    open.add(receiver);
+    Broker first = broker(BrokerConfig.StoreKind.MEMORY);
+    ManagedChannel channel = channel(first);
+    create(channel, 100);
+    RawRunner.connect(channel, "app", "r1").lines("", lines(1, 30)).awaitAcked();
+    Awaitility.await().atMost(WAIT).until(() -> accepted().size() >= 30);
+    first.close();
+
+    // The memory store starts again at sequence 1; the drain (kept in its file) is at 30.
+    Broker second = broker(BrokerConfig.StoreKind.MEMORY);
+    ManagedChannel again = channel(second);
+    RawRunner.connect(again, "app", "r1").lines("", "after the reset").awaitAcked();
+    Awaitility.await().atMost(WAIT).until(() -> accepted().contains("after the reset"));
+    assertThat(get(again).getStatus().getLastError()).contains("store was reset");
   }
 }
