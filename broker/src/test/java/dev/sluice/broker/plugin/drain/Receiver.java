@@ -90,9 +90,12 @@ final class Receiver implements AutoCloseable {
           if (r.silent) {
             return; // never answer: the client's timeout must fire
           }
+          Map<String, String> headers = new TreeMap<>();
+          req.headers().forEach(e -> headers.put(e.getKey().toLowerCase(), e.getValue()));
           if (r.stallBody) {
             // Headers and a first chunk, then nothing: only a bound on the whole exchange helps.
-            r.requests.add(new Request(Map.of(), body.getBytes(), 200, System.nanoTime()));
+            // The batch did arrive: a retry under the same id is a repeat to drop.
+            r.requests.add(new Request(headers, body.getBytes(), 200, System.nanoTime()));
             req.response().setChunked(true).setStatusCode(200).write("partial");
             return;
           }
@@ -100,8 +103,6 @@ final class Receiver implements AutoCloseable {
           synchronized (r.script) {
             status = r.script.isEmpty() ? r.defaultStatus : r.script.poll();
           }
-          Map<String, String> headers = new TreeMap<>();
-          req.headers().forEach(e -> headers.put(e.getKey().toLowerCase(), e.getValue()));
           r.requests.add(new Request(headers, body.getBytes(), status, System.nanoTime()));
           if (status == 429 && r.retryAfter != null) {
             req.response().putHeader("Retry-After", r.retryAfter);
