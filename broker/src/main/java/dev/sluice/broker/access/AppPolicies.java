@@ -1,17 +1,15 @@
 package dev.sluice.broker.access;
 
+import dev.sluice.broker.store.AtomicFile;
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * requests' state but no lines (owners see everything). Runners announce it in Hello; an
  * admin's setting, once made, wins over the announcements.
  *
- * <p>Kept in a small file in the data directory (written to a temporary file, forced, renamed)
+ * <p>Kept in a small file in the data directory (replaced whole, see {@link AtomicFile})
  * so a restart never turns a private app public. Writes run on their own thread, never on an
  * event loop; {@link #set} completes once its write is on disk.
  */
@@ -132,10 +130,8 @@ public final class AppPolicies implements AutoCloseable {
   }
 
   private void write() throws IOException {
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    Files.createDirectories(file.getParent());
-    try (OutputStream out = Files.newOutputStream(tmp);
-        DataOutputStream data = new DataOutputStream(out)) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream data = new DataOutputStream(bytes)) {
       Map<String, Policy> snapshot = Map.copyOf(apps);
       data.writeInt(VERSION);
       data.writeInt(snapshot.size());
@@ -146,10 +142,7 @@ public final class AppPolicies implements AutoCloseable {
         data.writeByte(admin == null ? 0 : admin ? 1 : 2);
       }
     }
-    try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      channel.force(true);
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    AtomicFile.write(file, bytes.toByteArray(), false);
   }
 
   @Override

@@ -1,17 +1,14 @@
 package dev.sluice.broker.store;
 
+import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -19,7 +16,7 @@ import java.util.Map;
  * Each account's last assigned sequence and how far retention deleted, kept beside the
  * segments. Once retention deletes an account's every segment, recovery could not otherwise
  * know where its sequence numbers stood, and would hand out old cursors' numbers again.
- * Written to a temporary file, forced, then renamed over the old one.
+ * Replaced whole by {@link AtomicFile}.
  */
 final class SequenceCheckpoint {
   private static final int VERSION = 1;
@@ -50,10 +47,8 @@ final class SequenceCheckpoint {
   }
 
   void save(Map<String, long[]> sequences) throws IOException {
-    Files.createDirectories(file.getParent());
-    Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-    try (OutputStream out = Files.newOutputStream(tmp);
-        DataOutputStream data = new DataOutputStream(out)) {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    try (DataOutputStream data = new DataOutputStream(bytes)) {
       data.writeInt(VERSION);
       data.writeInt(sequences.size());
       for (Map.Entry<String, long[]> e : sequences.entrySet()) {
@@ -62,9 +57,6 @@ final class SequenceCheckpoint {
         data.writeLong(e.getValue()[1]);
       }
     }
-    try (FileChannel channel = FileChannel.open(tmp, StandardOpenOption.WRITE)) {
-      channel.force(true);
-    }
-    Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    AtomicFile.write(file, bytes.toByteArray(), false);
   }
 }

@@ -181,7 +181,7 @@ final class DrainWorker {
       startBoundary = state.startBoundary;
     }
     // The backfill's time bound lets the store skip old blocks up to the start boundary.
-    Scan scan = Scan.after(after, READ).matching(grant.filter()).since(since, startBoundary);
+    Scan scan = Scan.after(after, READ).since(since, startBoundary); // the host adds the filter hint
     // A retry reads its whole recorded range in one walk: its batch must be that range.
     long budget = retry ? Long.MAX_VALUE : MAX_EXAMINED;
     return StoreWalk.walk(broker, grant, scan, through, budget, stored -> {
