@@ -46,6 +46,7 @@ public final class SegmentStore implements LogStore {
   static final byte RECORD = 1;
   static final byte SESSION = 2;
   private static final int READ_BLOCKS = 8;
+  private static final int MAX_READ_ATTEMPTS = 16;
 
   /**
    * Settings of the store.
@@ -365,30 +366,34 @@ public final class SegmentStore implements LogStore {
 
   private void readOffLoop(Account a, Scan scan, BlockIndex.Plan plan, Context context,
       Promise<ReadResult> promise) {
-    ReadResult result;
-    try {
-      result = disk.read(a.name, scan, plan);
-    } catch (IOException first) {
-      // Retention may have deleted a segment between planning and reading: plan again.
+    BlockIndex.Plan current = plan;
+    for (int attempt = 1; ; attempt++) {
       try {
+        ReadResult done = disk.read(a.name, scan, current);
+        onContext(context, () -> promise.complete(done));
+        return;
+      } catch (IOException e) {
+        // Retention may delete a segment between planning and reading (more than once under
+        // a busy retention): plan again while the index has moved on; a plan that did not
+        // change means the failure is real.
         BlockIndex.Plan again;
         synchronized (a) {
           again = a.index.plan(scan, READ_BLOCKS);
         }
-        result = disk.read(a.name, scan, again);
-      } catch (IOException | RuntimeException e) {
+        if (again.equals(current) || attempt >= MAX_READ_ATTEMPTS) {
+          LOG.error("store: reading history of an account failed", e);
+          onContext(context, () -> promise.fail(e));
+          return;
+        }
+        current = again;
+      } catch (RuntimeException e) {
         LOG.error("store: reading history of an account failed", e);
         onContext(context, () -> promise.fail(e));
         return;
       }
-    } catch (RuntimeException e) {
-      LOG.error("store: reading history of an account failed", e);
-      onContext(context, () -> promise.fail(e));
-      return;
     }
-    ReadResult done = result;
-    onContext(context, () -> promise.complete(done));
   }
+
 
   // ---- retention --------------------------------------------------------------------------
 
