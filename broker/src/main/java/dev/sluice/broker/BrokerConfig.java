@@ -229,6 +229,10 @@ public record BrokerConfig(
     });
   }
 
+  public BrokerConfig withMaxOpenRequestsPerRunner(int value) {
+    return edit(d -> d.maxOpenRequestsPerRunner = value);
+  }
+
   public BrokerConfig withTail(int queueRecords, int batchRecords, OverflowPolicy overflow) {
     return edit(d -> {
       d.tailQueueRecords = queueRecords;

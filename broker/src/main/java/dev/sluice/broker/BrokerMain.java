@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  * <pre>
  * java -cp ... dev.sluice.broker.BrokerMain [--grpc-host H] [--grpc-port P] [--data-dir D]
  *     [--store memory|segment] [--fsync always|MS] [--trust-key FILE]... [--insecure]
- *     [--tenant-lines-per-second N] [--tenant-bytes-per-second N]
+ *     [--tenant-lines-per-second N] [--tenant-bytes-per-second N] [--max-open-requests N]
  *     [--retention-age 30d] [--retention-bytes 10GiB|0]
  *     [--drain-allow-http] [--drain-allow-address CIDR]... [--drain-ca-file PEM]
  * </pre>
@@ -81,6 +81,8 @@ public final class BrokerMain {
             config.tenantBytesPerSecond(), config.tenantBurstSeconds());
         case "--tenant-bytes-per-second" -> config.withTenantLimits(
             config.tenantLinesPerSecond(), number(flag, value), config.tenantBurstSeconds());
+        case "--max-open-requests" -> config.withMaxOpenRequestsPerRunner(
+            (int) Math.min(Integer.MAX_VALUE, number(flag, value)));
         case "--store" -> config.withStore(storeKind(value), config.fsync());
         case "--fsync" -> config.withStore(config.store(), FsyncPolicy.parse(value));
         case "--retention-age" -> config.withRetention(new BrokerConfig.Retention(
@@ -98,7 +100,8 @@ public final class BrokerMain {
         }
         default -> throw new IllegalArgumentException("unknown option " + flag
             + " (expected: --grpc-host, --grpc-port, --data-dir, --store, --fsync, --trust-key,"
-            + " --tenant-lines-per-second, --tenant-bytes-per-second, --retention-age,"
+            + " --tenant-lines-per-second, --tenant-bytes-per-second, --max-open-requests,"
+            + " --retention-age,"
             + " --retention-bytes, --drain-allow-http, --drain-allow-address, --drain-ca-file,"
             + " --insecure)");
       };

@@ -1,0 +1,153 @@
+package dev.sluice.bench.load;
+
+import dev.sluice.client.tail.TailEvent;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Consumer;
+
+/** The two Sluice-only rows: a stalled subscriber on a small heap, and many idle tails. */
+final class Scenarios {
+  private static final long GIB = 1L << 30;
+  private static final Duration BOUND = Duration.ofMinutes(10);
+
+  private Scenarios() {}
+
+  /**
+   * Ingests 1 GiB of 200-byte lines into a broker with {@code -Xmx256m} while three tails keep
+   * up and a fourth never reads, and compares the three tails' throughput with a run without
+   * the stalled one (same broker settings, same run). Fails on an OutOfMemoryError.
+   */
+  static String stalledSubscriber(boolean quick) {
+    long lines = (quick ? GIB / 16 : GIB) / Workload.LINE_BYTES;
+    double alone = ingest(lines, false);
+    double besideStalled = ingest(lines, true);
+    return String.format("%,d lines (%s) into -Xmx256m: 3 tails alone %,.0f lines/s each; "
+        + "beside a stalled tail %,.0f lines/s each = %.2f x; no OutOfMemoryError",
+        lines, quick ? "64 MiB" : "1 GiB", alone, besideStalled, besideStalled / alone);
+  }
+
+  private static double ingest(long lines, boolean withStalled) {
+    SluiceTarget target = SluiceTarget.start("256m", List.of());
+    CountDownLatch release = new CountDownLatch(1);
+    try (target) {
+      long base = System.nanoTime();
+      Target.Publisher publisher = target.publisher(0, Workload.of(1));
+      List<Tap> taps = new ArrayList<>();
+      for (int i = 0; i < 3; i++) {
+        Tap tap = new Tap(base, true);
+        target.subscribe(">", tap);
+        taps.add(tap);
+      }
+      AtomicInteger stalledGot = new AtomicInteger();
+      if (withStalled) {
+        target.subscribe(">", event -> {
+          stalledGot.incrementAndGet();
+          await(release); // never reads again until the run is over
+        });
+      }
+      long deadline = System.nanoTime() + BOUND.toNanos();
+      while (taps.stream().anyMatch(t -> t.count() == 0) || (withStalled && stalledGot.get() == 0)) {
+        check(target, deadline, "priming");
+        publisher.send(42, 0);
+        LockSupport.parkNanos(20_000_000);
+      }
+      long[] start = taps.stream().mapToLong(Tap::count).toArray();
+      Workload workload = Workload.of(1);
+      long t0 = System.nanoTime();
+      long sent = 0;
+      while (sent < lines) {
+        long slowest = slowest(taps, start);
+        long room = Math.min(Driver.WINDOW - (sent - slowest), lines - sent);
+        if (room <= 0) {
+          check(target, deadline, "sending");
+          LockSupport.parkNanos(20_000);
+          continue;
+        }
+        for (long i = 0; i < room; i++) {
+          publisher.send(workload.requestOf(sent), System.nanoTime() - base);
+          sent++;
+        }
+      }
+      while (slowest(taps, start) < lines) {
+        check(target, deadline, "draining");
+        LockSupport.parkNanos(1_000_000);
+      }
+      double perTail = lines / ((System.nanoTime() - t0) / 1e9);
+      if (target.server().sawOutOfMemory() || !target.server().isAlive()) {
+        throw new IllegalStateException("the broker ran out of memory or died:\n"
+            + target.server().lastOutput());
+      }
+      return perTail;
+    } finally {
+      release.countDown();
+    }
+  }
+
+  private static long slowest(List<Tap> taps, long[] start) {
+    long min = Long.MAX_VALUE;
+    for (int i = 0; i < taps.size(); i++) {
+      min = Math.min(min, taps.get(i).count() - start[i]);
+    }
+    return min;
+  }
+
+  private static void check(SluiceTarget target, long deadline, String what) {
+    if (!target.server().isAlive() || target.server().sawOutOfMemory()) {
+      throw new IllegalStateException("the broker died while " + what + ":\n"
+          + target.server().lastOutput());
+    }
+    if (System.nanoTime() > deadline) {
+      throw new IllegalStateException("not done " + what + " within " + BOUND);
+    }
+  }
+
+  private static void await(CountDownLatch latch) {
+    try {
+      latch.await(BOUND.toMillis(), TimeUnit.MILLISECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Opens 10,000 tails (1,000 when quick) over 10 connections, proves each is live by sending
+   * lines until every one has received one, and divides the broker's heap growth (after a full
+   * collection, before and after) by the number of tails.
+   */
+  static String idleTails(boolean quick) {
+    int tails = quick ? 1_000 : 10_000;
+    SluiceTarget target = SluiceTarget.start("1g", List.of());
+    try (target) {
+      Target.Publisher publisher = target.publisher(0, Workload.of(1));
+      long deadline = System.nanoTime() + BOUND.toNanos();
+      // Let the runner's request starts reach the store before the first measurement.
+      publisher.send(42, 0);
+      long heapBefore = target.server().heapUsedBytes(true);
+      long rssBefore = target.server().rssBytes();
+      AtomicIntegerArray got = new AtomicIntegerArray(tails);
+      AtomicInteger live = new AtomicInteger();
+      target.subscribeMany(">", tails, 10, i -> (Consumer<TailEvent>) event -> {
+        if (event instanceof TailEvent.RecordEvent && got.getAndSet(i, 1) == 0) {
+          live.incrementAndGet();
+        }
+      });
+      while (live.get() < tails) {
+        check(target, deadline, "opening " + tails + " tails (" + live.get() + " live)");
+        publisher.send(42, 0);
+        LockSupport.parkNanos(100_000_000);
+      }
+      long heapAfter = target.server().heapUsedBytes(true);
+      long rssAfter = target.server().rssBytes();
+      double perTail = (heapAfter - heapBefore) / (double) tails;
+      return String.format("%,d idle tails: broker heap +%,.0f KB in all = %,.1f KB per tail "
+          + "(RSS +%,.0f KB = %,.1f KB per tail)", tails, (heapAfter - heapBefore) / 1024.0,
+          perTail / 1024, (rssAfter - rssBefore) / 1024.0, (rssAfter - rssBefore) / 1024.0 / tails);
+    }
+  }
+}
