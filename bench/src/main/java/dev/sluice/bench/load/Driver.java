@@ -14,7 +14,7 @@ import java.util.concurrent.locks.LockSupport;
  */
 final class Driver {
   /** Lines in flight between the runners and the slowest full tail, as fast as possible. */
-  static final int WINDOW = 50_000;
+  static final int WINDOW = Integer.getInteger("load.window", 8_000);
   /** A paced row that falls this far behind is overloaded; it stops rather than pile up. */
   static final long PACED_BACKLOG_LIMIT = 2_000_000;
   private static final Duration STALL = Duration.ofSeconds(20);

@@ -19,6 +19,7 @@ import java.util.Map;
  * bench/load                       # everything (about 10 minutes)
  * bench/load --quick               # every row, short (a smoke run, about 2 minutes)
  * bench/load --rows 1r-1full --systems sluice,nats --warmup 10 --measure 20
+ * bench/load --rows 1r-1full --systems sluice --profile /tmp/jfr   # JFR of the broker per row
  * }</pre>
  */
 public final class LoadHarness {
@@ -81,7 +82,12 @@ public final class LoadHarness {
 
   static Result runRow(String system, Row row, Options options) {
     Target target = switch (system) {
-      case "sluice" -> SluiceTarget.start("1g", List.of());
+      case "sluice" -> SluiceTarget.start("1g", options.profile == null ? List.of()
+          // Recorded over the measured interval only (after the JVM's start and the warmup).
+          : List.of("-XX:StartFlightRecording=settings=profile,delay="
+              + (options.warmup.toSeconds() + 3) + "s,duration=" + options.measure.toSeconds()
+              + "s,filename="
+              + options.profile.resolve("broker-" + row.name() + ".jfr")));
       case "nats" -> NatsTarget.start(false);
       case "jetstream" -> NatsTarget.start(true);
       default -> throw new IllegalArgumentException(system);
@@ -103,6 +109,7 @@ public final class LoadHarness {
     List<String> systems = SYSTEMS;
     List<String> scenarios = SCENARIOS;
     Path out;
+    Path profile;
 
     static Options parse(String[] args) {
       Options o = new Options();
@@ -127,9 +134,10 @@ public final class LoadHarness {
           case "--scenarios" -> o.scenarios = value.equals("none") ? List.of()
               : pick(flag, value, SCENARIOS);
           case "--out" -> o.out = Path.of(value);
+          case "--profile" -> o.profile = Path.of(value);
           default -> throw new IllegalArgumentException("unknown option " + flag
               + " (expected: --quick, --warmup S, --measure S, --rows A,B, --systems A,B,"
-              + " --scenarios A,B|none, --out FILE)");
+              + " --scenarios A,B|none, --out FILE, --profile DIR)");
         }
       }
       if (o.quick && !timesSet) {

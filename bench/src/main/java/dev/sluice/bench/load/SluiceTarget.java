@@ -49,6 +49,10 @@ final class SluiceTarget implements Target {
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-Xms" + heap, "-Xmx" + heap));
     command.addAll(extraJvmArgs);
+    String jvm = System.getProperty("load.brokerJvm", "").trim(); // experiments: GC logs, flags
+    if (!jvm.isEmpty()) {
+      command.addAll(List.of(jvm.split("\\s+")));
+    }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"),
         "dev.sluice.broker.BrokerMain", "--insecure", "--grpc-host", "127.0.0.1",
         "--grpc-port", "0", "--data-dir", dir.toString(),
@@ -57,7 +61,14 @@ final class SluiceTarget implements Target {
         "--tenant-bytes-per-second", "1000000000000",
         // One runner carries all 6,400 subjects' requests in the 1-runner rows.
         "--max-open-requests", Integer.toString(Workload.SUBJECTS)));
+    command.addAll(extraBrokerArgs());
     return new SluiceTarget(ServerProcess.start("sluice-broker", command, LISTENING), dir);
+  }
+
+  /** Extra broker options for experiments: {@code -Dload.brokerArgs="--memory-store-records 20000"}. */
+  private static List<String> extraBrokerArgs() {
+    String value = System.getProperty("load.brokerArgs", "").trim();
+    return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
   }
 
   @Override

@@ -42,6 +42,11 @@ public interface AccessProxy {
     public boolean allows(Record record) {
       return gate == Gate.ALL || gate.allows(record);
     }
+
+    /** {@link #allows(Record)} without parsing a compact stored record for an open gate. */
+    public boolean allows(dev.sluice.broker.store.StoredRecord record) {
+      return gate == Gate.ALL || gate.allows(record.record());
+    }
   }
 
   /** A per-record decision beyond the subject filter. */

@@ -23,6 +23,7 @@ import dev.sluice.proto.v1.RequestStart;
 import dev.sluice.proto.v1.Stream;
 import dev.sluice.proto.v1.Welcome;
 import io.vertx.core.Future;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -110,23 +111,29 @@ public final class IngestSession {
 
   private Future<Ack> batch(LogBatch batch) {
     int max = deps.config().maxRecordsPerBatch();
-    if (batch.getLinesCount() > max) {
-      throw SluiceException.exhausted("batch: " + batch.getLinesCount()
+    int count = batch.getLinesCount();
+    if (count > max) {
+      throw SluiceException.exhausted("batch: " + count
           + " lines (expected: at most " + max + " per batch; split it)");
     }
     long first = batch.getFirstSeq() == 0 ? lastSeq + 1 : batch.getFirstSeq();
     long now = System.currentTimeMillis() * 1_000_000L;
     // Lines at or below lastSeq are resends of what is already stored.
-    int from = (int) Math.max(0, Math.min(batch.getLinesCount(), lastSeq - first + 1));
-    int[] quota = quota(batch, from);
-    List<Record> drafts = new ArrayList<>(batch.getLinesCount() - from + 1);
+    int from = (int) Math.max(0, Math.min(count, lastSeq - first + 1));
+    // Each message's UTF-8 bytes, made once: the ingest limit counts them, the record carries them.
+    byte[][] messages = new byte[count][];
+    for (int i = from; i < count; i++) {
+      messages[i] = batch.getLines(i).getMessage().getBytes(StandardCharsets.UTF_8);
+    }
+    int[] quota = quota(batch, from, messages);
+    Drafts drafts = new Drafts(count - from + 1);
     int split = 0;
     long shedNow = 0;
-    for (int i = from; i < batch.getLinesCount(); i++) {
+    for (int i = from; i < count; i++) {
       LogLine line = batch.getLines(i);
       int level = level(line).getNumber();
       if (quota[level]-- > 0) {
-        split += addLine(line, now, drafts);
+        split += addLine(line, messages[i], now, drafts);
       } else {
         shed[level]++;
         shedNow++;
@@ -136,19 +143,41 @@ public final class IngestSession {
       deps.limiter().countShed(account, shedNow);
     }
     addShedMarker(now, drafts);
-    long frameLast = first + batch.getLinesCount() - 1;
-    return store(drafts, Math.max(lastSeq, frameLast), split);
+    long frameLast = first + count - 1;
+    return store(drafts.records, drafts.bodies, Math.max(lastSeq, frameLast), split);
+  }
+
+  /** A batch's records and, where ingest encoded them itself, their bytes (null otherwise). */
+  /** What a line costs the ingest limit besides its message: time, level, ids, framing. */
+  private static final int LINE_OVERHEAD = 24;
+
+  private static final class Drafts {
+    final List<Record> records;
+    final List<byte[]> bodies;
+
+    Drafts(int capacity) {
+      records = new ArrayList<>(capacity);
+      bodies = new ArrayList<>(capacity);
+    }
+
+    void add(Record record, byte[] body) {
+      records.add(record);
+      bodies.add(body);
+    }
   }
 
   /** How many lines of each level the account's ingest limit lets this batch keep. */
-  private int[] quota(LogBatch batch, int from) {
+  private int[] quota(LogBatch batch, int from, byte[][] messages) {
     int[] lines = new int[Level.FATAL_VALUE + 1];
     long[] bytes = new long[Level.FATAL_VALUE + 1];
     for (int i = from; i < batch.getLinesCount(); i++) {
       LogLine line = batch.getLines(i);
       int level = level(line).getNumber();
       lines[level]++;
-      bytes[level] += line.getSerializedSize(); // message and fields: what the line costs
+      // Message and fields: what the line costs. The whole line's size only when it has
+      // fields: computing it measures the message's UTF-8 length a second time.
+      bytes[level] += line.getFieldsCount() == 0 ? messages[i].length + LINE_OVERHEAD
+          : line.getSerializedSize();
     }
     return deps.limiter().admit(account, lines, bytes);
   }
@@ -162,7 +191,7 @@ public final class IngestSession {
    * Tells readers, with a stored record on the runner's subject, how many lines of which level
    * were shed; at most once a second per session, counts accumulating in between.
    */
-  private void addShedMarker(long now, List<Record> drafts) {
+  private void addShedMarker(long now, Drafts drafts) {
     long total = 0;
     for (long n : shed) {
       total += n;
@@ -187,33 +216,40 @@ public final class IngestSession {
         shed[level] = 0;
       }
     }
-    drafts.add(marker.setMessage(text.append(')').toString()).build());
+    drafts.add(marker.setMessage(text.append(')').toString()).build(), null);
   }
 
-  private int addLine(LogLine line, long now, List<Record> drafts) {
+  private int addLine(LogLine line, byte[] message, long now, Drafts drafts) {
     RequestScope scope = scopeOf(line.getRequestId());
     HelloCheck.text("line.trace_id", line.getTraceId());
     HelloCheck.text("line.span_id", line.getSpanId());
-    List<String> parts = LineSplitter.split(line.getMessage(), deps.config().maxLineBytes());
+    long time = line.getTimeUnixNano() == 0 ? now : line.getTimeUnixNano();
+    Level level = level(line);
+    Stream stream = line.getStream() == Stream.STREAM_UNSPECIFIED ? Stream.STDOUT : line.getStream();
     Record.Builder b = Record.newBuilder()
-        .setSubject(scope.subject()).setKind(RecordKind.LINE)
-        .setTimeUnixNano(line.getTimeUnixNano() == 0 ? now : line.getTimeUnixNano())
-        .setLevel(level(line))
-        .setStream(line.getStream() == Stream.STREAM_UNSPECIFIED ? Stream.STDOUT : line.getStream())
-        .setTraceId(line.getTraceId()).setSpanId(line.getSpanId()).setLabels(scope.labels())
-        .setIngestTimeUnixNano(now);
-    if (line.getFieldsCount() > 0) {
-      b.putAllFields(line.getFieldsMap()); // an empty map would still cost two objects
-    }
-    if (parts.size() == 1) {
-      drafts.add(b.setMessage(line.getMessage()).build());
+        .setSubject(scope.subject()).setKind(RecordKind.LINE).setTimeUnixNano(time)
+        .setLevel(level).setStream(stream).setTraceId(line.getTraceId())
+        .setSpanId(line.getSpanId()).setLabels(scope.labels()).setIngestTimeUnixNano(now);
+    if (message.length <= deps.config().maxLineBytes()) {
+      if (line.getFieldsCount() > 0 || !line.getTraceId().isEmpty() || !line.getSpanId().isEmpty()) {
+        b.putAllFields(line.getFieldsMap()); // an empty map would still cost two objects
+        drafts.add(b.setMessage(line.getMessage()).build(), null);
+      } else {
+        // The common line: its bytes straight from the parts, no second UTF-8 pass.
+        drafts.add(b.setMessage(line.getMessage()).build(), LineBytes.encode(scope,
+            RecordKind.LINE_VALUE, time, level.getNumber(), stream.getNumber(), message, now));
+      }
       return 0;
     }
+    if (line.getFieldsCount() > 0) {
+      b.putAllFields(line.getFieldsMap());
+    }
+    List<String> parts = LineSplitter.split(line.getMessage(), deps.config().maxLineBytes());
     for (int p = 0; p < parts.size(); p++) {
-      drafts.add(b.setMessage(parts.get(p)).setPart(p + 1).setParts(parts.size()).build());
+      drafts.add(b.setMessage(parts.get(p)).setPart(p + 1).setParts(parts.size()).build(), null);
       b.clearFields(); // the fields go with part 1 only, not copied into every part
     }
-    return 1;
+    return parts.size() > 1 ? 1 : 0;
   }
 
   private RequestScope scopeOf(String requestId) {
@@ -301,11 +337,16 @@ public final class IngestSession {
   private RequestScope scope(String requestId, String endpoint, String caller) {
     Labels labels = baseLabels.toBuilder().setRequestId(requestId).setEndpoint(endpoint)
         .setCaller(caller).build();
-    return new RequestScope(requestId,
+    return RequestScope.of(requestId,
         Subjects.subject(baseLabels.getAppName(), hello.getRunner(), requestId), labels);
   }
 
   private Future<Ack> store(List<Record> drafts, long clientSeq, int splitLines) {
+    return store(drafts, null, clientSeq, splitLines);
+  }
+
+  private Future<Ack> store(List<Record> drafts, List<byte[]> bodies, long clientSeq,
+      int splitLines) {
     lastSeq = Math.max(lastSeq, clientSeq);
     Ack.Builder ack = Ack.newBuilder().setSeq(clientSeq).setSplitLines(splitLines);
     if (drafts.isEmpty() && sessionKey.isEmpty()) {
@@ -314,11 +355,11 @@ public final class IngestSession {
     if (drafts.isEmpty()) {
       // Nothing to store (all shed, or resent), but the session's progress is: a reconnecting
       // runner must not be told less than it was acked.
-      return deps.store().append(account, sessionKey, clientSeq, drafts)
+      return deps.store().append(account, sessionKey, clientSeq, drafts, bodies)
           .map(none -> ack.setBrokerSeq(deps.store().lastSeq(account)).build());
     }
     // The store hands the records to the subscribers itself, in sequence order.
-    return deps.store().append(account, sessionKey, clientSeq, drafts)
+    return deps.store().append(account, sessionKey, clientSeq, drafts, bodies)
         .map(stored -> ack.setBrokerSeq(stored.get(stored.size() - 1).seq()).build());
   }
 

@@ -89,7 +89,7 @@ public final class PluginHost implements PluginContext {
         .map(raw -> {
           List<StoredRecord> allowed = new ArrayList<>(raw.records().size());
           for (StoredRecord record : raw.records()) {
-            if (grant.filter().matches(record.subject()) && grant.allows(record.record())) {
+            if (grant.filter().matches(record.subject()) && grant.allows(record)) {
               allowed.add(record);
             }
           }

@@ -10,13 +10,21 @@ import java.nio.ByteBuffer;
  */
 public final class Cursor {
   private static final byte VERSION = 1;
-  private static final int LENGTH = 1 + Long.BYTES;
+  static final int LENGTH = 1 + Long.BYTES;
 
   private Cursor() {}
 
   /** The cursor of the record with sequence {@code seq}. */
   public static ByteString of(long seq) {
     return ByteString.copyFrom(ByteBuffer.allocate(LENGTH).put(VERSION).putLong(seq).flip());
+  }
+
+  /** Writes the cursor of {@code seq} ({@link #LENGTH} bytes) without an intermediate copy. */
+  static void write(long seq, com.google.protobuf.CodedOutputStream out) throws java.io.IOException {
+    out.write(VERSION);
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      out.write((byte) (seq >>> shift));
+    }
   }
 
   /** The sequence number inside {@code cursor}; INVALID_ARGUMENT if it is not one of ours. */

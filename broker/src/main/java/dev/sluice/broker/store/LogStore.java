@@ -23,8 +23,18 @@ public interface LogStore extends AutoCloseable {
    * @param drafts records without seq and cursor; the store sets them
    * @return the stored records, in order, once they are as durable as the store promises
    */
+  default Future<List<StoredRecord>> append(String account, String sessionKey, long clientSeq,
+      List<Record> drafts) {
+    return append(account, sessionKey, clientSeq, drafts, null);
+  }
+
+  /**
+   * {@link #append(String, String, long, List)} with each draft's encoding already made:
+   * {@code bodies.get(i)} is {@code drafts.get(i)}'s bytes without seq and cursor (see
+   * {@link StoredRecord#of(long, Record, byte[])}), or null to have the store encode it.
+   */
   Future<List<StoredRecord>> append(String account, String sessionKey, long clientSeq,
-      List<Record> drafts);
+      List<Record> drafts, List<byte[]> bodies);
 
   /**
    * Sets who hears of stored records. The store calls it once per append, in each account's

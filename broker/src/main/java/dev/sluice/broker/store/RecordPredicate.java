@@ -37,6 +37,11 @@ public final class RecordPredicate {
     return predicates.equals(Predicates.getDefaultInstance()) ? ALL : new RecordPredicate(predicates);
   }
 
+  /** {@link #test(Record)} without parsing a compact stored record when nothing is asked. */
+  public boolean test(StoredRecord r) {
+    return this == ALL || test(r.record());
+  }
+
   public boolean test(Record r) {
     if (this == ALL) {
       return true;

@@ -101,7 +101,7 @@ public final class SegmentStore implements LogStore {
 
     /** Called in sequence order, once the record is on disk (or found there by recovery). */
     void stored(StoredRecord record, Position position, String accountName) {
-      ring.add(record);
+      ring.add(record.compact());
       index.add(record.seq(), position, record.record());
       requests.observe(accountName, record.seq(), record.record());
     }
@@ -235,15 +235,18 @@ public final class SegmentStore implements LogStore {
 
   @Override
   public Future<List<StoredRecord>> append(String account, String sessionKey, long clientSeq,
-      List<Record> drafts) {
+      List<Record> drafts, List<byte[]> encoded) {
     Account a = account(account);
     Context context = Vertx.currentContext();
     Promise<List<StoredRecord>> promise = Promise.promise();
     List<StoredRecord> stored = new ArrayList<>(drafts.size());
     List<byte[]> bodies = new ArrayList<>(drafts.size() + 1);
     synchronized (a) {
-      for (Record draft : drafts) {
-        StoredRecord record = StoredRecord.of(++a.assigned, draft);
+      for (int i = 0; i < drafts.size(); i++) {
+        Record draft = drafts.get(i);
+        byte[] body = encoded == null ? null : encoded.get(i);
+        StoredRecord record = body == null ? StoredRecord.of(++a.assigned, draft)
+            : StoredRecord.of(++a.assigned, draft, body);
         stored.add(record);
         bodies.add(body(RECORD, a.name, record.encoded()));
       }

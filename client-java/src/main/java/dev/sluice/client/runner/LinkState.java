@@ -234,9 +234,14 @@ final class LinkState {
     }
   }
 
-  /** When the unsent items must go: at once when a batch is full or a flush waits for them. */
+  /**
+   * When the unsent items must go: at once when a batch is full, a flush waits for them, or
+   * nothing is in flight (so a quiet runner's line never waits for the linger: it goes now,
+   * and what is logged meanwhile gathers until its ack, a full batch or the linger).
+   */
   private long dueAtNanos(long now) {
-    if (closing || outbox.unsentCount() >= maxLines || outbox.oldestUnsentSeq() <= flushUpTo) {
+    if (closing || outbox.unsentCount() >= maxLines || outbox.oldestUnsentSeq() <= flushUpTo
+        || outbox.nothingInFlight()) {
       return now;
     }
     return outbox.oldestUnsentNanos() + settings.linger().toNanos();

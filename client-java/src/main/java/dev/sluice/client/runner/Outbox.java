@@ -99,6 +99,10 @@ final class Outbox {
     return unsent.size() + inflight.size();
   }
 
+  boolean nothingInFlight() {
+    return inflight.isEmpty();
+  }
+
   boolean isEmpty() {
     return unsent.isEmpty() && inflight.isEmpty();
   }

@@ -68,7 +68,7 @@ final class StartFinder {
         if (record.seq() > boundary) {
           break;
         }
-        if (predicate.test(record.record())) {
+        if (predicate.test(record)) {
           if (lastSeqs.size() == n) {
             lastSeqs.pollFirst();
           }

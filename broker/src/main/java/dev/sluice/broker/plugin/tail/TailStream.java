@@ -145,8 +145,8 @@ public final class TailStream implements Subscriber {
         return;
       }
       for (StoredRecord record : records) {
-        if (behind || record.seq() <= boundary || !grant.allows(record.record())
-            || !predicate.test(record.record())) {
+        if (behind || record.seq() <= boundary || !grant.allows(record)
+            || !predicate.test(record)) {
           continue;
         }
         int size = record.encoded().length;
@@ -325,7 +325,7 @@ public final class TailStream implements Subscriber {
         return out;
       }
       examined = record.seq();
-      if (record.seq() <= boundary && predicate.test(record.record())
+      if (record.seq() <= boundary && predicate.test(record)
           && (record.seq() > startBoundary || record.record().getTimeUnixNano() >= replaySince)) {
         out.add(record);
         bytes += record.encoded().length;

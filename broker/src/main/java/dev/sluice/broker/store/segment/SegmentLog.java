@@ -402,6 +402,8 @@ public final class SegmentLog implements AutoCloseable {
 
   // ---- writing --------------------------------------------------------------------------
 
+  private ByteBuffer scratch; // writer thread only
+
   private void writeLoop() {
     List<Pending> group = new ArrayList<>();
     List<Pending> unforced = new ArrayList<>();
@@ -450,7 +452,7 @@ public final class SegmentLog implements AutoCloseable {
         active.channel.force(false); // the old segment is complete and durable before we move on
         active = newSegment(active.id + 1);
       }
-      ByteBuffer out = ByteBuffer.allocate(bytes);
+      ByteBuffer out = scratch(bytes);
       long offset = active.size;
       for (byte[] body : pending.bodies) {
         positions.add(new Position(active.id, offset));
@@ -464,6 +466,17 @@ public final class SegmentLog implements AutoCloseable {
       pending.positions = positions;
       unforced.add(pending);
     }
+  }
+
+  /**
+   * The writer thread's direct buffer, grown as needed: a heap buffer would be copied into a
+   * temporary direct one by every channel write.
+   */
+  private ByteBuffer scratch(int bytes) {
+    if (scratch == null || scratch.capacity() < bytes) {
+      scratch = ByteBuffer.allocateDirect(Math.max(bytes, 1 << 20));
+    }
+    return scratch.clear().limit(bytes);
   }
 
   private static void readFully(FileChannel channel, ByteBuffer into, long position)
