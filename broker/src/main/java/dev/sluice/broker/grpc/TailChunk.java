@@ -8,6 +8,9 @@ import io.grpc.MethodDescriptor.Marshaller;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
+import io.grpc.Drainable;
+import io.grpc.KnownLength;
 import java.io.UncheckedIOException;
 import java.util.List;
 
@@ -21,6 +24,18 @@ record TailChunk(List<Notice> notices, List<StoredRecord> records) {
   private static final int NOTICES_TAG = (TailResponse.NOTICES_FIELD_NUMBER << 3) | 2;
 
   byte[] toBytes() {
+    byte[] bytes = new byte[size()];
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    try {
+      writeTo(out);
+      out.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return bytes;
+  }
+
+  int size() {
     int size = 0;
     for (Notice notice : notices) {
       size += field(NOTICES_TAG, notice.getSerializedSize());
@@ -28,24 +43,20 @@ record TailChunk(List<Notice> notices, List<StoredRecord> records) {
     for (StoredRecord record : records) {
       size += field(RECORDS_TAG, record.encoded().length);
     }
-    byte[] bytes = new byte[size];
-    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-    try {
-      for (Notice notice : notices) {
-        out.writeUInt32NoTag(NOTICES_TAG);
-        out.writeUInt32NoTag(notice.getSerializedSize());
-        notice.writeTo(out);
-      }
-      for (StoredRecord record : records) {
-        out.writeUInt32NoTag(RECORDS_TAG);
-        out.writeUInt32NoTag(record.encoded().length);
-        out.writeRawBytes(record.encoded());
-      }
-      out.checkNoSpaceLeft();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    return size;
+  }
+
+  private void writeTo(CodedOutputStream out) throws IOException {
+    for (Notice notice : notices) {
+      out.writeUInt32NoTag(NOTICES_TAG);
+      out.writeUInt32NoTag(notice.getSerializedSize());
+      notice.writeTo(out);
     }
-    return bytes;
+    for (StoredRecord record : records) {
+      out.writeUInt32NoTag(RECORDS_TAG);
+      out.writeUInt32NoTag(record.encoded().length);
+      out.writeRawBytes(record.encoded());
+    }
   }
 
   private static int field(int tag, int length) {
@@ -57,12 +68,81 @@ record TailChunk(List<Notice> notices, List<StoredRecord> records) {
   static final class ChunkMarshaller implements Marshaller<TailChunk> {
     @Override
     public InputStream stream(TailChunk chunk) {
-      return new ByteArrayInputStream(chunk.toBytes());
+      return new ChunkStream(chunk);
     }
 
     @Override
     public TailChunk parse(InputStream stream) {
       throw new UnsupportedOperationException("the broker only writes TailResponse");
+    }
+  }
+
+  /**
+   * Drains a chunk's stored bytes straight into the transport's stream: the gRPC bridge drains
+   * a {@link Drainable}, so the records are copied once here instead of first into an array of
+   * their own. Read as a plain stream, it makes that array after all.
+   */
+  static final class ChunkStream extends InputStream implements Drainable, KnownLength {
+    private TailChunk chunk;
+    private ByteArrayInputStream bytes;
+
+    ChunkStream(TailChunk chunk) {
+      this.chunk = chunk;
+    }
+
+    @Override
+    public int drainTo(OutputStream target) throws IOException {
+      if (bytes != null) {
+        return (int) bytes.transferTo(target);
+      }
+      int size = chunk.size();
+      byte[] head = new byte[10];
+      for (Notice notice : chunk.notices()) {
+        target.write(head, 0, varint(head, varint(head, 0, NOTICES_TAG), notice.getSerializedSize()));
+        notice.writeTo(target);
+      }
+      for (StoredRecord record : chunk.records()) {
+        byte[] encoded = record.encoded();
+        target.write(head, 0, varint(head, varint(head, 0, RECORDS_TAG), encoded.length));
+        target.write(encoded);
+      }
+      chunk = null;
+      bytes = new ByteArrayInputStream(new byte[0]);
+      return size;
+    }
+
+    /** Writes {@code value} as a varint into {@code out} at {@code at}; returns the end. */
+    private static int varint(byte[] out, int at, int value) {
+      int v = value;
+      while ((v & ~0x7F) != 0) {
+        out[at++] = (byte) ((v & 0x7F) | 0x80);
+        v >>>= 7;
+      }
+      out[at++] = (byte) v;
+      return at;
+    }
+
+    private ByteArrayInputStream bytes() {
+      if (bytes == null) {
+        bytes = new ByteArrayInputStream(chunk.toBytes());
+        chunk = null;
+      }
+      return bytes;
+    }
+
+    @Override
+    public int available() {
+      return bytes == null ? chunk.size() : bytes.available();
+    }
+
+    @Override
+    public int read() {
+      return bytes().read();
+    }
+
+    @Override
+    public int read(byte[] b, int off, int len) {
+      return bytes().read(b, off, len);
     }
   }
 }
