@@ -60,7 +60,7 @@ final class Driver {
     taps.forEach(t -> t.recording(false));
     Snapshot after = snapshot(taps, sender);
 
-    long heap = target.jvm() ? target.server().heapUsedBytes(false) : -1;
+    long heap = target.jvm() ? target.server().heapUsedBytes() : -1;
     long rss = target.server().rssBytes();
     long lost = sender.drain();
     for (Target.Publisher p : publishers) {

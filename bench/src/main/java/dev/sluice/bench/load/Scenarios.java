@@ -10,6 +10,7 @@ import java.util.concurrent.atomic.AtomicIntegerArray;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.Consumer;
+import java.util.function.IntFunction;
 
 /** The two Sluice-only rows: a stalled subscriber on a small heap, and many idle tails. */
 final class Scenarios {
@@ -117,37 +118,53 @@ final class Scenarios {
 
   /**
    * Opens 10,000 tails (1,000 when quick) over 10 connections, proves each is live by sending
-   * lines until every one has received one, and divides the broker's heap growth (after a full
-   * collection, before and after) by the number of tails.
+   * lines until every one has received one, and divides the growth of the broker's live heap
+   * by the number of tails. The baseline is taken with one tail already live, so the runner's
+   * request starts are stored before it.
    */
-  static String idleTails(boolean quick) {
+  static String idleTails(boolean quick) throws java.io.IOException {
     int tails = quick ? 1_000 : 10_000;
     SluiceTarget target = SluiceTarget.start("1g", List.of());
     try (target) {
       Target.Publisher publisher = target.publisher(0, Workload.of(1));
       long deadline = System.nanoTime() + BOUND.toNanos();
-      // Let the runner's request starts reach the store before the first measurement.
-      publisher.send(42, 0);
-      long heapBefore = target.server().heapUsedBytes(true);
-      long rssBefore = target.server().rssBytes();
-      AtomicIntegerArray got = new AtomicIntegerArray(tails);
+      AtomicIntegerArray got = new AtomicIntegerArray(tails + 1);
       AtomicInteger live = new AtomicInteger();
-      target.subscribeMany(">", tails, 10, i -> (Consumer<TailEvent>) event -> {
+      IntFunction<Consumer<TailEvent>> receiver = i -> event -> {
         if (event instanceof TailEvent.RecordEvent && got.getAndSet(i, 1) == 0) {
           live.incrementAndGet();
         }
-      });
-      while (live.get() < tails) {
-        check(target, deadline, "opening " + tails + " tails (" + live.get() + " live)");
-        publisher.send(42, 0);
-        LockSupport.parkNanos(100_000_000);
+      };
+      target.subscribeMany(">", 1, 1, receiver);
+      awaitLive(target, publisher, live, 1, deadline);
+      long heapBefore = target.server().liveHeapBytes();
+      long rssBefore = target.server().rssBytes();
+      String histogram = System.getProperty("load.histogram"); // a file prefix, to look closer
+      if (histogram != null) {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(histogram + "-before.txt"),
+            target.server().classHistogram());
       }
-      long heapAfter = target.server().heapUsedBytes(true);
+      target.subscribeMany(">", tails, 10, i -> receiver.apply(i + 1));
+      awaitLive(target, publisher, live, tails + 1, deadline);
+      long heapAfter = target.server().liveHeapBytes();
       long rssAfter = target.server().rssBytes();
+      if (histogram != null) {
+        java.nio.file.Files.writeString(java.nio.file.Path.of(histogram + "-after.txt"),
+            target.server().classHistogram());
+      }
       double perTail = (heapAfter - heapBefore) / (double) tails;
-      return String.format("%,d idle tails: broker heap +%,.0f KB in all = %,.1f KB per tail "
+      return String.format("%,d idle tails: broker live heap +%,.0f KB = %,.1f KB per tail "
           + "(RSS +%,.0f KB = %,.1f KB per tail)", tails, (heapAfter - heapBefore) / 1024.0,
           perTail / 1024, (rssAfter - rssBefore) / 1024.0, (rssAfter - rssBefore) / 1024.0 / tails);
+    }
+  }
+
+  private static void awaitLive(SluiceTarget target, Target.Publisher publisher,
+      AtomicInteger live, int want, long deadline) {
+    while (live.get() < want) {
+      check(target, deadline, "opening tails (" + live.get() + " of " + want + " live)");
+      publisher.send(42, 0);
+      LockSupport.parkNanos(100_000_000);
     }
   }
 }

@@ -120,16 +120,27 @@ final class ServerProcess implements AutoCloseable {
     }
   }
 
-  /**
-   * Heap in use of a JVM server (after a full collection if {@code collect}), via jcmd;
-   * -1 if it cannot be read.
-   */
-  long heapUsedBytes(boolean collect) {
-    if (collect) {
-      jcmd("GC.run");
-    }
+  /** Heap in use of a JVM server, via jcmd (garbage included); -1 if it cannot be read. */
+  long heapUsedBytes() {
     Matcher m = Pattern.compile("used (\\d+)K").matcher(jcmd("GC.heap_info"));
     return m.find() ? Long.parseLong(m.group(1)) * 1024 : -1;
+  }
+
+  /**
+   * Live heap of a JVM server: the total of a class histogram, which jcmd takes after a full
+   * collection. (The collector's "used" after a collection counts whole regions.)
+   */
+  long liveHeapBytes() {
+    Matcher m = Pattern.compile("(?m)^Total\\s+\\d+\\s+(\\d+)").matcher(classHistogram());
+    if (!m.find()) {
+      throw new IllegalStateException("no class histogram from " + name);
+    }
+    return Long.parseLong(m.group(1));
+  }
+
+  /** The heap's class histogram (for looking into a figure), via jcmd. */
+  String classHistogram() {
+    return jcmd("GC.class_histogram");
   }
 
   private String jcmd(String command) {
