@@ -25,6 +25,12 @@ import org.junit.jupiter.api.io.TempDir;
  * it: broker and gateway start, {@code /healthz} answers, SIGTERM stops both cleanly.
  */
 class SluiceUpTest {
+  /**
+   * Longer than {@code up}'s own bounds (30 s for the broker, then 30 s for the gateway), so a
+   * slow machine makes {@code up} report what it waited for instead of this test timing out
+   * first, and the failure shows the child's output.
+   */
+  private static final Duration START = Duration.ofSeconds(90);
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   @Test
@@ -38,9 +44,14 @@ class SluiceUpTest {
         .redirectErrorStream(true).start();
     List<String> output = readLines(up);
     try {
-      Awaitility.await().atMost(WAIT).until(
-          () -> output.stream().anyMatch(l -> l.startsWith("Sluice is up")) || !up.isAlive());
-      assertThat(output).anyMatch(l -> l.startsWith("Sluice is up: broker gRPC on 127.0.0.1:"
+      try {
+        Awaitility.await().atMost(START).until(() ->
+            output.stream().anyMatch(l -> l.startsWith("Sluice is up")) || !up.isAlive());
+      } catch (org.awaitility.core.ConditionTimeoutException e) {
+        throw new AssertionError("no 'Sluice is up' within " + START + "; output:\n"
+            + String.join("\n", output), e);
+      }
+      assertThat(output).as(String.join("\n", output)).anyMatch(l -> l.startsWith("Sluice is up: broker gRPC on 127.0.0.1:"
           + grpc + ", gateway HTTP on 127.0.0.1:" + http));
 
       HttpResponse<String> health = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
