@@ -38,6 +38,9 @@ import java.util.concurrent.TimeUnit;
  * The same server also answers gRPC-Web. Every service passes the access proxy's interceptor.
  */
 public final class GrpcFrontend {
+  /** Concurrent calls (tails, ingest streams) one connection may hold; about 10 KB per idle tail. */
+  static final int MAX_STREAMS_PER_CONNECTION = 10_000;
+
   private final List<HttpServer> servers;
   private final ActiveCalls calls;
 
@@ -85,7 +88,11 @@ public final class GrpcFrontend {
         ServerInterceptors.intercept(new AppsService(access, policies), auth));
     // Port 0 becomes -1: Vert.x then binds one random port and shares it between instances.
     HttpServerOptions options = new HttpServerOptions().setHost(config.grpcHost())
-        .setPort(config.grpcPort() == 0 ? -1 : config.grpcPort());
+        .setPort(config.grpcPort() == 0 ? -1 : config.grpcPort())
+        // Vert.x allows 100 streams per connection; a client (a gateway, a dashboard) that
+        // opens more tails on one channel would see the rest wait silently in its transport.
+        .setInitialSettings(new io.vertx.core.http.Http2Settings()
+            .setMaxConcurrentStreams(MAX_STREAMS_PER_CONNECTION));
     GrpcServerOptions grpcOptions = new GrpcServerOptions().setMaxMessageSize(config.maxFrameBytes());
     List<HttpServer> servers = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> new VerticleBase() {

@@ -38,6 +38,12 @@ final class LinkState {
   /** Room left in a frame for the frame's own framing beyond the lines. */
   private static final int FRAME_SLACK = 1024;
   private static final int DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024;
+  /**
+   * Frames that may be in flight before a partial batch waits for company: enough to keep
+   * the broker's group commit busy (one frame being forced, others queued behind it) without
+   * sending a frame per line.
+   */
+  static final int EAGER_FRAMES = 2;
   /** Safety net: re-check readiness at least this often even if an onReady went missing. */
   private static final long READY_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -236,12 +242,13 @@ final class LinkState {
 
   /**
    * When the unsent items must go: at once when a batch is full, a flush waits for them, or
-   * nothing is in flight (so a quiet runner's line never waits for the linger: it goes now,
-   * and what is logged meanwhile gathers until its ack, a full batch or the linger).
+   * fewer than {@link #EAGER_FRAMES} frames are in flight (so a line never waits for the
+   * linger while the stream has room: it goes now, and what is logged meanwhile gathers until
+   * an ack, a full batch or the linger).
    */
   private long dueAtNanos(long now) {
     if (closing || outbox.unsentCount() >= maxLines || outbox.oldestUnsentSeq() <= flushUpTo
-        || outbox.nothingInFlight()) {
+        || outbox.framesInFlight() < EAGER_FRAMES) {
       return now;
     }
     return outbox.oldestUnsentNanos() + settings.linger().toNanos();

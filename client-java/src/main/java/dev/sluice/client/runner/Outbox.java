@@ -33,6 +33,8 @@ final class Outbox {
   private final int capacity;
   private final ArrayDeque<Item> unsent = new ArrayDeque<>();
   private final ArrayDeque<Item> inflight = new ArrayDeque<>();
+  /** Last sequence number of each frame in flight, oldest first. */
+  private final ArrayDeque<Long> frameEnds = new ArrayDeque<>();
   private long lastSeq;
   private long acked;
   private long dropped;
@@ -99,8 +101,9 @@ final class Outbox {
     return unsent.size() + inflight.size();
   }
 
-  boolean nothingInFlight() {
-    return inflight.isEmpty();
+  /** Frames sent on the current stream and not acknowledged yet. */
+  int framesInFlight() {
+    return frameEnds.size();
   }
 
   boolean isEmpty() {
@@ -133,6 +136,7 @@ final class Outbox {
     }
     inflight.addLast(head);
     if (!head.isLine()) {
+      frameEnds.addLast(head.seq());
       return head.event();
     }
     LogBatch.Builder batch = LogBatch.newBuilder().setFirstSeq(head.seq()).addLines(head.line());
@@ -155,6 +159,7 @@ final class Outbox {
       bytes += size;
       expected++;
     }
+    frameEnds.addLast(expected - 1);
     return IngestFrame.newBuilder().setBatch(batch).build();
   }
 
@@ -163,6 +168,9 @@ final class Outbox {
     acked = Math.max(acked, seq);
     while (!inflight.isEmpty() && inflight.peekFirst().seq() <= seq) {
       inflight.pollFirst();
+    }
+    while (!frameEnds.isEmpty() && frameEnds.peekFirst() <= seq) {
+      frameEnds.pollFirst();
     }
     while (!unsent.isEmpty() && unsent.peekFirst().seq() <= seq) {
       unsent.pollFirst();
@@ -175,6 +183,7 @@ final class Outbox {
 
   /** The stream broke: everything in flight is unsent again, in order, ahead of newer items. */
   void requeueInflight() {
+    frameEnds.clear();
     while (!inflight.isEmpty()) {
       unsent.addFirst(inflight.pollLast());
     }

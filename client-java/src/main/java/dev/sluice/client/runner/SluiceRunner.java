@@ -33,10 +33,10 @@ import java.util.function.Consumer;
  * }</pre>
  *
  * <p>Logging never blocks on the network: lines go into a bounded buffer
- * ({@link Builder#bufferRecords}); a sender thread ships them at once while nothing is in
- * flight, else in batches once {@link Builder#maxBatchRecords} are pending, the batch in flight
- * is acknowledged, or after {@link Builder#linger}; always while the stream is ready (HTTP/2
- * flow control). Every line and request event carries a client sequence number
+ * ({@link Builder#bufferRecords}); a sender thread ships them at once while fewer than two
+ * frames are unacknowledged, else in batches once {@link Builder#maxBatchRecords} are pending,
+ * a frame in flight is acknowledged, or after {@link Builder#linger}; always while the stream
+ * is ready (HTTP/2 flow control). Every line and request event carries a client sequence number
  * of this runner's session; the runner keeps what the broker has not acknowledged, reconnects
  * with backoff (100 ms doubling to 5 s, with jitter) when the stream breaks, and resends what
  * the broker's Welcome says is missing. A full buffer drops its oldest unsent line and counts
@@ -353,8 +353,8 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
     }
 
     /**
-     * How long a line waits for company, while an earlier batch is unacknowledged, before a
-     * partial batch goes; default 5 ms. With nothing in flight a line goes at once.
+     * How long a line waits for company, while two earlier frames are unacknowledged, before
+     * a partial batch goes; default 5 ms. With fewer in flight a line goes at once.
      */
     public Builder linger(Duration value) {
       if (value == null || value.isNegative() || value.compareTo(Duration.ofSeconds(10)) > 0) {
