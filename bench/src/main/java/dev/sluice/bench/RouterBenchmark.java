@@ -55,6 +55,31 @@ public class RouterBenchmark {
   static final int CHURN_EVERY = 1_024;
   static final String KNOWN = "app-2.runner-3.req-40";
 
+  /**
+   * A router holding {@code set}: {@code mixed} is the set described above; {@code wildcards}
+   * adds 1,000 wildcard-first filters ({@code *.*.req-q}, {@code *.runner-r.req-q} for every
+   * request, and {@code *.runner-r.*} for 100 runners): every subject a cache miss looks up
+   * then walks several wildcard branches of the trie.
+   */
+  static Router<Object> subscribedRouter(int cacheSize, String set) {
+    Router<Object> router = subscribedRouter(cacheSize);
+    if (set.equals("wildcards")) {
+      for (int q = 0; q < REQUESTS; q++) {
+        router.add(ACCOUNT, SubjectFilter.parse("*.*.req-" + q), "wild request " + q);
+        for (int r = 0; r < 8; r++) {
+          String filter = "*.runner-" + r + ".req-" + q;
+          router.add(ACCOUNT, SubjectFilter.parse(filter), "wild " + filter);
+        }
+      }
+      for (int r = 0; r < 100; r++) {
+        router.add(ACCOUNT, SubjectFilter.parse("*.runner-" + r + ".*"), "wild runner " + r);
+      }
+    } else if (!set.equals("mixed")) {
+      throw new IllegalArgumentException("set: '" + set + "' (expected: mixed, wildcards)");
+    }
+    return router;
+  }
+
   /** A router holding the subscription set described above. */
   static Router<Object> subscribedRouter(int cacheSize) {
     Router<Object> router = new Router<>(cacheSize);
@@ -127,13 +152,17 @@ public class RouterBenchmark {
     @Param({"1024", "262144"})
     int cacheSize;
 
+    /** The subscriptions: the 37 mixed filters, or those plus 1,000 wildcard-first ones. */
+    @Param({"mixed", "wildcards"})
+    String set;
+
     Router<Object> router;
     String[] names;
     int next;
 
     @Setup
     public void setup() {
-      router = subscribedRouter(cacheSize);
+      router = subscribedRouter(cacheSize, set);
       names = subjects(subjects);
       for (int pass = 0; pass < 2; pass++) {
         for (String name : names) {

@@ -62,10 +62,11 @@ final class Driver {
 
     long heap = target.jvm() ? target.server().heapUsedBytes() : -1;
     long rss = target.server().rssBytes();
-    long lost = sender.drain();
-    for (Target.Publisher p : publishers) {
-      lost += p.failures();
-    }
+    // Lost while measured: what the runners dropped then, plus what never arrived and was not
+    // counted as dropped (drops during the warmup are not the measured interval's).
+    long undelivered = sender.drain();
+    long failed = failures(publishers);
+    long lost = (after.failures - before.failures) + Math.max(0, undelivered - failed);
     Histogram latency = new Histogram();
     taps.forEach(t -> latency.add(t.histogram()));
     double secs = (after.nanos - before.nanos) / 1e9;
@@ -82,7 +83,16 @@ final class Driver {
     return lines == 0 ? 0 : nanos / 1e3 / lines;
   }
 
-  private record Snapshot(long nanos, long sent, long delivered, long serverCpu, long clientCpu) {}
+  private record Snapshot(long nanos, long sent, long delivered, long serverCpu, long clientCpu,
+      long failures) {}
+
+  private static long failures(List<Target.Publisher> publishers) {
+    long n = 0;
+    for (Target.Publisher p : publishers) {
+      n += p.failures();
+    }
+    return n;
+  }
 
   private Snapshot snapshot(List<Tap> taps, Sender sender) {
     long delivered = 0;
@@ -90,7 +100,7 @@ final class Driver {
       delivered += t.count();
     }
     return new Snapshot(System.nanoTime(), sender.sent, delivered, target.server().cpuNanos(),
-        ServerProcess.cpuNanos(ProcessHandle.current().pid()));
+        ServerProcess.cpuNanos(ProcessHandle.current().pid()), failures(sender.publishers));
   }
 
   /**

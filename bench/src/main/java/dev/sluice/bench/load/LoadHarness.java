@@ -103,7 +103,7 @@ public final class LoadHarness {
   /** Command-line options, validated as parsed. */
   static final class Options {
     boolean quick;
-    Duration warmup = Duration.ofSeconds(8);
+    Duration warmup = Duration.ofSeconds(15);
     Duration measure = Duration.ofSeconds(10);
     List<Row> rows = ROWS;
     List<String> systems = SYSTEMS;

@@ -10,7 +10,9 @@ package dev.sluice.bench.load;
  * @param clientCpuMicrosPerLine the harness JVM's (runners and subscribers) CPU per delivered line
  * @param heapBytes a JVM server's heap in use at the end (-1 for nats-server)
  * @param rssBytes the server's resident memory at the end
- * @param lost lines a full tail had not received 10 s after sending stopped, plus client failures
+ * @param lost lines lost while measured: dropped by the runners (a full buffer, a failed
+ *     publish ack) in the measured interval, plus lines a full tail had still not received 10 s
+ *     after sending stopped that no runner counted as dropped
  */
 record Result(String system, double sentPerSecond, double deliveredPerSecond, long p50Micros,
     long p99Micros, long p999Micros, double serverCpuMicrosPerLine, double clientCpuMicrosPerLine,
