@@ -41,8 +41,10 @@ public final class SegmentLog implements AutoCloseable {
   private final Recovery recovery;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
+  private final SegmentWriter appender; // the writer thread's
   private volatile boolean closed;
   private volatile Segment active; // written by the writer thread, read by delete()
+  private volatile boolean restartWriter;
 
   /** Where an entry is: its segment's id and the frame's offset in it. */
   public record Position(long segment, long offset) {}
@@ -63,7 +65,7 @@ public final class SegmentLog implements AutoCloseable {
     boolean visit(Position position, ByteBuffer body);
   }
 
-  private static final class Segment {
+  private static final class Segment implements SegmentWriter.Segment {
     final long id;
     Path path;
     final FileChannel channel;
@@ -74,6 +76,31 @@ public final class SegmentLog implements AutoCloseable {
       this.id = id;
       this.path = path;
       this.channel = channel;
+      this.size = size;
+    }
+
+    @Override
+    public long id() {
+      return id;
+    }
+
+    @Override
+    public Path path() {
+      return path;
+    }
+
+    @Override
+    public FileChannel channel() {
+      return channel;
+    }
+
+    @Override
+    public long size() {
+      return size;
+    }
+
+    @Override
+    public void size(long size) {
       this.size = size;
     }
   }
@@ -120,6 +147,7 @@ public final class SegmentLog implements AutoCloseable {
     this.visitor = visitor;
     Files.createDirectories(dir);
     this.recovery = recover();
+    this.appender = SegmentWriter.open(dir);
     this.writer = new Thread(this::writeLoop, "sluice-segment-writer");
     this.writer.setDaemon(true);
     this.writer.start();
@@ -205,7 +233,7 @@ public final class SegmentLog implements AutoCloseable {
       while (chunk.remaining() - consumed >= Frames.HEADER) {
         int length = chunk.getInt(consumed);
         int crc = chunk.getInt(consumed + 4);
-        if (length < 0 || length > Frames.MAX_BODY || offset + consumed + Frames.HEADER + length > end) {
+        if (length <= 0 || length > Frames.MAX_BODY || offset + consumed + Frames.HEADER + length > end) {
           throw new IOException("segment " + segment.path.getFileName() + ": bad frame at "
               + (offset + consumed));
         }
@@ -256,6 +284,7 @@ public final class SegmentLog implements AutoCloseable {
     segment.channel.truncate(from.offset());
     segment.channel.force(true);
     segment.size = from.offset();
+    restartWriter = true; // the writer re-reads the segment's last block before it writes
   }
 
   /** The segments, oldest first. */
@@ -328,6 +357,14 @@ public final class SegmentLog implements AutoCloseable {
         continue;
       }
       long rest = segment.size - good;
+      if (zerosFrom(channel, good, segment.size)) {
+        // A direct write's padding up to its block boundary, left by a crash before the file
+        // was cut back to its last frame: nothing was written there.
+        channel.truncate(good);
+        segment.size = good;
+        LOG.debug("recovery: cut {} bytes of block padding at the end of {}", rest, file);
+        continue;
+      }
       if (last && isTornTail(segment, good)) {
         channel.truncate(good);
         channel.force(true);
@@ -360,8 +397,8 @@ public final class SegmentLog implements AutoCloseable {
       readFully(segment.channel, header, offset);
       int length = header.getInt(0);
       int crc = header.getInt(4);
-      if (length < 0 || length > Frames.MAX_BODY || offset + Frames.HEADER + length > segment.size) {
-        return offset;
+      if (length <= 0 || length > Frames.MAX_BODY || offset + Frames.HEADER + length > segment.size) {
+        return offset; // no body is empty: a zero length is a direct write's block padding
       }
       ByteBuffer body = ByteBuffer.allocate(length);
       readFully(segment.channel, body, offset + Frames.HEADER);
@@ -373,6 +410,22 @@ public final class SegmentLog implements AutoCloseable {
       offset += Frames.HEADER + length;
     }
     return offset;
+  }
+
+  /** True if every byte of {@code channel} from {@code from} to {@code end} is zero. */
+  private static boolean zerosFrom(FileChannel channel, long from, long end) throws IOException {
+    ByteBuffer chunk = ByteBuffer.allocate(64 * 1024);
+    for (long at = from; at < end; ) {
+      chunk.clear().limit((int) Math.min(chunk.capacity(), end - at));
+      readFully(channel, chunk, at);
+      for (int i = 0; i < chunk.limit(); i++) {
+        if (chunk.get(i) != 0) {
+          return false;
+        }
+      }
+      at += chunk.limit();
+    }
+    return true;
   }
 
   /**
@@ -402,8 +455,6 @@ public final class SegmentLog implements AutoCloseable {
 
   // ---- writing --------------------------------------------------------------------------
 
-  private ByteBuffer scratch; // writer thread only
-
   private void writeLoop() {
     List<Pending> group = new ArrayList<>();
     List<Pending> unforced = new ArrayList<>();
@@ -421,7 +472,7 @@ public final class SegmentLog implements AutoCloseable {
         }
         boolean due = System.nanoTime() - lastForce >= fsync.interval().toNanos();
         if (!unforced.isEmpty() && (due || closed)) {
-          active.channel.force(false);
+          appender.force();
           lastForce = System.nanoTime();
           for (Pending p : unforced) {
             p.succeed();
@@ -430,7 +481,7 @@ public final class SegmentLog implements AutoCloseable {
         }
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        return;
+        break;
       } catch (IOException | RuntimeException e) {
         LOG.error("segment log: write failed", e);
         group.forEach(p -> p.fail(e));
@@ -439,44 +490,39 @@ public final class SegmentLog implements AutoCloseable {
         unforced.clear();
       }
     }
+    try {
+      appender.leave(); // cuts the active segment back to its last frame
+    } catch (IOException e) {
+      LOG.warn("segment log: closing the active segment failed: {}", e.toString());
+    }
   }
 
+  /** Writes the group with one write per segment it touches. */
   private void write(List<Pending> group, List<Pending> unforced) throws IOException {
+    if (appender.segment() != active || restartWriter) {
+      restartWriter = false;
+      appender.start(active); // the first write, or the segment was cut under us
+    }
     for (Pending pending : group) {
-      List<Position> positions = new ArrayList<>(pending.bodies.size());
       int bytes = 0;
       for (byte[] body : pending.bodies) {
         bytes += Frames.size(body);
       }
-      if (active.size > 0 && active.size + bytes > segmentBytes) {
-        active.channel.force(false); // the old segment is complete and durable before we move on
+      if (appender.nextOffset() > 0 && appender.nextOffset() + bytes > segmentBytes) {
+        // The old segment is complete and durable before we move on.
+        appender.flush();
+        appender.force();
         active = newSegment(active.id + 1);
+        appender.start(active);
       }
-      ByteBuffer out = scratch(bytes);
-      long offset = active.size;
+      List<Position> positions = new ArrayList<>(pending.bodies.size());
       for (byte[] body : pending.bodies) {
-        positions.add(new Position(active.id, offset));
-        Frames.write(out, body);
-        offset += Frames.size(body);
-      }
-      out.flip();
-      while (out.hasRemaining()) {
-        active.size += active.channel.write(out, active.size);
+        positions.add(new Position(active.id, appender.add(body)));
       }
       pending.positions = positions;
       unforced.add(pending);
     }
-  }
-
-  /**
-   * The writer thread's direct buffer, grown as needed: a heap buffer would be copied into a
-   * temporary direct one by every channel write.
-   */
-  private ByteBuffer scratch(int bytes) {
-    if (scratch == null || scratch.capacity() < bytes) {
-      scratch = ByteBuffer.allocateDirect(Math.max(bytes, 1 << 20));
-    }
-    return scratch.clear().limit(bytes);
+    appender.flush();
   }
 
   private static void readFully(FileChannel channel, ByteBuffer into, long position)

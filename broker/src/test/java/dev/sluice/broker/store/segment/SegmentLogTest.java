@@ -121,6 +121,54 @@ class SegmentLogTest {
   }
 
   @Test
+  void cutsTheZeroPaddingACrashLeftAfterTheLastFrameWithoutCallingItDamage(@TempDir Path dir)
+      throws Exception {
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      append(log, bodies(0, 7));
+    }
+    Path last = segmentFiles(dir).get(0);
+    long intact = Files.size(last);
+    // A direct write pads its last block with zeros; a crash before the file is cut back
+    // leaves them there.
+    try (RandomAccessFile file = new RandomAccessFile(last.toFile(), "rw")) {
+      file.seek(intact);
+      file.write(new byte[4096 - (int) (intact % 4096)]);
+    }
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(recovered)).isEqualTo(expected(0, 7));
+      assertThat(log.recovery().damage()).isEmpty();
+      assertThat(log.recovery().truncatedBytes()).isZero();
+      assertThat(Files.size(last)).isEqualTo(intact);
+      append(log, bodies(7, 9));
+    }
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(recovered)).isEqualTo(expected(0, 9));
+    }
+  }
+
+  @Test
+  void manyUnalignedAppendsAcrossReopensReadBackWholeAndEndAtTheLastFrame(@TempDir Path dir)
+      throws Exception {
+    // Each write rewrites the segment's last partial block: none may lose what came before.
+    List<SegmentLog.Position> positions = new ArrayList<>();
+    for (int round = 0; round < 3; round++) {
+      try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+        assertThat(texts(recovered)).isEqualTo(expected(0, round * 300));
+        for (int i = round * 300; i < (round + 1) * 300; i += 3) {
+          positions.addAll(append(log, bodies(i, i + 3)));
+        }
+        for (int i = 0; i < positions.size(); i += 37) {
+          assertThat(new String(log.read(positions.get(i)), StandardCharsets.UTF_8))
+              .isEqualTo("entry " + i);
+        }
+      }
+      long end = positions.get(positions.size() - 1).offset() + 8
+          + ("entry " + (positions.size() - 1)).length();
+      assertThat(Files.size(segmentFiles(dir).get(0))).isEqualTo(end);
+    }
+  }
+
+  @Test
   void quarantinesASegmentWithAFlippedBitInTheMiddleAndKeepsEveryEarlierEntry(@TempDir Path dir)
       throws Exception {
     List<SegmentLog.Position> positions;
