@@ -12,7 +12,9 @@ import dev.sluice.proto.v1.IngestGrpc;
 import dev.sluice.proto.v1.IngestReply;
 import io.grpc.BindableService;
 import io.grpc.ServerInterceptors;
+import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
+import io.grpc.ServiceDescriptor;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.vertx.core.DeploymentOptions;
@@ -156,13 +158,20 @@ public final class GrpcFrontend {
 
     @Override
     public ServerServiceDefinition bindService() {
-      return ServerServiceDefinition.builder(IngestGrpc.getServiceDescriptor())
-          .addMethod(IngestGrpc.getStreamMethod(),
-              io.grpc.stub.ServerCalls.asyncBidiStreamingCall(this::stream))
+      // Frames are read by IngestFrames: a batch's lines stay in their bytes.
+      MethodDescriptor<Object, IngestReply> method = IngestGrpc.getStreamMethod()
+          .toBuilder(new IngestFrames(), IngestGrpc.getStreamMethod().getResponseMarshaller())
+          .build();
+      ServiceDescriptor service = ServiceDescriptor.newBuilder(IngestGrpc.SERVICE_NAME)
+          .setSchemaDescriptor(IngestGrpc.getServiceDescriptor().getSchemaDescriptor())
+          .addMethod(method)
+          .build();
+      return ServerServiceDefinition.builder(service)
+          .addMethod(method, io.grpc.stub.ServerCalls.asyncBidiStreamingCall(this::stream))
           .build();
     }
 
-    private StreamObserver<IngestFrame> stream(StreamObserver<IngestReply> out) {
+    private StreamObserver<Object> stream(StreamObserver<IngestReply> out) {
       IngestCall call = new IngestCall(new IngestSession(deps, AuthInterceptor.principal()),
           (ServerCallStreamObserver<IngestReply>) out, calls);
       call.onEnd(connections.register(AuthInterceptor.connection(), call::connectionLost));

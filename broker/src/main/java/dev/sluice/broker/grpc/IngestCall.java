@@ -20,7 +20,7 @@ import io.vertx.core.Vertx;
  * only the newest one waits for the transport to become ready instead of a growing queue.
  * Everything runs on the call's event loop.
  */
-final class IngestCall implements StreamObserver<IngestFrame> {
+final class IngestCall implements StreamObserver<Object> {
   /** Frames read ahead while earlier ones are being stored. */
   static final int WINDOW = 16;
 
@@ -52,18 +52,23 @@ final class IngestCall implements StreamObserver<IngestFrame> {
   }
 
   @Override
-  public void onNext(IngestFrame frame) {
+  public void onNext(Object received) {
     if (done || draining) {
       return;
     }
+    IngestFrames.In in = IngestFrames.In.of(received);
     try {
       if (!welcomed) {
+        IngestFrame frame = in.frame() != null ? in.frame()
+            : IngestFrame.newBuilder().setBatch(dev.sluice.proto.v1.LogBatch.getDefaultInstance())
+                .build(); // a batch first: hello() refuses it by its kind
         out.onNext(IngestReply.newBuilder().setWelcome(session.hello(frame)).build());
         welcomed = true;
         out.request(WINDOW);
         return;
       }
-      Future<Ack> stored = session.frame(frame); // throws for a frame that breaks the protocol
+      // Throws for a frame that breaks the protocol.
+      Future<Ack> stored = in.batch() != null ? session.batch(in.batch()) : session.frame(in.frame());
       inFlight++;
       stored.onComplete(result -> {
         inFlight--;

@@ -6,6 +6,7 @@ import dev.sluice.broker.access.AccessProxy.IngestGrant;
 import dev.sluice.broker.access.AppPolicies;
 import dev.sluice.broker.access.Principal;
 import dev.sluice.broker.error.SluiceException;
+import dev.sluice.broker.store.Draft;
 import dev.sluice.broker.store.LogStore;
 import dev.sluice.broker.subject.Subjects;
 import dev.sluice.proto.v1.Ack;
@@ -13,7 +14,6 @@ import dev.sluice.proto.v1.Hello;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Level;
-import dev.sluice.proto.v1.LogBatch;
 import dev.sluice.proto.v1.LogLine;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.RecordKind;
@@ -100,7 +100,7 @@ public final class IngestSession {
    */
   public Future<Ack> frame(IngestFrame frame) {
     return switch (frame.getFrameCase()) {
-      case BATCH -> batch(frame.getBatch());
+      case BATCH -> batch(RawBatch.of(frame.getBatch()));
       case REQUEST_START -> requestStart(frame.getRequestStart());
       case REQUEST_END -> requestEnd(frame.getRequestEnd());
       case HELLO -> throw SluiceException.invalid("hello: sent twice (expected: only as the first frame)");
@@ -109,31 +109,28 @@ public final class IngestSession {
     };
   }
 
-  private Future<Ack> batch(LogBatch batch) {
+  /** Handles a batch frame read straight off the wire; see {@link #frame}. */
+  public Future<Ack> batch(RawBatch batch) {
     int max = deps.config().maxRecordsPerBatch();
-    int count = batch.getLinesCount();
+    int count = batch.count();
     if (count > max) {
       throw SluiceException.exhausted("batch: " + count
           + " lines (expected: at most " + max + " per batch; split it)");
     }
-    long first = batch.getFirstSeq() == 0 ? lastSeq + 1 : batch.getFirstSeq();
+    long first = batch.firstSeq() == 0 ? lastSeq + 1 : batch.firstSeq();
     long now = System.currentTimeMillis() * 1_000_000L;
     // Lines at or below lastSeq are resends of what is already stored.
     int from = (int) Math.max(0, Math.min(count, lastSeq - first + 1));
-    // Each message's UTF-8 bytes, made once: the ingest limit counts them, the record carries them.
-    byte[][] messages = new byte[count][];
-    for (int i = from; i < count; i++) {
-      messages[i] = batch.getLines(i).getMessage().getBytes(StandardCharsets.UTF_8);
-    }
-    int[] quota = quota(batch, from, messages);
-    Drafts drafts = new Drafts(count - from + 1);
+    LogLine[] parsed = new LogLine[count]; // lines that are more than plain, parsed once
+    int[] quota = quota(batch, from, parsed);
+    List<Draft> drafts = new ArrayList<>(count - from + 1);
     int split = 0;
     long shedNow = 0;
     for (int i = from; i < count; i++) {
-      LogLine line = batch.getLines(i);
-      int level = level(line).getNumber();
+      int level = levelOf(batch, i, parsed);
       if (quota[level]-- > 0) {
-        split += addLine(line, messages[i], now, drafts);
+        split += parsed[i] == null ? addPlainLine(batch, i, now, drafts)
+            : addLine(parsed[i], now, drafts);
       } else {
         shed[level]++;
         shedNow++;
@@ -144,42 +141,40 @@ public final class IngestSession {
     }
     addShedMarker(now, drafts);
     long frameLast = first + count - 1;
-    return store(drafts.records, drafts.bodies, Math.max(lastSeq, frameLast), split);
+    return store(drafts, Math.max(lastSeq, frameLast), split);
   }
 
-  /** A batch's records and, where ingest encoded them itself, their bytes (null otherwise). */
   /** What a line costs the ingest limit besides its message: time, level, ids, framing. */
   private static final int LINE_OVERHEAD = 24;
 
-  private static final class Drafts {
-    final List<Record> records;
-    final List<byte[]> bodies;
-
-    Drafts(int capacity) {
-      records = new ArrayList<>(capacity);
-      bodies = new ArrayList<>(capacity);
-    }
-
-    void add(Record record, byte[] body) {
-      records.add(record);
-      bodies.add(body);
-    }
-  }
-
-  /** How many lines of each level the account's ingest limit lets this batch keep. */
-  private int[] quota(LogBatch batch, int from, byte[][] messages) {
+  /**
+   * How many lines of each level the account's ingest limit lets this batch keep. Parses the
+   * lines that are more than plain (into {@code parsed}) along the way.
+   */
+  private int[] quota(RawBatch batch, int from, LogLine[] parsed) {
     int[] lines = new int[Level.FATAL_VALUE + 1];
     long[] bytes = new long[Level.FATAL_VALUE + 1];
-    for (int i = from; i < batch.getLinesCount(); i++) {
-      LogLine line = batch.getLines(i);
-      int level = level(line).getNumber();
+    int maxLine = deps.config().maxLineBytes();
+    for (int i = from; i < batch.count(); i++) {
+      if (!batch.plain(i) || batch.messageLength(i) > maxLine) {
+        parsed[i] = batch.line(i);
+      }
+      int level = levelOf(batch, i, parsed);
       lines[level]++;
-      // Message and fields: what the line costs. The whole line's size only when it has
-      // fields: computing it measures the message's UTF-8 length a second time.
-      bytes[level] += line.getFieldsCount() == 0 ? messages[i].length + LINE_OVERHEAD
-          : line.getSerializedSize();
+      // Message and fields: what the line costs. The whole line's size only when it has more
+      // than a message.
+      bytes[level] += batch.plain(i) ? batch.messageLength(i) + LINE_OVERHEAD
+          : batch.lineLength(i);
     }
     return deps.limiter().admit(account, lines, bytes);
+  }
+
+  private static int levelOf(RawBatch batch, int i, LogLine[] parsed) {
+    if (parsed[i] != null) {
+      return level(parsed[i]).getNumber();
+    }
+    int level = batch.level(i);
+    return level == Level.LEVEL_UNSPECIFIED_VALUE ? Level.INFO_VALUE : level;
   }
 
   private static Level level(LogLine line) {
@@ -191,7 +186,7 @@ public final class IngestSession {
    * Tells readers, with a stored record on the runner's subject, how many lines of which level
    * were shed; at most once a second per session, counts accumulating in between.
    */
-  private void addShedMarker(long now, Drafts drafts) {
+  private void addShedMarker(long now, List<Draft> drafts) {
     long total = 0;
     for (long n : shed) {
       total += n;
@@ -216,10 +211,29 @@ public final class IngestSession {
         shed[level] = 0;
       }
     }
-    drafts.add(marker.setMessage(text.append(')').toString()).build(), null);
+    drafts.add(Draft.of(marker.setMessage(text.append(')').toString()).build()));
   }
 
-  private int addLine(LogLine line, byte[] message, long now, Drafts drafts) {
+  /**
+   * The common line (time, level, stream, message, request id; no longer than a line may
+   * be): its record's bytes straight from the frame's bytes and the request's encoded subject
+   * and labels, with no Record or String made on the way.
+   */
+  private int addPlainLine(RawBatch batch, int i, long now, List<Draft> drafts) {
+    RequestScope scope = scopeOf(batch.requestId(i));
+    long time = batch.time(i) == 0 ? now : batch.time(i);
+    int level = batch.level(i) == Level.LEVEL_UNSPECIFIED_VALUE ? Level.INFO_VALUE
+        : batch.level(i);
+    int stream = batch.stream(i) == Stream.STREAM_UNSPECIFIED_VALUE ? Stream.STDOUT_VALUE
+        : batch.stream(i);
+    byte[] body = LineBytes.encode(scope, RecordKind.LINE_VALUE, time, level, stream,
+        batch.bytes(), batch.messageOffset(i), batch.messageLength(i), now);
+    drafts.add(new Draft(scope.subject(), scope.labels(), time, body, null));
+    return 0;
+  }
+
+  /** Any other line: fields, trace ids, unknown values, or a message to split. */
+  private int addLine(LogLine line, long now, List<Draft> drafts) {
     RequestScope scope = scopeOf(line.getRequestId());
     HelloCheck.text("line.trace_id", line.getTraceId());
     HelloCheck.text("line.span_id", line.getSpanId());
@@ -230,23 +244,17 @@ public final class IngestSession {
         .setSubject(scope.subject()).setKind(RecordKind.LINE).setTimeUnixNano(time)
         .setLevel(level).setStream(stream).setTraceId(line.getTraceId())
         .setSpanId(line.getSpanId()).setLabels(scope.labels()).setIngestTimeUnixNano(now);
-    if (message.length <= deps.config().maxLineBytes()) {
-      if (line.getFieldsCount() > 0 || !line.getTraceId().isEmpty() || !line.getSpanId().isEmpty()) {
-        b.putAllFields(line.getFieldsMap()); // an empty map would still cost two objects
-        drafts.add(b.setMessage(line.getMessage()).build(), null);
-      } else {
-        // The common line: its bytes straight from the parts, no second UTF-8 pass.
-        drafts.add(b.setMessage(line.getMessage()).build(), LineBytes.encode(scope,
-            RecordKind.LINE_VALUE, time, level.getNumber(), stream.getNumber(), message, now));
-      }
-      return 0;
-    }
     if (line.getFieldsCount() > 0) {
-      b.putAllFields(line.getFieldsMap());
+      b.putAllFields(line.getFieldsMap()); // an empty map would still cost two objects
+    }
+    byte[] message = line.getMessage().getBytes(StandardCharsets.UTF_8);
+    if (message.length <= deps.config().maxLineBytes()) {
+      drafts.add(Draft.of(b.setMessage(line.getMessage()).build()));
+      return 0;
     }
     List<String> parts = LineSplitter.split(line.getMessage(), deps.config().maxLineBytes());
     for (int p = 0; p < parts.size(); p++) {
-      drafts.add(b.setMessage(parts.get(p)).setPart(p + 1).setParts(parts.size()).build(), null);
+      drafts.add(Draft.of(b.setMessage(parts.get(p)).setPart(p + 1).setParts(parts.size()).build()));
       b.clearFields(); // the fields go with part 1 only, not copied into every part
     }
     return parts.size() > 1 ? 1 : 0;
@@ -278,7 +286,7 @@ public final class IngestSession {
     Record event = event(scope, RecordKind.REQUEST_START, start.getTimeUnixNano(),
         "request " + id + " started",
         RequestInfo.newBuilder().setCaller(start.getCaller()).build(), Level.INFO);
-    return store(List.of(event), seq, 0);
+    return store(List.of(Draft.of(event)), seq, 0);
   }
 
   private Future<Ack> requestEnd(RequestEnd end) {
@@ -299,7 +307,7 @@ public final class IngestSession {
             + (end.getStatusMessage().isEmpty() ? "" : " (" + end.getStatusMessage() + ")"),
         RequestInfo.newBuilder().setStatus(end.getStatus())
             .setStatusMessage(end.getStatusMessage()).build(), Level.INFO);
-    return store(List.of(event), seq, 0);
+    return store(List.of(Draft.of(event)), seq, 0);
   }
 
   private long eventSeq(long seq) {
@@ -341,12 +349,7 @@ public final class IngestSession {
         Subjects.subject(baseLabels.getAppName(), hello.getRunner(), requestId), labels);
   }
 
-  private Future<Ack> store(List<Record> drafts, long clientSeq, int splitLines) {
-    return store(drafts, null, clientSeq, splitLines);
-  }
-
-  private Future<Ack> store(List<Record> drafts, List<byte[]> bodies, long clientSeq,
-      int splitLines) {
+  private Future<Ack> store(List<Draft> drafts, long clientSeq, int splitLines) {
     lastSeq = Math.max(lastSeq, clientSeq);
     Ack.Builder ack = Ack.newBuilder().setSeq(clientSeq).setSplitLines(splitLines);
     if (drafts.isEmpty() && sessionKey.isEmpty()) {
@@ -355,11 +358,11 @@ public final class IngestSession {
     if (drafts.isEmpty()) {
       // Nothing to store (all shed, or resent), but the session's progress is: a reconnecting
       // runner must not be told less than it was acked.
-      return deps.store().append(account, sessionKey, clientSeq, drafts, bodies)
+      return deps.store().appendDrafts(account, sessionKey, clientSeq, drafts)
           .map(none -> ack.setBrokerSeq(deps.store().lastSeq(account)).build());
     }
     // The store hands the records to the subscribers itself, in sequence order.
-    return deps.store().append(account, sessionKey, clientSeq, drafts, bodies)
+    return deps.store().appendDrafts(account, sessionKey, clientSeq, drafts)
         .map(stored -> ack.setBrokerSeq(stored.get(stored.size() - 1).seq()).build());
   }
 

@@ -18,13 +18,19 @@ final class LineBytes {
 
   static byte[] encode(RequestScope scope, int kind, long time, int level, int stream,
       byte[] message, long ingestTime) {
+    return encode(scope, kind, time, level, stream, message, 0, message.length, ingestTime);
+  }
+
+  /** {@link #encode} with the message's UTF-8 bytes at {@code bytes[offset, offset + length)}. */
+  static byte[] encode(RequestScope scope, int kind, long time, int level, int stream,
+      byte[] bytes, int offset, int length, long ingestTime) {
     int size = scope.subjectField().length + scope.labelsField().length
         + (kind == 0 ? 0 : CodedOutputStream.computeEnumSize(Record.KIND_FIELD_NUMBER, kind))
         + (time == 0 ? 0 : CodedOutputStream.computeInt64Size(Record.TIME_UNIX_NANO_FIELD_NUMBER, time))
         + (level == 0 ? 0 : CodedOutputStream.computeEnumSize(Record.LEVEL_FIELD_NUMBER, level))
         + (stream == 0 ? 0 : CodedOutputStream.computeEnumSize(Record.STREAM_FIELD_NUMBER, stream))
-        + (message.length == 0 ? 0 : CodedOutputStream.computeUInt32SizeNoTag(MESSAGE_TAG)
-            + CodedOutputStream.computeUInt32SizeNoTag(message.length) + message.length)
+        + (length == 0 ? 0 : CodedOutputStream.computeUInt32SizeNoTag(MESSAGE_TAG)
+            + CodedOutputStream.computeUInt32SizeNoTag(length) + length)
         + (ingestTime == 0 ? 0 : CodedOutputStream.computeInt64Size(
             Record.INGEST_TIME_UNIX_NANO_FIELD_NUMBER, ingestTime));
     byte[] out = new byte[size];
@@ -43,10 +49,10 @@ final class LineBytes {
       if (stream != 0) {
         coded.writeEnum(Record.STREAM_FIELD_NUMBER, stream);
       }
-      if (message.length > 0) {
+      if (length > 0) {
         coded.writeUInt32NoTag(MESSAGE_TAG);
-        coded.writeUInt32NoTag(message.length);
-        coded.writeRawBytes(message);
+        coded.writeUInt32NoTag(length);
+        coded.writeRawBytes(bytes, offset, length);
       }
       coded.writeRawBytes(scope.labelsField());
       if (ingestTime != 0) {

@@ -2,7 +2,7 @@ package dev.sluice.broker.store;
 
 import dev.sluice.broker.store.segment.SegmentLog.Position;
 import dev.sluice.broker.subject.Subjects;
-import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.Labels;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -75,7 +75,7 @@ final class BlockIndex {
   }
 
   /** Indexes the stored record {@code seq} at {@code position}; call in sequence order. */
-  void add(long seq, Position position, Record record) {
+  void add(long seq, Position position, long time, Labels labels) {
     Block last = blocks.isEmpty() ? null : blocks.get(blocks.size() - 1);
     if (last == null || sealed || last.segment != position.segment()
         || last.count >= BLOCK_RECORDS) {
@@ -85,12 +85,11 @@ final class BlockIndex {
     }
     last.lastSeq = seq;
     last.count++;
-    long time = record.getTimeUnixNano();
     last.minTime = Math.min(last.minTime, time);
     last.maxTime = Math.max(last.maxTime, time);
-    String app = record.getLabels().getAppName();
-    last.addKey(runnerKey(app, record.getLabels().getRunnerId()));
-    String request = record.getLabels().getRequestId();
+    String app = labels.getAppName();
+    last.addKey(runnerKey(app, labels.getRunnerId()));
+    String request = labels.getRequestId();
     if (!request.isEmpty() && !request.equals(Subjects.NO_REQUEST)) {
       last.addKey(requestKey(app, request));
     }

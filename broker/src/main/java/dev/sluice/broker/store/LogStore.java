@@ -25,16 +25,16 @@ public interface LogStore extends AutoCloseable {
    */
   default Future<List<StoredRecord>> append(String account, String sessionKey, long clientSeq,
       List<Record> drafts) {
-    return append(account, sessionKey, clientSeq, drafts, null);
+    return appendDrafts(account, sessionKey, clientSeq, Draft.of(drafts));
   }
 
   /**
-   * {@link #append(String, String, long, List)} with each draft's encoding already made:
-   * {@code bodies.get(i)} is {@code drafts.get(i)}'s bytes without seq and cursor (see
-   * {@link StoredRecord#of(long, Record, byte[])}), or null to have the store encode it.
+   * {@link #append(String, String, long, List)} of records ingest encoded itself: each
+   * {@link Draft} carries its bytes without seq and cursor, which the store puts in front
+   * (see {@link StoredRecord#of(long, Draft)}).
    */
-  Future<List<StoredRecord>> append(String account, String sessionKey, long clientSeq,
-      List<Record> drafts, List<byte[]> bodies);
+  Future<List<StoredRecord>> appendDrafts(String account, String sessionKey, long clientSeq,
+      List<Draft> drafts);
 
   /**
    * Sets who hears of stored records. The store calls it once per append, in each account's

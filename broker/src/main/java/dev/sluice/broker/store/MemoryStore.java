@@ -2,7 +2,6 @@ package dev.sluice.broker.store;
 
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
-import dev.sluice.proto.v1.Record;
 import io.vertx.core.Future;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,22 +37,21 @@ public final class MemoryStore implements LogStore {
   }
 
   @Override
-  public Future<List<StoredRecord>> append(String account, String sessionKey, long clientSeq,
-      List<Record> drafts, List<byte[]> bodies) {
+  public Future<List<StoredRecord>> appendDrafts(String account, String sessionKey,
+      long clientSeq, List<Draft> drafts) {
     RecordRing ring = accounts.computeIfAbsent(account, a -> new RecordRing(capacity));
     List<StoredRecord> stored = new ArrayList<>(drafts.size());
     // Two locks: the ring's guards the records; the publish lock keeps the listener in
     // sequence order without holding the ring's, which subscribers take to read lastSeq.
     synchronized (publishLock(ring)) {
       synchronized (ring) {
-        for (int i = 0; i < drafts.size(); i++) {
-          Record draft = drafts.get(i);
-          byte[] body = bodies == null ? null : bodies.get(i);
-          StoredRecord record = body == null ? StoredRecord.of(ring.lastSeq() + 1, draft)
-              : StoredRecord.of(ring.lastSeq() + 1, draft, body);
+        for (Draft draft : drafts) {
+          StoredRecord record = StoredRecord.of(ring.lastSeq() + 1, draft);
           ring.add(record.compact());
           stored.add(record);
-          requests.observe(account, record.seq(), draft);
+          if (draft.record() != null) {
+            requests.observe(account, record.seq(), draft.record());
+          }
         }
       }
       if (!stored.isEmpty()) {

@@ -4,6 +4,7 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.sluice.broker.store.segment.FsyncPolicy;
 import dev.sluice.broker.store.segment.SegmentLog;
 import dev.sluice.broker.store.segment.SegmentLog.Position;
+import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Record;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -95,15 +96,27 @@ public final class SegmentStore implements LogStore {
     final BlockIndex index = new BlockIndex(); // guarded by this
     long assigned; // last sequence handed out, guarded by this
 
+    // Each entry's type and account, written in front of its body.
+    final byte[] recordHead;
+    final byte[] sessionHead;
+
     Account(String name) {
       this.name = name.getBytes(StandardCharsets.UTF_8);
+      this.recordHead = body(RECORD, this.name, new byte[0]);
+      this.sessionHead = body(SESSION, this.name, new byte[0]);
     }
 
-    /** Called in sequence order, once the record is on disk (or found there by recovery). */
-    void stored(StoredRecord record, Position position, String accountName) {
+    /**
+     * Called in sequence order, once the record is on disk (or found there by recovery), with
+     * its time and labels, and the built record when there is one (request events).
+     */
+    void stored(StoredRecord record, Position position, long time, Labels labels, Record built,
+        String accountName) {
       ring.add(record.compact());
-      index.add(record.seq(), position, record.record());
-      requests.observe(accountName, record.seq(), record.record());
+      index.add(record.seq(), position, time, labels);
+      if (built != null) {
+        requests.observe(accountName, record.seq(), built);
+      }
     }
   }
 
@@ -196,7 +209,8 @@ public final class SegmentStore implements LogStore {
       if (seq <= a.index.purgedThrough() || seq <= a.ring.lastSeq()) {
         continue; // retention deleted it (its file outlived the crash), or a repeat
       }
-      a.stored(u.record(), u.position(), account);
+      Record wire = u.record().record();
+      a.stored(u.record(), u.position(), wire.getTimeUnixNano(), wire.getLabels(), wire, account);
       a.assigned = Math.max(a.assigned, seq);
       committed++;
     }
@@ -234,37 +248,39 @@ public final class SegmentStore implements LogStore {
   }
 
   @Override
-  public Future<List<StoredRecord>> append(String account, String sessionKey, long clientSeq,
-      List<Record> drafts, List<byte[]> encoded) {
+  public Future<List<StoredRecord>> appendDrafts(String account, String sessionKey,
+      long clientSeq, List<Draft> drafts) {
     Account a = account(account);
     Context context = Vertx.currentContext();
     Promise<List<StoredRecord>> promise = Promise.promise();
     List<StoredRecord> stored = new ArrayList<>(drafts.size());
+    List<byte[]> heads = new ArrayList<>(drafts.size() + 1);
     List<byte[]> bodies = new ArrayList<>(drafts.size() + 1);
     synchronized (a) {
-      for (int i = 0; i < drafts.size(); i++) {
-        Record draft = drafts.get(i);
-        byte[] body = encoded == null ? null : encoded.get(i);
-        StoredRecord record = body == null ? StoredRecord.of(++a.assigned, draft)
-            : StoredRecord.of(++a.assigned, draft, body);
+      for (Draft draft : drafts) {
+        StoredRecord record = StoredRecord.of(++a.assigned, draft);
         stored.add(record);
-        bodies.add(body(RECORD, a.name, record.encoded()));
+        heads.add(a.recordHead);
+        bodies.add(record.encoded());
       }
       // Every append ends with this entry (session progress and the batch's record count):
       // recovery keeps a batch only once its end is found, so a write cut short by a crash
       // never leaves part of an unacknowledged batch that the runner then sends again.
       byte[] key = sessionKey.getBytes(StandardCharsets.UTF_8);
-      bodies.add(body(SESSION, a.name, ByteBuffer.allocate(2 + key.length + 8 + 4)
+      heads.add(a.sessionHead);
+      bodies.add(ByteBuffer.allocate(2 + key.length + 8 + 4)
           .putShort((short) key.length).put(key).putLong(clientSeq).putInt(drafts.size())
-          .array()));
+          .array());
       // Enqueued under the account's lock: the log's order is the sequence order.
       // The callback runs on the writer thread (in log order, so sequence order), never here
       // under the account's lock: publishing takes subscribers' locks, and they take ours.
-      log.append(bodies, (positions, failure) -> {
+      log.append(heads, bodies, (positions, failure) -> {
         if (failure == null) {
           synchronized (a) {
             for (int i = 0; i < stored.size(); i++) {
-              a.stored(stored.get(i), positions.get(i), account);
+              Draft d = drafts.get(i);
+              a.stored(stored.get(i), positions.get(i), d.timeUnixNano(), d.labels(), d.record(),
+                  account);
             }
           }
           if (!stored.isEmpty()) {

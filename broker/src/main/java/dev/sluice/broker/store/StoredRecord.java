@@ -92,6 +92,15 @@ public final class StoredRecord {
    * sequence number and cursor in front.
    */
   public static StoredRecord of(long seq, Record draft, byte[] body) {
+    return new StoredRecord(seq, draft.getSubject(), draft, withSeq(seq, body));
+  }
+
+  /** The stored record of {@code draft}: its body with {@code seq} and its cursor in front. */
+  public static StoredRecord of(long seq, Draft draft) {
+    return new StoredRecord(seq, draft.subject(), draft.record(), withSeq(seq, draft.body()));
+  }
+
+  private static byte[] withSeq(long seq, byte[] body) {
     int size = CodedOutputStream.computeUInt64Size(Record.SEQ_FIELD_NUMBER, seq)
         + CodedOutputStream.computeTagSize(Record.CURSOR_FIELD_NUMBER) + 1 + Cursor.LENGTH
         + body.length;
@@ -107,7 +116,6 @@ public final class StoredRecord {
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
-    return new StoredRecord(seq, draft, bytes);
+    return bytes;
   }
-
 }

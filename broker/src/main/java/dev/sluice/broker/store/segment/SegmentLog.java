@@ -32,6 +32,7 @@ public final class SegmentLog implements AutoCloseable {
   private static final String SUFFIX = ".seg";
   private static final String QUARANTINED = ".quarantined";
   private static final int SCAN_CHUNK = 256 * 1024;
+  private static final byte[] NO_HEAD = new byte[0];
 
   private final Path dir;
   private final long segmentBytes;
@@ -107,14 +108,20 @@ public final class SegmentLog implements AutoCloseable {
 
   /** An append waiting to be written, then to be forced; it carries its positions between. */
   private static final class Pending {
+    final List<byte[]> heads; // null: entries are their bodies alone
     final List<byte[]> bodies;
     final Durable then;
     final CompletableFuture<List<Position>> done = new CompletableFuture<>();
     List<Position> positions;
 
-    Pending(List<byte[]> bodies, Durable then) {
+    Pending(List<byte[]> heads, List<byte[]> bodies, Durable then) {
+      this.heads = heads;
       this.bodies = bodies;
       this.then = then;
+    }
+
+    byte[] head(int i) {
+      return heads == null ? NO_HEAD : heads.get(i);
     }
 
     void succeed() {
@@ -190,7 +197,21 @@ public final class SegmentLog implements AutoCloseable {
    * it never runs on the appending thread, whatever locks that thread holds.
    */
   public CompletableFuture<List<Position>> append(List<byte[]> bodies, Durable then) {
-    Pending pending = new Pending(bodies, then);
+    return append(null, bodies, then);
+  }
+
+  /**
+   * {@link #append(List, Durable)} of entries whose bytes are {@code heads.get(i)} followed by
+   * {@code bodies.get(i)}: a prefix many entries share (their type and owner) is written into
+   * each frame without first making a copy of every body with it.
+   */
+  public CompletableFuture<List<Position>> append(List<byte[]> heads, List<byte[]> bodies,
+      Durable then) {
+    if (heads != null && heads.size() != bodies.size()) {
+      throw new IllegalArgumentException("heads: " + heads.size() + " (expected: one per body, "
+          + bodies.size() + ")");
+    }
+    Pending pending = new Pending(heads, bodies, then);
     // Checked and queued under the lock close() takes, so no append slips in after the writer
     // has drained the queue and left.
     synchronized (queue) {
@@ -505,8 +526,8 @@ public final class SegmentLog implements AutoCloseable {
     }
     for (Pending pending : group) {
       int bytes = 0;
-      for (byte[] body : pending.bodies) {
-        bytes += Frames.size(body);
+      for (int i = 0; i < pending.bodies.size(); i++) {
+        bytes += Frames.HEADER + pending.head(i).length + pending.bodies.get(i).length;
       }
       if (appender.nextOffset() > 0 && appender.nextOffset() + bytes > segmentBytes) {
         // The old segment is complete and durable before we move on.
@@ -516,8 +537,9 @@ public final class SegmentLog implements AutoCloseable {
         appender.start(active);
       }
       List<Position> positions = new ArrayList<>(pending.bodies.size());
-      for (byte[] body : pending.bodies) {
-        positions.add(new Position(active.id, appender.add(body)));
+      for (int i = 0; i < pending.bodies.size(); i++) {
+        positions.add(new Position(active.id, appender.add(pending.head(i),
+            pending.bodies.get(i))));
       }
       pending.positions = positions;
       unforced.add(pending);

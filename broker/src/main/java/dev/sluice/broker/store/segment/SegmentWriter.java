@@ -132,13 +132,15 @@ final class SegmentWriter {
     return segment.size() + buf.position() - tailLength;
   }
 
-  /** Buffers one frame for {@code body}; returns its offset in the segment. */
-  long add(byte[] body) {
+  /** Buffers one frame whose body is {@code head} then {@code body}; returns its offset. */
+  long add(byte[] head, byte[] body) {
     long offset = nextOffset();
-    ensure(Frames.HEADER + body.length);
+    int length = head.length + body.length;
+    ensure(Frames.HEADER + length);
     crc.reset();
+    crc.update(head, 0, head.length);
     crc.update(body, 0, body.length);
-    buf.putInt(body.length).putInt((int) crc.getValue()).put(body);
+    buf.putInt(length).putInt((int) crc.getValue()).put(head).put(body);
     return offset;
   }
 

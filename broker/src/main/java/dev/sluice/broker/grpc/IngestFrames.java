@@ -1,0 +1,88 @@
+package dev.sluice.broker.grpc;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
+import dev.sluice.broker.ingest.RawBatch;
+import dev.sluice.proto.v1.IngestFrame;
+import io.grpc.MethodDescriptor.PrototypeMarshaller;
+import io.grpc.Status;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+
+/**
+ * Reads Ingest frames for the broker: a frame that is only a log batch stays in its bytes as a
+ * {@link RawBatch} (most frames, and the ones whose lines would otherwise each become a parsed
+ * message and a String), any other frame is parsed as an {@link IngestFrame}. Malformed frames
+ * fail as the generated marshaller fails them.
+ */
+final class IngestFrames implements PrototypeMarshaller<Object> {
+  private static final int BATCH_TAG = WireFormat.WIRETYPE_LENGTH_DELIMITED
+      | IngestFrame.BATCH_FIELD_NUMBER << 3;
+
+  /** One frame as read: exactly one of {@code frame} and {@code batch} is set. */
+  record In(IngestFrame frame, RawBatch batch) {
+    /**
+     * The frame a call received: what {@link #parse} made, or, for gRPC's JSON format (which
+     * the Vert.x bridge decodes with the prototype's own parser), a parsed IngestFrame.
+     */
+    static In of(Object received) {
+      return received instanceof In in ? in : new In((IngestFrame) received, null);
+    }
+  }
+
+  /**
+   * The Vert.x bridge wants a protobuf prototype (it decodes JSON-format calls with it), so the
+   * marshaller's type is Object: an {@link In}, or an IngestFrame from that JSON path.
+   */
+  @Override
+  public Object getMessagePrototype() {
+    return IngestFrame.getDefaultInstance();
+  }
+
+  @Override
+  public Class<Object> getMessageClass() {
+    return Object.class;
+  }
+
+  @Override
+  public InputStream stream(Object value) {
+    // The broker never sends IngestFrames; this is for completeness.
+    In in = In.of(value);
+    return in.frame() != null ? in.frame().toByteString().newInput()
+        : new ByteArrayInputStream(new byte[0]);
+  }
+
+  @Override
+  public In parse(InputStream stream) {
+    try {
+      byte[] bytes = stream.readAllBytes();
+      RawBatch batch = onlyBatch(bytes);
+      return batch != null ? new In(null, batch) : new In(IngestFrame.parseFrom(bytes), null);
+    } catch (IOException e) {
+      throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
+          .asRuntimeException();
+    }
+  }
+
+  /** The batch, if the frame is one batch field and nothing else; else null. */
+  private static RawBatch onlyBatch(byte[] bytes) throws InvalidProtocolBufferException {
+    CodedInputStream in = CodedInputStream.newInstance(bytes);
+    try {
+      if (in.isAtEnd() || in.readTag() != BATCH_TAG) {
+        return null;
+      }
+      int length = in.readRawVarint32();
+      int offset = in.getTotalBytesRead();
+      if (length < 0 || offset + length != bytes.length) {
+        return null; // more than a batch (or framing the generic parser will judge)
+      }
+      return RawBatch.parse(bytes, offset, length);
+    } catch (InvalidProtocolBufferException e) {
+      throw e;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+}

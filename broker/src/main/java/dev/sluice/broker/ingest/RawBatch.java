@@ -1,0 +1,301 @@
+package dev.sluice.broker.ingest;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.WireFormat;
+import dev.sluice.broker.error.SluiceException;
+import dev.sluice.proto.v1.LogBatch;
+import dev.sluice.proto.v1.LogLine;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+
+/**
+ * A {@link LogBatch} left in the bytes it arrived in: what ingest needs of each line (time,
+ * level, stream, where its message and request id lie) is read straight off the wire, and a
+ * plain line's message bytes go into its record without ever becoming a String. Lines with
+ * anything more (fields, trace or span ids, values this broker does not know) are parsed as
+ * {@link LogLine}s when asked for, so they behave exactly as protobuf reads them.
+ *
+ * <p>Reading validates what protobuf validates for these fields (framing, UTF-8 of strings)
+ * and fails the same way, with an {@link InvalidProtocolBufferException}.
+ */
+public final class RawBatch {
+  private static final int FIRST_SEQ = LogBatch.FIRST_SEQ_FIELD_NUMBER;
+  private static final int LINES = LogBatch.LINES_FIELD_NUMBER;
+  private static final int MAX_LEVEL = 6;
+  private static final int MAX_STREAM = 3;
+
+  private final byte[] buf;
+  private long firstSeq;
+  private int count;
+  // Per line; msgOffset/msgLength are where the message lies, lineOffset/lineLength the line.
+  private long[] time = new long[16];
+  private int[] attrs = new int[16]; // level | stream << 8 | PLAIN << 16
+  private int[] lineOffset = new int[16];
+  private int[] lineLength = new int[16];
+  private int[] msgOffset = new int[16];
+  private int[] msgLength = new int[16];
+  private int[] reqOffset = new int[16];
+  private int[] reqLength = new int[16];
+
+  private static final int PLAIN = 1 << 16;
+
+  private RawBatch(byte[] buf) {
+    this.buf = buf;
+  }
+
+  /** Reads the LogBatch encoded in {@code buf[offset, offset + length)}. */
+  public static RawBatch parse(byte[] buf, int offset, int length)
+      throws InvalidProtocolBufferException {
+    RawBatch batch = new RawBatch(buf);
+    try {
+      batch.read(offset, offset + length);
+    } catch (InvalidProtocolBufferException e) {
+      throw e;
+    } catch (IOException | RuntimeException e) {
+      throw new InvalidProtocolBufferException("log batch: " + e.getMessage());
+    }
+    return batch;
+  }
+
+  /** The same batch from a parsed message (tests and callers that already have one). */
+  public static RawBatch of(LogBatch batch) {
+    byte[] bytes = batch.toByteArray();
+    try {
+      return parse(bytes, 0, bytes.length);
+    } catch (InvalidProtocolBufferException e) {
+      throw new IllegalStateException("a LogBatch that protobuf wrote does not read back", e);
+    }
+  }
+
+  private void read(int from, int to) throws IOException {
+    int at = from;
+    while (at < to) {
+      long tag = varint(at, to);
+      at = next;
+      int field = (int) (tag >>> 3);
+      int wire = (int) (tag & 7);
+      if (field == FIRST_SEQ && wire == WireFormat.WIRETYPE_VARINT) {
+        firstSeq = varint(at, to);
+        at = next;
+      } else if (field == LINES && wire == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+        int length = length(at, to);
+        at = next;
+        line(at, at + length);
+        at += length;
+      } else {
+        at = skip(wire, at, to);
+      }
+    }
+  }
+
+  private void line(int from, int to) throws IOException {
+    if (count == time.length) {
+      grow();
+    }
+    int i = count++;
+    lineOffset[i] = from;
+    lineLength[i] = to - from;
+    time[i] = 0;
+    msgOffset[i] = from;
+    msgLength[i] = 0;
+    reqOffset[i] = from;
+    reqLength[i] = 0;
+    int level = 0;
+    int stream = 0;
+    boolean plain = true;
+    int at = from;
+    while (at < to) {
+      long tag = varint(at, to);
+      at = next;
+      int field = (int) (tag >>> 3);
+      int wire = (int) (tag & 7);
+      switch (field) {
+        case LogLine.TIME_UNIX_NANO_FIELD_NUMBER, LogLine.LEVEL_FIELD_NUMBER,
+            LogLine.STREAM_FIELD_NUMBER -> {
+          if (wire != WireFormat.WIRETYPE_VARINT) {
+            plain = false;
+            at = skip(wire, at, to);
+            continue;
+          }
+          long value = varint(at, to);
+          at = next;
+          if (field == LogLine.TIME_UNIX_NANO_FIELD_NUMBER) {
+            time[i] = value;
+          } else if (field == LogLine.LEVEL_FIELD_NUMBER) {
+            level = (int) value;
+          } else {
+            stream = (int) value;
+          }
+        }
+        case LogLine.MESSAGE_FIELD_NUMBER, LogLine.REQUEST_ID_FIELD_NUMBER -> {
+          if (wire != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+            plain = false;
+            at = skip(wire, at, to);
+            continue;
+          }
+          int length = length(at, to);
+          at = next;
+          if (!UnsafeByteOperations.unsafeWrap(buf, at, length).isValidUtf8()) {
+            throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
+          }
+          if (field == LogLine.MESSAGE_FIELD_NUMBER) {
+            msgOffset[i] = at;
+            msgLength[i] = length;
+          } else {
+            reqOffset[i] = at;
+            reqLength[i] = length;
+          }
+          at += length;
+        }
+        default -> {
+          // Fields, trace and span ids, unknown fields: the protobuf parser's business.
+          plain = false;
+          at = skip(wire, at, to);
+        }
+      }
+    }
+    if (level < 0 || level > MAX_LEVEL || stream < 0 || stream > MAX_STREAM) {
+      plain = false; // a value this broker does not know: read as protobuf reads it
+    }
+    attrs[i] = (level & 0xff) | (stream & 0xff) << 8 | (plain ? PLAIN : 0);
+  }
+
+  private void grow() {
+    int n = time.length * 2;
+    time = Arrays.copyOf(time, n);
+    attrs = Arrays.copyOf(attrs, n);
+    lineOffset = Arrays.copyOf(lineOffset, n);
+    lineLength = Arrays.copyOf(lineLength, n);
+    msgOffset = Arrays.copyOf(msgOffset, n);
+    msgLength = Arrays.copyOf(msgLength, n);
+    reqOffset = Arrays.copyOf(reqOffset, n);
+    reqLength = Arrays.copyOf(reqLength, n);
+  }
+
+  // ---- wire reading: `next` is where the last value read ends ------------------------------
+
+  private int next;
+
+  private long varint(int at, int to) throws InvalidProtocolBufferException {
+    long value = 0;
+    for (int shift = 0; shift < 64; shift += 7) {
+      if (at >= to) {
+        throw truncated();
+      }
+      byte b = buf[at++];
+      value |= (long) (b & 0x7F) << shift;
+      if (b >= 0) {
+        next = at;
+        return value;
+      }
+    }
+    throw new InvalidProtocolBufferException("CodedInputStream encountered a malformed varint.");
+  }
+
+  private int length(int at, int to) throws InvalidProtocolBufferException {
+    long length = varint(at, to);
+    if (length < 0 || length > to - next) {
+      throw truncated();
+    }
+    return (int) length;
+  }
+
+  private int skip(int wire, int at, int to) throws InvalidProtocolBufferException {
+    switch (wire) {
+      case WireFormat.WIRETYPE_VARINT -> {
+        varint(at, to);
+        return next;
+      }
+      case WireFormat.WIRETYPE_FIXED64 -> {
+        return within(at + 8, to);
+      }
+      case WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
+        int length = length(at, to);
+        return next + length;
+      }
+      case WireFormat.WIRETYPE_FIXED32 -> {
+        return within(at + 4, to);
+      }
+      default -> throw new InvalidProtocolBufferException("Protocol message tag had invalid wire type.");
+    }
+  }
+
+  private static InvalidProtocolBufferException truncated() {
+    return new InvalidProtocolBufferException("While parsing a protocol message, the input "
+        + "ended unexpectedly in the middle of a field.");
+  }
+
+  private static int within(int end, int to) throws InvalidProtocolBufferException {
+    if (end > to) {
+      throw truncated();
+    }
+    return end;
+  }
+
+  // ---- what ingest reads ---------------------------------------------------------------------
+
+  public long firstSeq() {
+    return firstSeq;
+  }
+
+  public int count() {
+    return count;
+  }
+
+  /** True if line {@code i} is only time, level, stream, message and request id. */
+  boolean plain(int i) {
+    return (attrs[i] & PLAIN) != 0;
+  }
+
+  long time(int i) {
+    return time[i];
+  }
+
+  /** The level number as sent (0 when unset); only meaningful for a plain line. */
+  int level(int i) {
+    return attrs[i] & 0xff;
+  }
+
+  /** The stream number as sent (0 when unset); only meaningful for a plain line. */
+  int stream(int i) {
+    return (attrs[i] >> 8) & 0xff;
+  }
+
+  byte[] bytes() {
+    return buf;
+  }
+
+  int messageOffset(int i) {
+    return msgOffset[i];
+  }
+
+  int messageLength(int i) {
+    return msgLength[i];
+  }
+
+  /** The line's encoded size, as {@code LogLine.getSerializedSize()} would give it. */
+  int lineLength(int i) {
+    return lineLength[i];
+  }
+
+  /** The request id, or "" when the line names none. */
+  String requestId(int i) {
+    return reqLength[i] == 0 ? ""
+        : new String(buf, reqOffset[i], reqLength[i], StandardCharsets.UTF_8);
+  }
+
+  /** Line {@code i} parsed by protobuf. */
+  LogLine line(int i) {
+    try {
+      return LogLine.parseFrom(CodedInputStream.newInstance(buf, lineOffset[i], lineLength[i]));
+    } catch (IOException e) {
+      // The framing was checked when the batch was read; what protobuf refuses beyond that
+      // (a field's own content) is a bad frame all the same.
+      throw SluiceException.invalid("batch.lines[" + i + "]: does not parse as a LogLine ("
+          + e.getMessage() + ")");
+    }
+  }
+}
