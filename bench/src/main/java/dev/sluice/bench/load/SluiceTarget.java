@@ -162,7 +162,7 @@ final class SluiceTarget implements Target {
   private static Consumer<TailEvent> receiver(Tap tap) {
     return event -> {
       if (event instanceof TailEvent.RecordEvent r) {
-        tap.line(stamp(r.record().getMessageBytes()));
+        tap.line(stamp(r.message()));
       }
     };
   }

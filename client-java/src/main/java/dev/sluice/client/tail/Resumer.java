@@ -4,7 +4,6 @@ import dev.sluice.client.internal.Backoff;
 import com.google.protobuf.ByteString;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
-import dev.sluice.proto.v1.TailResponse;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 
@@ -40,10 +39,13 @@ final class Resumer {
   }
 
   /** Notes how far the tail got: its newest record. */
-  void received(TailResponse response) {
-    int n = response.getRecordsCount();
-    if (n > 0 && !response.getRecords(n - 1).getCursor().isEmpty()) {
-      lastCursor = response.getRecords(n - 1).getCursor();
+  void received(TailMessage response) {
+    int n = response.records();
+    if (n > 0) {
+      ByteString cursor = response.record(n - 1).cursor();
+      if (!cursor.isEmpty()) {
+        lastCursor = ByteString.copyFrom(cursor.toByteArray()); // not a view of the message
+      }
     }
   }
 

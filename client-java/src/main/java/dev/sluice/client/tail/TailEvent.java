@@ -1,7 +1,14 @@
 package dev.sluice.client.tail;
 
+import com.google.protobuf.ByteString;
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.UnsafeByteOperations;
+import com.google.protobuf.WireFormat;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.Record;
+import java.io.IOException;
+import java.util.Objects;
 
 /**
  * What a tail delivers: a stored {@link Record}, or a {@link Notice} such as "dropped 1532
@@ -20,8 +27,105 @@ import dev.sluice.proto.v1.Record;
  */
 public sealed interface TailEvent permits TailEvent.RecordEvent, TailEvent.NoticeEvent {
 
-  /** A record that matched the tail's filter and predicates. */
-  record RecordEvent(Record record) implements TailEvent {}
+  /**
+   * A record that matched the tail's filter and predicates. It arrives as its wire bytes and
+   * is parsed when {@link #record()} is first called; {@link #bytes()}, {@link #message()} and
+   * {@link #cursor()} read it without parsing the rest (labels, fields), for consumers that
+   * forward or count records. A record whose bytes do not parse fails there, with an
+   * {@link IllegalStateException}.
+   */
+  final class RecordEvent implements TailEvent {
+    private static final int MESSAGE_TAG = Record.MESSAGE_FIELD_NUMBER << 3
+        | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+    private static final int CURSOR_TAG = Record.CURSOR_FIELD_NUMBER << 3
+        | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
+    private final byte[] bytes;
+    private final int offset;
+    private final int length;
+    private Record record;
+
+    /** An event of a record already parsed. */
+    public RecordEvent(Record record) {
+      this.record = Objects.requireNonNull(record, "record");
+      this.bytes = null;
+      this.offset = 0;
+      this.length = 0;
+    }
+
+    RecordEvent(byte[] bytes, int offset, int length) {
+      this.bytes = bytes;
+      this.offset = offset;
+      this.length = length;
+    }
+
+    /** The record, parsed on the first call. */
+    public Record record() {
+      if (record == null) {
+        try {
+          record = Record.parseFrom(CodedInputStream.newInstance(bytes, offset, length));
+        } catch (IOException e) {
+          throw new IllegalStateException("a tailed record does not parse: " + e.getMessage(), e);
+        }
+      }
+      return record;
+    }
+
+    /** The record's wire encoding (a view, not a copy). */
+    public ByteString bytes() {
+      return bytes == null ? record.toByteString()
+          : UnsafeByteOperations.unsafeWrap(bytes, offset, length);
+    }
+
+    /** The message's UTF-8 bytes (a view, not a copy), without parsing the record. */
+    public ByteString message() {
+      return bytes == null ? record.getMessageBytes() : field(MESSAGE_TAG);
+    }
+
+    /** The record's cursor, without parsing the record. */
+    public ByteString cursor() {
+      return bytes == null ? record.getCursor() : field(CURSOR_TAG);
+    }
+
+    /** The last occurrence of a length-delimited top-level field (protobuf's rule), or empty. */
+    private ByteString field(int wanted) {
+      CodedInputStream in = CodedInputStream.newInstance(bytes, offset, length);
+      int at = -1;
+      int size = 0;
+      try {
+        while (!in.isAtEnd()) {
+          int tag = in.readTag();
+          if (tag == wanted) {
+            size = in.readRawVarint32();
+            at = offset + in.getTotalBytesRead();
+            in.skipRawBytes(size);
+          } else if (!in.skipField(tag)) {
+            break;
+          }
+        }
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("a tailed record does not parse: " + e.getMessage(), e);
+      } catch (IOException e) {
+        throw new IllegalStateException(e);
+      }
+      return at < 0 ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(bytes, at, size);
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      return o instanceof RecordEvent other && record().equals(other.record());
+    }
+
+    @Override
+    public int hashCode() {
+      return record().hashCode();
+    }
+
+    @Override
+    public String toString() {
+      return "RecordEvent[record=" + record() + "]";
+    }
+  }
 
   /** Something the subscriber must know that is not a record (dropped, shed, gap). */
   record NoticeEvent(Notice notice) implements TailEvent {}

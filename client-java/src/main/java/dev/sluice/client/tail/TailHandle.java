@@ -2,7 +2,6 @@ package dev.sluice.client.tail;
 
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.TailRequest;
-import dev.sluice.proto.v1.TailResponse;
 import io.grpc.Context;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -39,7 +38,7 @@ public final class TailHandle implements AutoCloseable {
   static TailHandle start(LogsGrpc.LogsStub stub, TailRequest request,
       Consumer<TailEvent> onEvent) {
     TailHandle h = new TailHandle(onEvent);
-    h.context.run(() -> stub.tail(request, h.new Observer()));
+    h.context.run(() -> TailMessage.call(stub, request, h.new Observer()));
     return h;
   }
 
@@ -58,7 +57,7 @@ public final class TailHandle implements AutoCloseable {
     context.cancel(null);
   }
 
-  private final class Observer implements ClientResponseObserver<TailRequest, TailResponse> {
+  private final class Observer implements ClientResponseObserver<TailRequest, TailMessage> {
     private ClientCallStreamObserver<TailRequest> call;
 
     @Override
@@ -68,10 +67,10 @@ public final class TailHandle implements AutoCloseable {
     }
 
     @Override
-    public void onNext(TailResponse response) {
+    public void onNext(TailMessage response) {
       try {
-        for (int i = 0, n = Events.count(response); i < n && !done.isDone(); i++) {
-          onEvent.accept(Events.at(response, i));
+        for (int i = 0, n = response.events(); i < n && !done.isDone(); i++) {
+          onEvent.accept(response.event(i));
         }
       } catch (RuntimeException e) {
         done.completeExceptionally(e);

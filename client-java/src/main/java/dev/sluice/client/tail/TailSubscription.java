@@ -3,7 +3,6 @@ package dev.sluice.client.tail;
 import dev.sluice.client.internal.Backoff;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.TailRequest;
-import dev.sluice.proto.v1.TailResponse;
 import io.grpc.ConnectivityState;
 import io.grpc.Context;
 import io.grpc.ManagedChannel;
@@ -77,7 +76,7 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
   private int index;
 
   /** A message, and the call that is asked for the next one once the consumer takes it. */
-  private record Delivery(TailResponse response, Call from) {}
+  private record Delivery(TailMessage message, Call from) {}
 
   private TailSubscription(LogsGrpc.LogsStub stub, ManagedChannel channel, Resumer resumer) {
     this.stub = stub;
@@ -116,7 +115,7 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
     if (!hasNext()) {
       throw new NoSuchElementException("the tail has ended");
     }
-    return Events.at(current.response(), index++);
+    return current.message().event(index++);
   }
 
   /**
@@ -129,7 +128,7 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
     if (!awaitEvent(System.nanoTime() + timeout.toNanos())) {
       return null;
     }
-    return Events.at(current.response(), index++);
+    return current.message().event(index++);
   }
 
   /**
@@ -137,7 +136,7 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
    * resuming tail waiting to reconnect has not ended.
    */
   public boolean isEnded() {
-    if (current != null && index < Events.count(current.response())) {
+    if (current != null && index < current.message().events()) {
       return false;
     }
     lock.lock();
@@ -209,7 +208,7 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
     }
     // A close() from here on cancels next.context, which cancels the call even if it starts
     // after the cancel.
-    next.context.run(() -> stub.tail(request, next));
+    next.context.run(() -> TailMessage.call(stub, request, next));
     if (resumer != null) {
       watchConnection(next);
     }
@@ -257,7 +256,7 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
    * reports and reopening run here, on the consumer thread, outside the lock.
    */
   private boolean awaitEvent(long deadlineNanos) throws InterruptedException {
-    while (current == null || index >= Events.count(current.response())) {
+    while (current == null || index >= current.message().events()) {
       Runnable action;
       lock.lock();
       try {
@@ -316,7 +315,7 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
   }
 
   /** One Tail call; a resuming subscription makes a new one for every reconnect. */
-  private final class Call implements ClientResponseObserver<TailRequest, TailResponse> {
+  private final class Call implements ClientResponseObserver<TailRequest, TailMessage> {
     final Context.CancellableContext context = parent.withCancellation();
     final boolean retry;
     final long startedNanos = System.nanoTime();
@@ -353,7 +352,7 @@ public final class TailSubscription implements Iterator<TailEvent>, AutoCloseabl
     }
 
     @Override
-    public void onNext(TailResponse response) {
+    public void onNext(TailMessage response) {
       lock.lock();
       try {
         if (closed || call != this) {

@@ -1,0 +1,132 @@
+package dev.sluice.client.tail;
+
+import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
+import com.google.protobuf.WireFormat;
+import dev.sluice.proto.v1.LogsGrpc;
+import dev.sluice.proto.v1.Notice;
+import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.proto.v1.TailResponse;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.grpc.stub.AbstractStub;
+import io.grpc.stub.ClientCalls;
+import io.grpc.stub.StreamObserver;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * One TailResponse as the client reads it: its notices parsed, its records left in the
+ * message's bytes until a consumer asks for them ({@link TailEvent.RecordEvent#record()}), so
+ * a tail that counts, forwards or only reads messages never builds every record's labels.
+ */
+final class TailMessage {
+  private static final int RECORDS_TAG = TailResponse.RECORDS_FIELD_NUMBER << 3
+      | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+  private static final int NOTICES_TAG = TailResponse.NOTICES_FIELD_NUMBER << 3
+      | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
+  /** The Tail method with this reading of its responses. */
+  static final MethodDescriptor<TailRequest, TailMessage> METHOD = LogsGrpc.getTailMethod()
+      .toBuilder(LogsGrpc.getTailMethod().getRequestMarshaller(), new Reader()).build();
+
+  private final byte[] bytes;
+  private final List<Notice> notices;
+  private final int[] offsets;
+  private final int[] lengths;
+  private final int records;
+
+  private TailMessage(byte[] bytes, List<Notice> notices, int[] offsets, int[] lengths,
+      int records) {
+    this.bytes = bytes;
+    this.notices = notices;
+    this.offsets = offsets;
+    this.lengths = lengths;
+    this.records = records;
+  }
+
+  /** Starts a Tail call on {@code stub}'s channel and options (its interceptors included). */
+  static void call(AbstractStub<?> stub, TailRequest request,
+      StreamObserver<TailMessage> observer) {
+    Channel channel = stub.getChannel();
+    CallOptions options = stub.getCallOptions();
+    ClientCall<TailRequest, TailMessage> call = channel.newCall(METHOD, options);
+    ClientCalls.asyncServerStreamingCall(call, request, observer);
+  }
+
+  /** Notices first, then records: the order the broker means them in. */
+  int events() {
+    return notices.size() + records;
+  }
+
+  int records() {
+    return records;
+  }
+
+  TailEvent event(int index) {
+    return index < notices.size() ? new TailEvent.NoticeEvent(notices.get(index))
+        : record(index - notices.size());
+  }
+
+  TailEvent.RecordEvent record(int i) {
+    return new TailEvent.RecordEvent(bytes, offsets[i], lengths[i]);
+  }
+
+  static TailMessage parse(byte[] bytes) throws IOException {
+    CodedInputStream in = CodedInputStream.newInstance(bytes);
+    List<Notice> notices = List.of();
+    int[] offsets = new int[16];
+    int[] lengths = new int[16];
+    int n = 0;
+    while (!in.isAtEnd()) {
+      int tag = in.readTag();
+      if (tag == RECORDS_TAG) {
+        int length = in.readRawVarint32();
+        int offset = in.getTotalBytesRead();
+        if (length < 0 || length > bytes.length - offset) {
+          throw new InvalidProtocolBufferException("tail response: a record runs past the end");
+        }
+        if (n == offsets.length) {
+          offsets = java.util.Arrays.copyOf(offsets, n * 2);
+          lengths = java.util.Arrays.copyOf(lengths, n * 2);
+        }
+        offsets[n] = offset;
+        lengths[n] = length;
+        n++;
+        in.skipRawBytes(length);
+      } else if (tag == NOTICES_TAG) {
+        if (notices.isEmpty()) {
+          notices = new ArrayList<>(1);
+        }
+        notices.add(in.readMessage(Notice.parser(),
+            com.google.protobuf.ExtensionRegistryLite.getEmptyRegistry()));
+      } else if (!in.skipField(tag)) {
+        break;
+      }
+    }
+    return new TailMessage(bytes, notices, offsets, lengths, n);
+  }
+
+  /** Reads responses off the wire: one copy of the message's bytes, no record parsed. */
+  private static final class Reader implements MethodDescriptor.Marshaller<TailMessage> {
+    @Override
+    public InputStream stream(TailMessage value) {
+      throw new UnsupportedOperationException("the client only reads TailResponses");
+    }
+
+    @Override
+    public TailMessage parse(InputStream stream) {
+      try {
+        return TailMessage.parse(stream.readAllBytes());
+      } catch (IOException e) {
+        throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
+            .asRuntimeException();
+      }
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.sluice.client.tail;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.protobuf.ByteString;
+import dev.sluice.proto.v1.Labels;
+import dev.sluice.proto.v1.Notice;
+import dev.sluice.proto.v1.NoticeKind;
+import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.TailResponse;
+import org.junit.jupiter.api.Test;
+
+class TailMessageTest {
+  private static Record record(int i) {
+    return Record.newBuilder().setSeq(i).setCursor(ByteString.copyFromUtf8("c" + i))
+        .setSubject("app.r1.q" + i).setMessage("line " + i + " ✓")
+        .setLabels(Labels.newBuilder().setAppName("app").setRunnerId("r1")).build();
+  }
+
+  @Test
+  void noticesComeFirstAndRecordsReadLazilyAsProtobufReadsThem() throws Exception {
+    Notice dropped = Notice.newBuilder().setKind(NoticeKind.DROPPED).setCount(3).build();
+    TailResponse response = TailResponse.newBuilder().addRecords(record(1)).addRecords(record(2))
+        .addNotices(dropped).build();
+
+    TailMessage message = TailMessage.parse(response.toByteArray());
+
+    assertThat(message.events()).isEqualTo(3);
+    assertThat(message.records()).isEqualTo(2);
+    assertThat(message.event(0)).isEqualTo(new TailEvent.NoticeEvent(dropped));
+    for (int i = 1; i <= 2; i++) {
+      TailEvent.RecordEvent event = (TailEvent.RecordEvent) message.event(i);
+      assertThat(event.message().toStringUtf8()).isEqualTo("line " + i + " ✓");
+      assertThat(event.cursor().toStringUtf8()).isEqualTo("c" + i);
+      assertThat(event.bytes()).isEqualTo(record(i).toByteString());
+      assertThat(event.record()).isEqualTo(record(i));
+      assertThat(event).isEqualTo(new TailEvent.RecordEvent(record(i)));
+    }
+  }
+
+  @Test
+  void aFieldSentTwiceReadsAsItsLastValueAndAMissingOneAsEmpty() throws Exception {
+    // On the wire a singular field may appear twice; protobuf keeps the last value.
+    ByteString twice = Record.newBuilder().setMessage("first").build().toByteString()
+        .concat(Record.newBuilder().setMessage("second").build().toByteString());
+    ByteString response = ByteString.copyFrom(new byte[] {
+        (byte) (TailResponse.RECORDS_FIELD_NUMBER << 3 | 2), (byte) twice.size()})
+        .concat(twice)
+        .concat(TailResponse.newBuilder().addRecords(Record.getDefaultInstance()).build()
+            .toByteString());
+
+    TailMessage message = TailMessage.parse(response.toByteArray());
+
+    assertThat(message.record(0).message().toStringUtf8()).isEqualTo("second");
+    assertThat(message.record(0).record().getMessage()).isEqualTo("second");
+    assertThat(message.record(1).message()).isEqualTo(ByteString.EMPTY);
+    assertThat(message.record(1).cursor()).isEqualTo(ByteString.EMPTY);
+  }
+
+  @Test
+  void aRecordThatDoesNotParseFailsWhenRead() throws Exception {
+    ByteString broken = ByteString.copyFrom(new byte[] {(byte) (TailResponse.RECORDS_FIELD_NUMBER
+        << 3 | 2), 2, (byte) (Record.MESSAGE_FIELD_NUMBER << 3 | 2), 9});
+
+    TailEvent.RecordEvent event = TailMessage.parse(broken.toByteArray()).record(0);
+
+    assertThatThrownBy(event::record).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("does not parse");
+  }
+}
