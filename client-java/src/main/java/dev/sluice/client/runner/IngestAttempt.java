@@ -1,6 +1,5 @@
 package dev.sluice.client.runner;
 
-import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestReply;
 import io.grpc.Status;
 import io.grpc.stub.ClientCallStreamObserver;
@@ -11,16 +10,16 @@ import io.grpc.stub.ClientResponseObserver;
  * {@link LinkState}; a stream that is no longer the current one is ignored there. Only the
  * sender thread sends, half-closes or cancels.
  */
-final class IngestAttempt implements ClientResponseObserver<IngestFrame, IngestReply> {
+final class IngestAttempt implements ClientResponseObserver<Frames.Out, IngestReply> {
   private final LinkState state;
-  private volatile ClientCallStreamObserver<IngestFrame> out;
+  private volatile ClientCallStreamObserver<Frames.Out> out;
 
   IngestAttempt(LinkState state) {
     this.state = state;
   }
 
   @Override
-  public void beforeStart(ClientCallStreamObserver<IngestFrame> requestStream) {
+  public void beforeStart(ClientCallStreamObserver<Frames.Out> requestStream) {
     out = requestStream;
     requestStream.setOnReadyHandler(() -> state.onReady(this));
   }
@@ -45,7 +44,7 @@ final class IngestAttempt implements ClientResponseObserver<IngestFrame, IngestR
     return out.isReady();
   }
 
-  void send(IngestFrame frame) {
+  void send(Frames.Out frame) {
     try {
       out.onNext(frame);
     } catch (RuntimeException e) {

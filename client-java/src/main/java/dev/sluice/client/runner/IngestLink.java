@@ -5,6 +5,7 @@ import dev.sluice.proto.v1.IngestGrpc;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.Status;
+import io.grpc.stub.ClientCalls;
 import io.grpc.stub.MetadataUtils;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -101,12 +102,13 @@ final class IngestLink {
           // connects; ours decides when to try, so make the channel try now.
           channel.resetConnectBackoff();
         }
-        stub.stream(a);
-        a.send(IngestFrame.newBuilder().setHello(settings.hello()).build());
+        ClientCalls.asyncBidiStreamingCall(
+            stub.getChannel().newCall(Frames.METHOD, stub.getCallOptions()), a);
+        a.send(Frames.Out.of(IngestFrame.newBuilder().setHello(settings.hello()).build()));
       }
       case SEND -> {
         if (a.isReady()) {
-          IngestFrame frame = state.takeFrame(a);
+          Frames.Out frame = state.takeFrame(a);
           if (frame != null) {
             a.send(frame);
           }

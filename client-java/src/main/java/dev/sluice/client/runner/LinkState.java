@@ -3,7 +3,6 @@ package dev.sluice.client.runner;
 import dev.sluice.client.internal.Backoff;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestReply;
-import dev.sluice.proto.v1.LogLine;
 import dev.sluice.proto.v1.Welcome;
 import io.grpc.Status;
 import java.time.Duration;
@@ -87,7 +86,8 @@ final class LinkState {
 
   // ---- loggers and the SluiceRunner facade -------------------------------------------------
 
-  void line(LogLine line) {
+  /** Holds a line, given as its LogBatch entry ({@link Frames#line}). */
+  void line(byte[] line) {
     add(() -> outbox.addLine(line, System.nanoTime()));
   }
 
@@ -303,7 +303,7 @@ final class LinkState {
    * For a SEND step whose stream is ready: the next frame, its items now in flight; null if
    * the stream is no longer current or nothing is unsent.
    */
-  IngestFrame takeFrame(IngestAttempt a) {
+  Frames.Out takeFrame(IngestAttempt a) {
     lock.lock();
     try {
       if (a != attempt || phase != Phase.CONNECTED) {

@@ -1,10 +1,10 @@
 package dev.sluice.client.runner;
 
 import dev.sluice.proto.v1.IngestFrame;
-import dev.sluice.proto.v1.LogBatch;
-import dev.sluice.proto.v1.LogLine;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.Iterator;
+import java.util.List;
 
 /**
  * Everything the runner holds: frames not sent yet ({@code unsent}) and frames sent on the
@@ -21,14 +21,11 @@ import java.util.Iterator;
  */
 final class Outbox {
   /** One line or one request event, with its client sequence number. */
-  record Item(long seq, LogLine line, IngestFrame event, long enqueuedNanos) {
+  record Item(long seq, byte[] line, IngestFrame event, long enqueuedNanos) {
     boolean isLine() {
       return line != null;
     }
   }
-
-  /** Protobuf overhead of one line inside a LogBatch (tag and length varint). */
-  private static final int LINE_OVERHEAD = 8;
 
   private final int capacity;
   private final ArrayDeque<Item> unsent = new ArrayDeque<>();
@@ -43,8 +40,8 @@ final class Outbox {
     this.capacity = capacity;
   }
 
-  /** Numbers and holds a line; returns its sequence number. */
-  long addLine(LogLine line, long nowNanos) {
+  /** Numbers and holds a line (its encoding as a LogBatch entry); returns its sequence number. */
+  long addLine(byte[] line, long nowNanos) {
     return add(new Item(++lastSeq, line, null, nowNanos));
   }
 
@@ -129,7 +126,7 @@ final class Outbox {
    * Takes the next frame to send and moves its items in flight: a single request event, or a
    * LogBatch of consecutive lines within the record and byte limits. Null if nothing is unsent.
    */
-  IngestFrame nextFrame(int maxLines, int maxBytes) {
+  Frames.Out nextFrame(int maxLines, int maxBytes) {
     Item head = unsent.pollFirst();
     if (head == null) {
       return null;
@@ -137,30 +134,31 @@ final class Outbox {
     inflight.addLast(head);
     if (!head.isLine()) {
       frameEnds.addLast(head.seq());
-      return head.event();
+      return Frames.Out.of(head.event());
     }
-    LogBatch.Builder batch = LogBatch.newBuilder().setFirstSeq(head.seq()).addLines(head.line());
+    List<byte[]> lines = new ArrayList<>(Math.min(maxLines, unsent.size() + 1));
+    lines.add(head.line());
     long expected = head.seq() + 1;
-    int bytes = head.line().getSerializedSize() + LINE_OVERHEAD;
-    while (batch.getLinesCount() < maxLines) {
+    int bytes = head.line().length;
+    while (lines.size() < maxLines) {
       Item next = unsent.peekFirst();
       // A batch numbers its lines first_seq + i, so it ends at a gap (a dropped line) or at a
       // request event.
       if (next == null || !next.isLine() || next.seq() != expected) {
         break;
       }
-      int size = next.line().getSerializedSize() + LINE_OVERHEAD;
+      int size = next.line().length;
       if (bytes + size > maxBytes) {
         break;
       }
       unsent.pollFirst();
       inflight.addLast(next);
-      batch.addLines(next.line());
+      lines.add(next.line());
       bytes += size;
       expected++;
     }
     frameEnds.addLast(expected - 1);
-    return IngestFrame.newBuilder().setBatch(batch).build();
+    return Frames.Out.batch(head.seq(), lines, bytes);
   }
 
   /** Cumulative ack: releases every item numbered {@code seq} or lower. */

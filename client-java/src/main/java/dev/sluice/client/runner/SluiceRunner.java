@@ -4,7 +4,6 @@ import dev.sluice.client.Subjects;
 import dev.sluice.proto.v1.Hello;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.Level;
-import dev.sluice.proto.v1.LogLine;
 import dev.sluice.proto.v1.RequestStart;
 import dev.sluice.proto.v1.Stream;
 import io.grpc.ManagedChannel;
@@ -163,17 +162,9 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
     // runner's open requests are known for certain, so it survives reconnects and broker
     // restarts that make the broker forget which requests were open.
     String scope = requestId.isEmpty() ? openRequests.only() : requestId;
-    LogLine.Builder line = LogLine.newBuilder().setTimeUnixNano(nowNanos()).setLevel(level)
-        .setStream(Stream.STRUCTURED).setRequestId(scope);
-    if (fields != null) {
-      fields.forEach((k, v) -> {
-        if (k != null) {
-          line.putFields(k, v == null ? "null" : v);
-        }
-      });
-    }
+    long now = nowNanos();
     if (text.length() <= MAX_MESSAGE_CHARS) {
-      link.state().line(line.setMessage(text).build());
+      link.state().line(Frames.line(now, level, Stream.STRUCTURED, text, scope, fields));
       return;
     }
     // Far beyond the broker's line limit, and close to its frame limit: send as pieces (the
@@ -183,7 +174,8 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
       if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
         end--;
       }
-      link.state().line(line.setMessage(text.substring(start, end)).build());
+      link.state().line(Frames.line(now, level, Stream.STRUCTURED, text.substring(start, end),
+          scope, fields));
       start = end;
     }
   }

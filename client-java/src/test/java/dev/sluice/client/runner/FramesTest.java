@@ -1,0 +1,77 @@
+package dev.sluice.client.runner;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.protobuf.CodedOutputStream;
+import dev.sluice.proto.v1.IngestFrame;
+import dev.sluice.proto.v1.Level;
+import dev.sluice.proto.v1.LogBatch;
+import dev.sluice.proto.v1.LogLine;
+import dev.sluice.proto.v1.RequestStart;
+import dev.sluice.proto.v1.Stream;
+import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+class FramesTest {
+  /** A LogBatch entry as protobuf writes it: tag, length, the line. */
+  private static byte[] entry(LogLine line) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    out.writeMessage(LogBatch.LINES_FIELD_NUMBER, line);
+    out.flush();
+    return bytes.toByteArray();
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"hello", "", "héllo wörld ✓ 𝄞"})
+  void aLineIsWhatProtobufWrites(String message) throws Exception {
+    long time = 1_700_000_000_123_456_789L;
+    for (String request : new String[] {"", "req-7"}) {
+      byte[] line = Frames.line(time, Level.WARN, Stream.STRUCTURED, message, request, null);
+      assertThat(line).isEqualTo(entry(LogLine.newBuilder().setTimeUnixNano(time)
+          .setLevel(Level.WARN).setStream(Stream.STRUCTURED).setMessage(message)
+          .setRequestId(request).build()));
+    }
+    byte[] withFields = Frames.line(time, Level.INFO, Stream.STRUCTURED, message, "r",
+        Map.of("shard", "1/2"));
+    assertThat(withFields).isEqualTo(entry(LogLine.newBuilder().setTimeUnixNano(time)
+        .setLevel(Level.INFO).setStream(Stream.STRUCTURED).setMessage(message)
+        .setRequestId("r").putFields("shard", "1/2").build()));
+  }
+
+  @Test
+  void aBatchFrameIsWhatProtobufWritesAndDrainsTheSameBytes() throws Exception {
+    List<byte[]> lines = new ArrayList<>();
+    LogBatch.Builder expected = LogBatch.newBuilder().setFirstSeq(300);
+    int bytes = 0;
+    for (int i = 0; i < 5; i++) {
+      LogLine line = LogLine.newBuilder().setTimeUnixNano(i + 1).setLevel(Level.INFO)
+          .setMessage("line " + i).build();
+      expected.addLines(line);
+      lines.add(entry(line));
+      bytes += entry(line).length;
+    }
+    Frames.Out out = Frames.Out.batch(300, lines, bytes);
+    byte[] protobuf = IngestFrame.newBuilder().setBatch(expected).build().toByteArray();
+
+    assertThat(out.size()).isEqualTo(protobuf.length);
+    assertThat(out.toBytes()).isEqualTo(protobuf);
+    assertThat(drained(out)).isEqualTo(protobuf);
+    IngestFrame event = IngestFrame.newBuilder()
+        .setRequestStart(RequestStart.newBuilder().setSeq(9).setRequestId("q")).build();
+    assertThat(drained(Frames.Out.of(event))).isEqualTo(event.toByteArray());
+  }
+
+  private static byte[] drained(Frames.Out out) throws Exception {
+    InputStream stream = Frames.METHOD.getRequestMarshaller().stream(out);
+    ByteArrayOutputStream sink = new ByteArrayOutputStream();
+    ((io.grpc.Drainable) stream).drainTo(sink);
+    return sink.toByteArray();
+  }
+}
