@@ -57,13 +57,33 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
   @Override
   public In parse(InputStream stream) {
     try {
-      byte[] bytes = stream.readAllBytes();
+      byte[] bytes = readAll(stream);
       RawBatch batch = onlyBatch(bytes);
       return batch != null ? new In(null, batch) : new In(IngestFrame.parseFrom(bytes), null);
     } catch (IOException e) {
       throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
           .asRuntimeException();
     }
+  }
+
+  /** The stream's bytes; in one copy when it knows its length, as the bridge's streams do. */
+  private static byte[] readAll(InputStream stream) throws IOException {
+    int known = stream.available();
+    byte[] bytes = new byte[known];
+    int read = stream.readNBytes(bytes, 0, known);
+    if (read < known) {
+      return java.util.Arrays.copyOf(bytes, read);
+    }
+    int more = stream.read();
+    if (more < 0) {
+      return bytes;
+    }
+    // It knew less than it had: take the rest the slow way.
+    byte[] rest = stream.readAllBytes();
+    byte[] all = java.util.Arrays.copyOf(bytes, known + 1 + rest.length);
+    all[known] = (byte) more;
+    System.arraycopy(rest, 0, all, known + 1, rest.length);
+    return all;
   }
 
   /** The batch, if the frame is one batch field and nothing else; else null. */

@@ -226,9 +226,14 @@ public final class IngestSession {
         : batch.level(i);
     int stream = batch.stream(i) == Stream.STREAM_UNSPECIFIED_VALUE ? Stream.STDOUT_VALUE
         : batch.stream(i);
-    byte[] body = LineBytes.encode(scope, RecordKind.LINE_VALUE, time, level, stream,
-        batch.bytes(), batch.messageOffset(i), batch.messageLength(i), now);
-    drafts.add(new Draft(scope.subject(), scope.labels(), time, body, null));
+    byte[] bytes = batch.bytes();
+    int offset = batch.messageOffset(i);
+    int length = batch.messageLength(i);
+    // Encoded by the store, once, when the sequence number is known: the frame's bytes are
+    // still there then (the store encodes before append returns).
+    drafts.add(new Draft(scope.subject(), scope.labels(), time,
+        seq -> LineBytes.encode(seq, scope, RecordKind.LINE_VALUE, time, level, stream, bytes,
+            offset, length, now), null));
     return 0;
   }
 

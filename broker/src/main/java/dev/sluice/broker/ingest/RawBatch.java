@@ -42,14 +42,25 @@ public final class RawBatch {
 
   private static final int PLAIN = 1 << 16;
 
-  private RawBatch(byte[] buf) {
+  private RawBatch(byte[] buf, int expectedLines) {
     this.buf = buf;
+    if (expectedLines > time.length) {
+      time = new long[expectedLines];
+      attrs = new int[expectedLines];
+      lineOffset = new int[expectedLines];
+      lineLength = new int[expectedLines];
+      msgOffset = new int[expectedLines];
+      msgLength = new int[expectedLines];
+      reqOffset = new int[expectedLines];
+      reqLength = new int[expectedLines];
+    }
   }
 
   /** Reads the LogBatch encoded in {@code buf[offset, offset + length)}. */
   public static RawBatch parse(byte[] buf, int offset, int length)
       throws InvalidProtocolBufferException {
-    RawBatch batch = new RawBatch(buf);
+    // Sized for lines of about 200 bytes, so a typical batch never grows its arrays.
+    RawBatch batch = new RawBatch(buf, Math.min(length / 160, 65_536));
     try {
       batch.read(offset, offset + length);
     } catch (InvalidProtocolBufferException e) {

@@ -27,6 +27,15 @@ public final class Cursor {
     }
   }
 
+  /** Writes the cursor of {@code seq} at {@code out[at]}; returns where it ends. */
+  static int write(long seq, byte[] out, int at) {
+    out[at++] = VERSION;
+    for (int shift = 56; shift >= 0; shift -= 8) {
+      out[at++] = (byte) (seq >>> shift);
+    }
+    return at;
+  }
+
   /** The sequence number inside {@code cursor}; INVALID_ARGUMENT if it is not one of ours. */
   public static long seq(ByteString cursor) {
     if (cursor.size() != LENGTH || cursor.byteAt(0) != VERSION) {

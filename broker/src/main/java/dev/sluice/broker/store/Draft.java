@@ -7,29 +7,48 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * A record before the store numbers it: its encoding without seq and cursor ({@code body}),
+ * A record before the store numbers it: how to encode it once its sequence number is known,
  * and what the store's indexes need of it, so a plain line never has to exist as a
- * {@link Record} object on the way in.
- *
- * @param subject the record's subject
- * @param labels its labels (shared by every line of a request)
- * @param timeUnixNano its time
- * @param body its encoding without seq and cursor, exactly as protobuf would write it
- * @param record the record itself when ingest built one (request events, markers, lines with
- *     fields), or null
+ * {@link Record} object on the way in, and its bytes are made once, by the store, in their
+ * final form.
  */
-public record Draft(String subject, Labels labels, long timeUnixNano, byte[] body,
-    Record record) {
-  public Draft {
-    Objects.requireNonNull(subject, "subject");
-    Objects.requireNonNull(labels, "labels");
-    Objects.requireNonNull(body, "body");
+public final class Draft {
+  /** Encodes a record with {@code seq} and its cursor (see {@link StoredRecord#prefix}). */
+  @FunctionalInterface
+  public interface Encoding {
+    byte[] encode(long seq);
+  }
+
+  private final String subject;
+  private final Labels labels;
+  private final long timeUnixNano;
+  private final Encoding encoding;
+  private final Record record;
+
+  /**
+   * @param subject the record's subject
+   * @param labels its labels (shared by every line of a request)
+   * @param timeUnixNano its time
+   * @param encoding its bytes for a given sequence number, exactly as protobuf would write the
+   *     record with that seq and cursor; called once, under the store's lock, so it must not
+   *     wait for anything
+   * @param record the record itself when ingest built one (request events, markers, lines with
+   *     fields), or null
+   */
+  public Draft(String subject, Labels labels, long timeUnixNano, Encoding encoding,
+      Record record) {
+    this.subject = Objects.requireNonNull(subject, "subject");
+    this.labels = Objects.requireNonNull(labels, "labels");
+    this.timeUnixNano = timeUnixNano;
+    this.encoding = Objects.requireNonNull(encoding, "encoding");
+    this.record = record;
   }
 
   /** The draft of a built record. */
   public static Draft of(Record record) {
+    byte[] body = record.toByteArray();
     return new Draft(record.getSubject(), record.getLabels(), record.getTimeUnixNano(),
-        record.toByteArray(), record);
+        seq -> StoredRecord.withSeq(seq, body), record);
   }
 
   /** The drafts of built records. */
@@ -39,5 +58,25 @@ public record Draft(String subject, Labels labels, long timeUnixNano, byte[] bod
       out.add(of(r));
     }
     return out;
+  }
+
+  public String subject() {
+    return subject;
+  }
+
+  public Labels labels() {
+    return labels;
+  }
+
+  public long timeUnixNano() {
+    return timeUnixNano;
+  }
+
+  public Record record() {
+    return record;
+  }
+
+  byte[] encode(long seq) {
+    return encoding.encode(seq);
   }
 }

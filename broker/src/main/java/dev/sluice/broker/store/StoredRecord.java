@@ -3,8 +3,6 @@ package dev.sluice.broker.store;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import dev.sluice.proto.v1.Record;
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.util.Objects;
 
 /**
@@ -95,27 +93,49 @@ public final class StoredRecord {
     return new StoredRecord(seq, draft.getSubject(), draft, withSeq(seq, body));
   }
 
-  /** The stored record of {@code draft}: its body with {@code seq} and its cursor in front. */
+  /** The stored record of {@code draft}, encoded with {@code seq} and its cursor. */
   public static StoredRecord of(long seq, Draft draft) {
-    return new StoredRecord(seq, draft.subject(), draft.record(), withSeq(seq, draft.body()));
+    return new StoredRecord(seq, draft.subject(), draft.record(), draft.encode(seq));
   }
 
-  private static byte[] withSeq(long seq, byte[] body) {
-    int size = CodedOutputStream.computeUInt64Size(Record.SEQ_FIELD_NUMBER, seq)
-        + CodedOutputStream.computeTagSize(Record.CURSOR_FIELD_NUMBER) + 1 + Cursor.LENGTH
-        + body.length;
-    byte[] bytes = new byte[size];
-    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
-    try {
-      out.writeUInt64(Record.SEQ_FIELD_NUMBER, seq);
-      out.writeTag(Record.CURSOR_FIELD_NUMBER, WireFormat.WIRETYPE_LENGTH_DELIMITED);
-      out.writeUInt32NoTag(Cursor.LENGTH);
-      Cursor.write(seq, out);
-      out.writeRawBytes(body);
-      out.checkNoSpaceLeft();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+  private static final int SEQ_TAG = Record.SEQ_FIELD_NUMBER << 3;
+  private static final int CURSOR_TAG = Record.CURSOR_FIELD_NUMBER << 3
+      | WireFormat.WIRETYPE_LENGTH_DELIMITED;
+
+  /** Bytes of a record's seq and cursor fields ({@link #prefix}) for {@code seq}. */
+  public static int prefixSize(long seq) {
+    return 1 + CodedOutputStream.computeUInt64SizeNoTag(seq) + 2 + Cursor.LENGTH;
+  }
+
+  /**
+   * Writes the seq and cursor fields of {@code seq} at {@code out[at]}, as protobuf writes
+   * them (they come first in field order); returns where they end. A record's bytes are these
+   * followed by the rest of its fields.
+   */
+  public static int prefix(long seq, byte[] out, int at) {
+    out[at++] = SEQ_TAG;
+    at = varint(seq, out, at);
+    out[at++] = CURSOR_TAG;
+    out[at++] = Cursor.LENGTH;
+    return Cursor.write(seq, out, at);
+  }
+
+  /** Writes {@code value} as a varint at {@code out[at]}; returns where it ends. */
+  public static int varint(long value, byte[] out, int at) {
+    long v = value;
+    while ((v & ~0x7FL) != 0) {
+      out[at++] = (byte) ((v & 0x7F) | 0x80);
+      v >>>= 7;
     }
+    out[at++] = (byte) v;
+    return at;
+  }
+
+  /** {@code body} (a record's fields after seq and cursor) with {@code seq}'s prefix in front. */
+  static byte[] withSeq(long seq, byte[] body) {
+    byte[] bytes = new byte[prefixSize(seq) + body.length];
+    int at = prefix(seq, bytes, 0);
+    System.arraycopy(body, 0, bytes, at, body.length);
     return bytes;
   }
 }

@@ -26,13 +26,13 @@ class LineBytesTest {
         .setTimeUnixNano(time).setLevel(Level.WARN).setStream(Stream.STDERR)
         .setMessage(message).setLabels(SCOPE.labels()).setIngestTimeUnixNano(ingest).build();
 
-    byte[] body = LineBytes.encode(SCOPE, RecordKind.LINE_VALUE, time, Level.WARN_VALUE,
-        Stream.STDERR_VALUE, message.getBytes(StandardCharsets.UTF_8), ingest);
-
-    assertThat(body).isEqualTo(draft.toByteArray());
-    StoredRecord stored = StoredRecord.of(42, draft, body);
-    assertThat(stored.encoded()).isEqualTo(StoredRecord.of(42, draft).encoded());
-    assertThat(stored.encoded()).isEqualTo(draft.toBuilder().setSeq(42)
-        .setCursor(dev.sluice.broker.store.Cursor.of(42)).build().toByteArray());
+    byte[] utf8 = ("xx" + message).getBytes(StandardCharsets.UTF_8);
+    for (long seq : new long[] {1, 42, 300, 1L << 40}) {
+      byte[] stored = LineBytes.encode(seq, SCOPE, RecordKind.LINE_VALUE, time, Level.WARN_VALUE,
+          Stream.STDERR_VALUE, utf8, 2, utf8.length - 2, ingest);
+      assertThat(stored).isEqualTo(draft.toBuilder().setSeq(seq)
+          .setCursor(dev.sluice.broker.store.Cursor.of(seq)).build().toByteArray());
+      assertThat(StoredRecord.of(seq, draft).encoded()).isEqualTo(stored);
+    }
   }
 }
