@@ -88,7 +88,7 @@ public record BrokerConfig(
   public static final int DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER = 1_024;
   public static final int DEFAULT_TAIL_QUEUE_RECORDS = 10_000;
   public static final long DEFAULT_TAIL_QUEUE_BYTES = 16L * 1024 * 1024;
-  public static final int DEFAULT_TAIL_BATCH_RECORDS = 256;
+  public static final int DEFAULT_TAIL_BATCH_RECORDS = 2048;
   public static final int DEFAULT_TAIL_BATCH_BYTES = 1024 * 1024;
   public static final OverflowPolicy DEFAULT_TAIL_OVERFLOW = OverflowPolicy.CATCH_UP;
   public static final int DEFAULT_ROUTER_CACHE_SIZE = 262_144;

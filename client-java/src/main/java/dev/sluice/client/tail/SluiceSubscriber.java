@@ -24,9 +24,9 @@ import java.util.function.Consumer;
  */
 public final class SluiceSubscriber implements AutoCloseable {
   /**
-   * Largest tail message accepted. The broker batches up to {@code tailBatchRecords} records
-   * of up to {@code maxLineBytes} each (256 x 64 KiB by default) plus labels and fields, so
-   * gRPC's 4 MiB default is too small.
+   * Largest tail message accepted. The broker stops a message at {@code tailBatchBytes} (1 MiB
+   * by default), but one record with many fields can be larger by itself, so gRPC's 4 MiB
+   * default is too small to be sure.
    */
   static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
 
