@@ -83,9 +83,10 @@ public final class GrpcFrontend {
     ActiveCalls calls = new ActiveCalls();
     ConnectionCalls connections = new ConnectionCalls();
     AuthInterceptor auth = new AuthInterceptor(access);
+    TailEndpoint tailEndpoint = new TailEndpoint(access, tail, connections);
     List<ServerServiceDefinition> services = List.of(
         ServerInterceptors.intercept(new IngestService(ingest, calls, connections), auth),
-        ServerInterceptors.intercept(new LogsService(access, tail, history, connections).definition(), auth),
+        ServerInterceptors.intercept(new LogsService(access, history).definition(), auth),
         ServerInterceptors.intercept(new DrainsService(access, drains), auth),
         ServerInterceptors.intercept(new AppsService(access, policies), auth));
     // Port 0 becomes -1: Vert.x then binds one random port and shares it between instances.
@@ -102,6 +103,7 @@ public final class GrpcFrontend {
       public Future<?> start() {
         GrpcIoServer grpc = GrpcIoServer.server(vertx, grpcOptions);
         services.forEach(service -> GrpcIoServiceBridge.bridge(service).bind(grpc));
+        tailEndpoint.bind(grpc);
         return vertx.createHttpServer(options).requestHandler(grpc)
             .connectionHandler(connection -> {
               String key = ConnectionCalls.key(connection.remoteAddress().hostAddress(),
