@@ -127,7 +127,7 @@ public final class Router<T> {
     if (!accounts.containsKey(account) || items.isEmpty()) {
       return;
     }
-    Map<T, List<E>> perValue = new IdentityHashMap<>();
+    Fanout<T, E> fanout = new Fanout<>(items.size());
     String lastSubject = null;
     List<T> lastMatch = List.of();
     for (E item : items) {
@@ -136,11 +136,61 @@ public final class Router<T> {
         lastSubject = subject;
         lastMatch = match(account, subject);
       }
-      for (T value : lastMatch) {
-        perValue.computeIfAbsent(value, v -> new ArrayList<>()).add(item);
+      for (int i = 0, n = lastMatch.size(); i < n; i++) {
+        fanout.add(lastMatch.get(i), item);
       }
     }
-    perValue.forEach(deliver);
+    fanout.deliver(deliver);
+  }
+
+  /**
+   * Each value's items, in the order the values first matched. A handful of values is the
+   * common case (a few tails, a drain), so they sit in a short array compared by identity:
+   * an identity hash map would ask the JVM for each subscriber's identity hash, which is slow
+   * for objects whose monitor is in use, as a subscriber's is.
+   */
+  private static final class Fanout<T, E> {
+    private static final int SMALL = 8;
+    private final Object[] values = new Object[SMALL];
+    private final List<?>[] lists = new List<?>[SMALL];
+    private final int expected;
+    private int n;
+    private Map<T, List<E>> more; // beyond SMALL values
+
+    Fanout(int expected) {
+      this.expected = expected;
+    }
+
+    @SuppressWarnings("unchecked")
+    void add(T value, E item) {
+      for (int i = 0; i < n; i++) {
+        if (values[i] == value) {
+          ((List<E>) lists[i]).add(item);
+          return;
+        }
+      }
+      if (n < SMALL) {
+        values[n] = value;
+        List<E> list = new ArrayList<>(Math.min(expected, 1024));
+        list.add(item);
+        lists[n++] = list;
+        return;
+      }
+      if (more == null) {
+        more = new IdentityHashMap<>();
+      }
+      more.computeIfAbsent(value, v -> new ArrayList<>()).add(item);
+    }
+
+    @SuppressWarnings("unchecked")
+    void deliver(BiConsumer<T, List<E>> deliver) {
+      for (int i = 0; i < n; i++) {
+        deliver.accept((T) values[i], (List<E>) lists[i]);
+      }
+      if (more != null) {
+        more.forEach(deliver);
+      }
+    }
   }
 
   /** Filters registered in {@code account} (for metrics and tests). */

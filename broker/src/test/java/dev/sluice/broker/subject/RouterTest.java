@@ -104,6 +104,33 @@ class RouterTest {
   }
 
   @Test
+  void publishToManyValuesGivesEachItsItemsInOrderInOneCall() {
+    // More values than the router keeps in its short list: the rest go through a map.
+    for (int i = 0; i < 20; i++) {
+      router.add("acct", f(i % 2 == 0 ? "app.>" : "app.r" + (i % 3) + ".*"), "v" + i);
+    }
+    List<Item> items = new ArrayList<>();
+    for (int n = 0; n < 30; n++) {
+      items.add(new Item("app.r" + (n % 3) + ".q" + n, n));
+    }
+    List<String> calls = new ArrayList<>();
+    Map<String, List<Item>> got = new LinkedHashMap<>();
+    router.publish("acct", items, Item::subject, (value, batch) -> {
+      calls.add(value);
+      got.put(value, batch);
+    });
+
+    assertThat(calls).hasSize(20).doesNotHaveDuplicates();
+    for (int i = 0; i < 20; i++) {
+      int v = i;
+      List<Integer> expected = items.stream()
+          .filter(item -> v % 2 == 0 || item.subject().startsWith("app.r" + (v % 3) + "."))
+          .map(Item::n).toList();
+      assertThat(numbers(got.get("v" + i))).as("v" + i).isEqualTo(expected);
+    }
+  }
+
+  @Test
   void valueMatchedByOverlappingFiltersReceivesEachItemOnce() {
     router.add("acct", f("app.>"), "v");
     router.add("acct", f("app.*.q"), "v");
