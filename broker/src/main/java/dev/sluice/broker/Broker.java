@@ -121,7 +121,7 @@ public final class Broker implements AutoCloseable {
     try {
       BrokerConfig.Retention retention = config.retention();
       return SegmentStore.open(config.dataDir().resolve("log"), new SegmentStore.Options(
-          config.segmentBytes(), config.fsync(), config.memoryStoreRecords(), retention.age(),
+          config.segmentBytes(), config.fsync(), config.recentRecords(), retention.age(),
           retention.bytes(), retention.checkEvery(), config.requestIndexSize()));
     } catch (IOException e) {
       throw new UncheckedIOException("store: cannot open " + config.dataDir().resolve("log"), e);

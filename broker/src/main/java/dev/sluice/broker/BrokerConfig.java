@@ -35,6 +35,9 @@ import java.util.function.Consumer;
  * @param tailOverflow what a full subscriber queue does with a new record
  * @param routerCacheSize entries of the subject match cache (runner x request cardinality)
  * @param memoryStoreRecords records kept per account by the in-memory store
+ * @param recentRecords the segment store's newest records per account kept in memory for
+ *     live readers (older ones are read from disk); every record kept there is one the young
+ *     collector copies, so it stays small
  * @param shutdownGrace how long shutdown waits for clients to finish before closing
  * @param tenantLinesPerSecond ingest limit of each account, lines per second
  * @param tenantBytesPerSecond ingest limit of each account, message bytes per second
@@ -65,6 +68,7 @@ public record BrokerConfig(
     OverflowPolicy tailOverflow,
     int routerCacheSize,
     int memoryStoreRecords,
+    int recentRecords,
     Duration shutdownGrace,
     long tenantLinesPerSecond,
     long tenantBytesPerSecond,
@@ -93,6 +97,7 @@ public record BrokerConfig(
   public static final OverflowPolicy DEFAULT_TAIL_OVERFLOW = OverflowPolicy.CATCH_UP;
   public static final int DEFAULT_ROUTER_CACHE_SIZE = 262_144;
   public static final int DEFAULT_MEMORY_STORE_RECORDS = 200_000;
+  public static final int DEFAULT_RECENT_RECORDS = 16_384;
   public static final Duration DEFAULT_SHUTDOWN_GRACE = Duration.ofSeconds(10);
   public static final long DEFAULT_TENANT_LINES_PER_SECOND = 250_000;
   public static final long DEFAULT_TENANT_BYTES_PER_SECOND = 100L * 1024 * 1024;
@@ -170,6 +175,7 @@ public record BrokerConfig(
     Objects.requireNonNull(tailOverflow, "tailOverflow");
     atLeast("routerCacheSize", routerCacheSize, 16);
     atLeast("memoryStoreRecords", memoryStoreRecords, 1);
+    atLeast("recentRecords", recentRecords, 1);
     Objects.requireNonNull(shutdownGrace, "shutdownGrace");
     if (shutdownGrace.isNegative()) {
       throw bad("shutdownGrace", shutdownGrace, ">= 0");
@@ -194,7 +200,8 @@ public record BrokerConfig(
         DEFAULT_DATA_DIR, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORDS_PER_BATCH,
         DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER, DEFAULT_TAIL_QUEUE_RECORDS,
         DEFAULT_TAIL_QUEUE_BYTES, DEFAULT_TAIL_BATCH_RECORDS, DEFAULT_TAIL_BATCH_BYTES, DEFAULT_TAIL_OVERFLOW,
-        DEFAULT_ROUTER_CACHE_SIZE, DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_SHUTDOWN_GRACE,
+        DEFAULT_ROUTER_CACHE_SIZE, DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_RECENT_RECORDS,
+        DEFAULT_SHUTDOWN_GRACE,
         DEFAULT_TENANT_LINES_PER_SECOND, DEFAULT_TENANT_BYTES_PER_SECOND,
         DEFAULT_TENANT_BURST_SECONDS, DEFAULT_STORE, DEFAULT_FSYNC, DEFAULT_SEGMENT_BYTES,
         DEFAULT_RETENTION, DEFAULT_REQUEST_INDEX_SIZE, DrainSettings.DEFAULTS, false, List.of());
@@ -251,6 +258,10 @@ public record BrokerConfig(
 
   public BrokerConfig withMemoryStoreRecords(int value) {
     return edit(d -> d.memoryStoreRecords = value);
+  }
+
+  public BrokerConfig withRecentRecords(int value) {
+    return edit(d -> d.recentRecords = value);
   }
 
   public BrokerConfig withShutdownGrace(Duration value) {
@@ -320,6 +331,7 @@ public record BrokerConfig(
     OverflowPolicy tailOverflow;
     int routerCacheSize;
     int memoryStoreRecords;
+    int recentRecords;
     Duration shutdownGrace;
     long tenantLinesPerSecond;
     long tenantBytesPerSecond;
@@ -349,6 +361,7 @@ public record BrokerConfig(
       tailOverflow = c.tailOverflow;
       routerCacheSize = c.routerCacheSize;
       memoryStoreRecords = c.memoryStoreRecords;
+      recentRecords = c.recentRecords;
       shutdownGrace = c.shutdownGrace;
       tenantLinesPerSecond = c.tenantLinesPerSecond;
       tenantBytesPerSecond = c.tenantBytesPerSecond;
@@ -367,7 +380,7 @@ public record BrokerConfig(
       return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, maxFrameBytes,
           maxRecordsPerBatch, maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords,
           tailQueueBytes, tailBatchRecords, tailBatchBytes, tailOverflow, routerCacheSize, memoryStoreRecords,
-          shutdownGrace, tenantLinesPerSecond, tenantBytesPerSecond, tenantBurstSeconds,
+          recentRecords, shutdownGrace, tenantLinesPerSecond, tenantBytesPerSecond, tenantBurstSeconds,
           store, fsync, segmentBytes, retention, requestIndexSize, drains, insecure, trustedKeys);
     }
   }

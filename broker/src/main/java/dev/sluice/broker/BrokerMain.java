@@ -16,7 +16,7 @@ import java.util.regex.Pattern;
  * java -cp ... dev.sluice.broker.BrokerMain [--grpc-host H] [--grpc-port P] [--data-dir D]
  *     [--store memory|segment] [--fsync always|MS] [--trust-key FILE]... [--insecure]
  *     [--tenant-lines-per-second N] [--tenant-bytes-per-second N] [--max-open-requests N]
- *     [--memory-store-records N]
+ *     [--memory-store-records N] [--recent-records N]
  *     [--retention-age 30d] [--retention-bytes 10GiB|0]
  *     [--drain-allow-http] [--drain-allow-address CIDR]... [--drain-ca-file PEM]
  * </pre>
@@ -86,6 +86,8 @@ public final class BrokerMain {
             (int) Math.min(Integer.MAX_VALUE, number(flag, value)));
         case "--memory-store-records" -> config.withMemoryStoreRecords(
             (int) Math.min(Integer.MAX_VALUE, number(flag, value)));
+        case "--recent-records" -> config.withRecentRecords(
+            (int) Math.min(Integer.MAX_VALUE, number(flag, value)));
         case "--store" -> config.withStore(storeKind(value), config.fsync());
         case "--fsync" -> config.withStore(config.store(), FsyncPolicy.parse(value));
         case "--retention-age" -> config.withRetention(new BrokerConfig.Retention(
@@ -104,7 +106,7 @@ public final class BrokerMain {
         default -> throw new IllegalArgumentException("unknown option " + flag
             + " (expected: --grpc-host, --grpc-port, --data-dir, --store, --fsync, --trust-key,"
             + " --tenant-lines-per-second, --tenant-bytes-per-second, --max-open-requests,"
-            + " --memory-store-records,"
+            + " --memory-store-records, --recent-records,"
             + " --retention-age,"
             + " --retention-bytes, --drain-allow-http, --drain-allow-address, --drain-ca-file,"
             + " --insecure)");
