@@ -127,9 +127,10 @@ public final class LoadHarness {
         switch (flag) {
           case "--warmup" -> { o.warmup = seconds(flag, value); timesSet = true; }
           case "--measure" -> { o.measure = seconds(flag, value); timesSet = true; }
-          case "--rows" -> o.rows = pick(flag, value, ROWS.stream().map(Row::name).toList())
-              .stream().map(n -> ROWS.stream().filter(r -> r.name().equals(n)).findFirst()
-                  .orElseThrow()).toList();
+          case "--rows" -> o.rows = value.equals("none") ? List.of()
+              : pick(flag, value, ROWS.stream().map(Row::name).toList()).stream()
+                  .map(n -> ROWS.stream().filter(r -> r.name().equals(n)).findFirst()
+                      .orElseThrow()).toList();
           case "--systems" -> o.systems = pick(flag, value, SYSTEMS);
           case "--scenarios" -> o.scenarios = value.equals("none") ? List.of()
               : pick(flag, value, SCENARIOS);

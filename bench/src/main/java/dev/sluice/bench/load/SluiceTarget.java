@@ -141,7 +141,7 @@ final class SluiceTarget implements Target {
   }
 
   /** Many tails over few connections (the idle-tail scenario); tail i calls {@code onEvent(i)}. */
-  List<TailHandle> subscribeMany(String filter, int tails, int connections,
+  List<TailHandle> subscribeMany(TailRequest request, int tails, int connections,
       IntFunction<Consumer<TailEvent>> onEvent) {
     List<TailHandle> handles = new ArrayList<>(tails);
     List<SluiceSubscriber> subscribers = new ArrayList<>();
@@ -152,7 +152,7 @@ final class SluiceTarget implements Target {
     }
     for (int i = 0; i < tails; i++) {
       TailHandle h = subscribers.get(i % connections)
-          .tail(TailRequest.newBuilder().setFilter(filter).build(), onEvent.apply(i));
+          .tail(request, onEvent.apply(i));
       handles.add(h);
       open.add(h);
     }
