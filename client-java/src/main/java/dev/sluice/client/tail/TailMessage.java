@@ -112,6 +112,23 @@ final class TailMessage {
     return new TailMessage(bytes, notices, offsets, lengths, n);
   }
 
+  /** The stream's bytes, in one copy when it knows its length (gRPC's streams do). */
+  static byte[] readAll(InputStream stream) throws IOException {
+    int known = stream.available();
+    byte[] bytes = new byte[known];
+    int read = stream.readNBytes(bytes, 0, known);
+    if (read < known) {
+      return java.util.Arrays.copyOf(bytes, read);
+    }
+    byte[] rest = stream.readAllBytes();
+    if (rest.length == 0) {
+      return bytes;
+    }
+    byte[] all = java.util.Arrays.copyOf(bytes, known + rest.length);
+    System.arraycopy(rest, 0, all, known, rest.length);
+    return all;
+  }
+
   /** Reads responses off the wire: one copy of the message's bytes, no record parsed. */
   private static final class Reader implements MethodDescriptor.Marshaller<TailMessage> {
     @Override
@@ -122,7 +139,7 @@ final class TailMessage {
     @Override
     public TailMessage parse(InputStream stream) {
       try {
-        return TailMessage.parse(stream.readAllBytes());
+        return TailMessage.parse(readAll(stream));
       } catch (IOException e) {
         throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
             .asRuntimeException();
