@@ -104,7 +104,15 @@ public final class GrpcFrontend {
         GrpcIoServer grpc = GrpcIoServer.server(vertx, grpcOptions);
         services.forEach(service -> GrpcIoServiceBridge.bridge(service).bind(grpc));
         tailEndpoint.bind(grpc);
-        return vertx.createHttpServer(options).requestHandler(grpc)
+        Http2Tail http2Tail = new Http2Tail(tailEndpoint);
+        return vertx.createHttpServer(options)
+            .requestHandler(request -> {
+              if (Http2Tail.takes(request)) {
+                http2Tail.handle(request);
+              } else {
+                grpc.handle(request);
+              }
+            })
             .connectionHandler(connection -> {
               String key = ConnectionCalls.key(connection.remoteAddress().hostAddress(),
                   connection.remoteAddress().port());

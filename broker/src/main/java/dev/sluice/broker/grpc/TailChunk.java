@@ -5,6 +5,8 @@ import dev.sluice.broker.store.StoredRecord;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.TailResponse;
 import io.grpc.MethodDescriptor.Marshaller;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -33,6 +35,28 @@ record TailChunk(List<Notice> notices, List<StoredRecord> records) {
       throw new UncheckedIOException(e);
     }
     return bytes;
+  }
+
+  /**
+   * The chunk as one gRPC message on the wire: the 5-byte length prefix, then the
+   * TailResponse, in one array (copying the records' bytes once is cheaper than handing the
+   * transport a composite of every record's own array).
+   */
+  ByteBuf toGrpcMessage() {
+    int size = size();
+    byte[] bytes = new byte[5 + size];
+    bytes[1] = (byte) (size >>> 24); // bytes[0] = 0: not compressed
+    bytes[2] = (byte) (size >>> 16);
+    bytes[3] = (byte) (size >>> 8);
+    bytes[4] = (byte) size;
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes, 5, size);
+    try {
+      writeTo(out);
+      out.checkNoSpaceLeft();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Unpooled.wrappedBuffer(bytes);
   }
 
   int size() {
@@ -112,7 +136,7 @@ record TailChunk(List<Notice> notices, List<StoredRecord> records) {
     }
 
     /** Writes {@code value} as a varint into {@code out} at {@code at}; returns the end. */
-    private static int varint(byte[] out, int at, int value) {
+    static int varint(byte[] out, int at, int value) {
       int v = value;
       while ((v & ~0x7F) != 0) {
         out[at++] = (byte) ((v & 0x7F) | 0x80);

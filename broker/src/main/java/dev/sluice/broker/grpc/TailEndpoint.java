@@ -15,7 +15,6 @@ import dev.sluice.proto.v1.TailRequest;
 import io.grpc.Status;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.internal.buffer.BufferInternal;
-import io.vertx.core.net.SocketAddress;
 import io.vertx.grpc.common.CodecException;
 import io.vertx.grpc.common.GrpcError;
 import io.vertx.grpc.common.GrpcMessage;
@@ -31,15 +30,15 @@ import io.vertx.grpc.server.GrpcServerResponse;
 import java.util.List;
 
 /**
- * Logs.Tail, served on Vert.x's own gRPC server rather than through the grpc-java bridge: the
- * bridge copies every message through a growing byte stream and two buffers before it reaches
- * the transport, and tails carry almost every byte the broker sends. Here a message is made
- * once from the records' stored bytes ({@link TailChunk}) and handed to the transport as it
- * is. Authentication and authorization are the access proxy's, exactly as for every other
- * call; on the wire it is the same method.
+ * Logs.Tail, served without the grpc-java bridge: the bridge copies every message through a
+ * growing byte stream and two buffers before it reaches the transport, and tails carry almost
+ * every byte the broker sends. Plain gRPC over HTTP/2 (every gRPC client) is answered by
+ * {@link Http2Tail}, which hands the stored bytes to the transport as they are; gRPC-Web and
+ * anything else Vert.x's gRPC server understands is answered here, on that server. Either way
+ * the access proxy authenticates and authorizes, exactly as for every other call.
  */
 final class TailEndpoint {
-  private static final String AUTHORIZATION = "authorization";
+  static final String AUTHORIZATION = "authorization";
   static final ServiceMethod<TailRequest, TailChunk> METHOD = ServiceMethod.server(
       ServiceName.create(LogsGrpc.SERVICE_NAME), "Tail", new ChunkEncoder(),
       GrpcMessageDecoder.decoder(TailRequest.newBuilder()));
@@ -54,68 +53,75 @@ final class TailEndpoint {
     this.connections = connections;
   }
 
-  void bind(GrpcServer server) {
-    server.callHandler(METHOD, this::call);
+  /** What a tail needs of its call, whichever way the call arrived. */
+  interface Call {
+    boolean writeQueueFull();
+
+    void write(TailChunk chunk);
+
+    /** Ends the call with {@code status} (OK included). */
+    void end(Status status);
+
+    /** Runs {@code ready} when a full write queue has room again. */
+    void onDrain(Runnable ready);
+
+    /** Runs {@code gone} when the client cancels or its stream breaks. */
+    void onGone(Runnable gone);
+
+    /** The client's connection, as {@link ConnectionCalls#key}; null if unknown. */
+    String connection();
   }
 
-  private void call(GrpcServerRequest<TailRequest, TailChunk> call) {
-    GrpcServerResponse<TailRequest, TailChunk> response = call.response();
-    Principal principal;
-    try {
-      principal = access.authenticate(call.headers().get(AUTHORIZATION));
-    } catch (SluiceException e) {
-      fail(response, e);
-      return;
-    }
-    call.handler(request -> open(call, principal, request));
+  Principal authenticate(String authorization) {
+    return access.authenticate(authorization);
   }
 
-  private void open(GrpcServerRequest<TailRequest, TailChunk> call, Principal principal,
-      TailRequest request) {
-    GrpcServerResponse<TailRequest, TailChunk> response = call.response();
+  /** Opens the tail {@code request} asks for on {@code call}, or ends the call with why not. */
+  void open(Principal principal, TailRequest request, Call call) {
     try {
       ReadGrant grant = access.authorizeRead(principal, Subjects.filter(request.getFilter()));
-      Sink sink = new Sink(response);
+      Sink sink = new Sink(call);
       TailStream stream = tail.open(grant, request, sink);
-      SocketAddress remote = call.connection().remoteAddress();
-      Runnable unregister = connections.register(remote == null ? null
-          : ConnectionCalls.key(remote.hostAddress(), remote.port()), () -> {
-            sink.cancelled = true;
-            stream.cancel();
-          });
-      response.drainHandler(v -> stream.onReady());
-      call.errorHandler(error -> {
-        if (error == GrpcError.CANCELLED) {
-          sink.cancelled = true;
-          stream.cancel();
-          unregister.run();
-        }
+      // A client that just disappears may tell the stream nothing (vertx-grpc#101): the
+      // connection's close ends the tail too.
+      Runnable unregister = connections.register(call.connection(), () -> {
+        sink.cancelled = true;
+        stream.cancel();
       });
-      response.exceptionHandler(t -> {
+      call.onDrain(stream::onReady);
+      call.onGone(() -> {
         sink.cancelled = true;
         stream.cancel();
         unregister.run();
       });
     } catch (RuntimeException e) {
-      fail(response, e);
+      call.end(Statuses.toStatus(e).getStatus());
     }
   }
 
-  private static void fail(GrpcServerResponse<?, ?> response, Throwable failure) {
-    Status status = Statuses.toStatus(failure).getStatus();
-    response.status(GrpcStatus.valueOf(status.getCode().value()));
-    if (status.getDescription() != null) {
-      response.statusMessage(status.getDescription());
-    }
-    response.end();
+  void bind(GrpcServer server) {
+    server.callHandler(METHOD, this::grpcCall);
   }
 
+  private void grpcCall(GrpcServerRequest<TailRequest, TailChunk> request) {
+    GrpcCall call = new GrpcCall(request);
+    Principal principal;
+    try {
+      principal = authenticate(request.headers().get(AUTHORIZATION));
+    } catch (SluiceException e) {
+      call.end(Statuses.status(e));
+      return;
+    }
+    request.handler(message -> open(principal, message, call));
+  }
+
+  /** Writes a tail's messages while its call takes them; ends it once. */
   private static final class Sink implements TailSink {
-    private final GrpcServerResponse<TailRequest, TailChunk> out;
+    private final Call out;
     volatile boolean cancelled;
     private boolean ended;
 
-    Sink(GrpcServerResponse<TailRequest, TailChunk> out) {
+    Sink(Call out) {
       this.out = out;
     }
 
@@ -137,11 +143,58 @@ final class TailEndpoint {
         return;
       }
       ended = true;
-      if (failure == null) {
-        out.end();
-      } else {
-        fail(out, failure);
+      out.end(failure == null ? Status.OK : Statuses.status(failure));
+    }
+  }
+
+  /** A call on Vert.x's gRPC server (gRPC-Web, and whatever else it speaks). */
+  private static final class GrpcCall implements Call {
+    private final GrpcServerRequest<TailRequest, TailChunk> request;
+    private final GrpcServerResponse<TailRequest, TailChunk> response;
+
+    GrpcCall(GrpcServerRequest<TailRequest, TailChunk> request) {
+      this.request = request;
+      this.response = request.response();
+    }
+
+    @Override
+    public boolean writeQueueFull() {
+      return response.writeQueueFull();
+    }
+
+    @Override
+    public void write(TailChunk chunk) {
+      response.write(chunk);
+    }
+
+    @Override
+    public void end(Status status) {
+      response.status(GrpcStatus.valueOf(status.getCode().value()));
+      if (status.getDescription() != null) {
+        response.statusMessage(status.getDescription());
       }
+      response.end();
+    }
+
+    @Override
+    public void onDrain(Runnable ready) {
+      response.drainHandler(v -> ready.run());
+    }
+
+    @Override
+    public void onGone(Runnable gone) {
+      request.errorHandler(error -> {
+        if (error == GrpcError.CANCELLED) {
+          gone.run();
+        }
+      });
+      response.exceptionHandler(t -> gone.run());
+    }
+
+    @Override
+    public String connection() {
+      io.vertx.core.net.SocketAddress remote = request.connection().remoteAddress();
+      return remote == null ? null : ConnectionCalls.key(remote.hostAddress(), remote.port());
     }
   }
 
@@ -152,7 +205,6 @@ final class TailEndpoint {
       if (format != WireFormat.PROTOBUF) {
         throw new CodecException("tails are served in protobuf format only");
       }
-      // Wrapped, not copied again: the transport takes these bytes as they are.
       return GrpcMessage.message("identity", WireFormat.PROTOBUF,
           BufferInternal.buffer(Unpooled.wrappedBuffer(chunk.toBytes())));
     }
