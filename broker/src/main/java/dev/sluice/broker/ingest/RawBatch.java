@@ -149,7 +149,8 @@ public final class RawBatch {
           }
           int length = length(at, to);
           at = next;
-          if (!UnsafeByteOperations.unsafeWrap(buf, at, length).isValidUtf8()) {
+          if (!ascii(buf, at, length)
+              && !UnsafeByteOperations.unsafeWrap(buf, at, length).isValidUtf8()) {
             throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
           }
           if (field == LogLine.MESSAGE_FIELD_NUMBER) {
@@ -172,6 +173,27 @@ public final class RawBatch {
       plain = false; // a value this broker does not know: read as protobuf reads it
     }
     attrs[i] = (level & 0xff) | (stream & 0xff) << 8 | (plain ? PLAIN : 0);
+  }
+
+  private static final java.lang.invoke.VarHandle LONGS =
+      java.lang.invoke.MethodHandles.byteArrayViewVarHandle(long[].class,
+          java.nio.ByteOrder.LITTLE_ENDIAN);
+
+  /**
+   * True if every byte is ASCII (so the text is valid UTF-8), eight at a time: most log lines
+   * are, and this is several times quicker than a general UTF-8 check.
+   */
+  static boolean ascii(byte[] bytes, int offset, int length) {
+    int i = offset;
+    int end = offset + length;
+    long bits = 0;
+    for (; i + 8 <= end; i += 8) {
+      bits |= (long) LONGS.get(bytes, i);
+    }
+    for (; i < end; i++) {
+      bits |= bytes[i];
+    }
+    return (bits & 0x8080808080808080L) == 0;
   }
 
   private void grow() {

@@ -69,6 +69,22 @@ class RawBatchTest {
   }
 
   @Test
+  void asciiIsToldApartFromAnyOtherByteAtEveryPosition() {
+    byte[] text = "0123456789abcdefghijklmnopqrstuvwxyz".getBytes(StandardCharsets.US_ASCII);
+    for (int offset = 0; offset < 9; offset++) {
+      for (int length = 0; offset + length <= text.length; length++) {
+        assertThat(RawBatch.ascii(text, offset, length)).isTrue();
+        for (int at = offset; at < offset + length; at++) {
+          byte[] copy = text.clone();
+          copy[at] = (byte) 0xC3;
+          assertThat(RawBatch.ascii(copy, offset, length)).as("%d %d %d", offset, length, at)
+              .isFalse();
+        }
+      }
+    }
+  }
+
+  @Test
   void refusesWhatProtobufRefuses() throws Exception {
     // A message whose bytes are not UTF-8.
     ByteArrayOutputStream line = new ByteArrayOutputStream();
