@@ -129,23 +129,32 @@ final class Scenarios {
     int tails = quick ? 1_000 : 10_000;
     SluiceTarget target = SluiceTarget.start("1g", List.of());
     try (target) {
-      Target.Publisher publisher = target.publisher(0, Workload.of(1));
       long deadline = System.nanoTime() + BOUND.toNanos();
       AtomicIntegerArray got = new AtomicIntegerArray(tails + 1);
       AtomicInteger live = new AtomicInteger();
+      AtomicInteger firstCount = new AtomicInteger(); // everything the first tail received
       IntFunction<Consumer<TailEvent>> receiver = i -> event -> {
+        if (i == 0) {
+          firstCount.incrementAndGet();
+        }
         if (event instanceof TailEvent.RecordEvent && got.getAndSet(i, 1) == 0) {
           live.incrementAndGet();
         }
       };
       TailRequest lastOne = TailRequest.newBuilder().setFilter(">")
           .setStart(StartPosition.newBuilder().setLastN(1)).build();
-      // The one line every tail starts with; until it is stored a tail would start empty.
       target.subscribeMany(TailRequest.newBuilder().setFilter(">").build(), 1, 1, receiver);
-      while (live.get() < 1) {
-        check(target, deadline, "storing the first line");
-        publisher.send(42, 0);
-        LockSupport.parkNanos(100_000_000);
+      // The runner opens its requests (6,400 request starts) as it starts: all of them must be
+      // stored before the tails open, or every tail would receive them live.
+      Target.Publisher publisher = target.publisher(0, Workload.of(1));
+      while (true) {
+        check(target, deadline, "storing the runner's request starts and the first line");
+        int before = firstCount.get();
+        publisher.send(42, 0); // the line every tail starts with (the last one stored)
+        LockSupport.parkNanos(500_000_000);
+        if (firstCount.get() == before + 1) {
+          break; // only that line arrived: the runner is quiet
+        }
       }
       long heapBefore = target.server().liveHeapBytes();
       long rssBefore = target.server().rssBytes();
