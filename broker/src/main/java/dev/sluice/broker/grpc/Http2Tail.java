@@ -55,13 +55,29 @@ final class Http2Tail {
       call.end(Statuses.status(e));
       return;
     }
-    request.body().onComplete(body -> {
-      if (body.failed()) {
-        return; // the stream broke before the request arrived: nobody to answer
+    // The request is read with a bound: a client cannot make the broker hold more than one
+    // small message for it.
+    Buffer body = Buffer.buffer();
+    boolean[] refused = new boolean[1];
+    request.handler(chunk -> {
+      if (refused[0]) {
+        return;
+      }
+      if (body.length() + chunk.length() > 5 + MAX_REQUEST_BYTES) {
+        refused[0] = true;
+        call.end(Status.RESOURCE_EXHAUSTED.withDescription("request: larger than "
+            + MAX_REQUEST_BYTES + " bytes (expected: one TailRequest)"));
+        return;
+      }
+      body.appendBuffer(chunk);
+    });
+    request.endHandler(v -> {
+      if (refused[0]) {
+        return;
       }
       TailRequest message;
       try {
-        message = parse(body.result());
+        message = parse(body);
       } catch (SluiceException e) {
         call.end(Statuses.status(e));
         return;

@@ -35,6 +35,15 @@ class Http2TailTest {
   }
 
   @Test
+  void aRequestLargerThanOneSmallMessageIsRefusedWithoutBeingHeld() {
+    Iterator<TailResponse> tail = LogsGrpc.newBlockingStub(sluice.channel())
+        .tail(TailRequest.newBuilder().setFilter("x".repeat(2 * 1024 * 1024) + ".>").build());
+
+    assertThatThrownBy(tail::hasNext).isInstanceOfSatisfying(StatusRuntimeException.class, e ->
+        assertThat(e.getStatus().getCode()).isEqualTo(Status.Code.RESOURCE_EXHAUSTED));
+  }
+
+  @Test
   void messagesAreTheStoredRecordsAsProtobufReadsThem() {
     Iterator<TailResponse> tail = LogsGrpc.newBlockingStub(sluice.channel())
         .tail(TailRequest.newBuilder().setFilter("app.>").build());
