@@ -20,6 +20,11 @@ final class ConnectionCalls {
     return hostAddress + ":" + port;
   }
 
+  /** The key of a connection's remote address; null if it has none. */
+  static String key(io.vertx.core.net.SocketAddress remote) {
+    return remote == null ? null : key(remote.hostAddress(), remote.port());
+  }
+
   /** Runs {@code onClose} when the connection {@code key} closes; returns an unregister. */
   Runnable register(String key, Runnable onClose) {
     if (key == null) {

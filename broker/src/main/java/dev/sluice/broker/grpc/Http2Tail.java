@@ -11,7 +11,6 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.buffer.BufferInternal;
-import io.vertx.core.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 
 /**
@@ -157,8 +156,7 @@ final class Http2Tail {
 
     @Override
     public String connection() {
-      SocketAddress remote = request.connection().remoteAddress();
-      return remote == null ? null : ConnectionCalls.key(remote.hostAddress(), remote.port());
+      return ConnectionCalls.key(request.connection().remoteAddress());
     }
   }
 

@@ -4,15 +4,9 @@ import com.google.protobuf.CodedOutputStream;
 import dev.sluice.broker.store.StoredRecord;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.TailResponse;
-import io.grpc.MethodDescriptor.Marshaller;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import io.grpc.Drainable;
-import io.grpc.KnownLength;
 import java.io.UncheckedIOException;
 import java.util.List;
 
@@ -86,87 +80,5 @@ record TailChunk(List<Notice> notices, List<StoredRecord> records) {
   private static int field(int tag, int length) {
     return CodedOutputStream.computeUInt32SizeNoTag(tag)
         + CodedOutputStream.computeUInt32SizeNoTag(length) + length;
-  }
-
-  /** Writes chunks; the broker never parses a TailResponse, so parse is not supported. */
-  static final class ChunkMarshaller implements Marshaller<TailChunk> {
-    @Override
-    public InputStream stream(TailChunk chunk) {
-      return new ChunkStream(chunk);
-    }
-
-    @Override
-    public TailChunk parse(InputStream stream) {
-      throw new UnsupportedOperationException("the broker only writes TailResponse");
-    }
-  }
-
-  /**
-   * Drains a chunk's stored bytes straight into the transport's stream: the gRPC bridge drains
-   * a {@link Drainable}, so the records are copied once here instead of first into an array of
-   * their own. Read as a plain stream, it makes that array after all.
-   */
-  static final class ChunkStream extends InputStream implements Drainable, KnownLength {
-    private TailChunk chunk;
-    private ByteArrayInputStream bytes;
-
-    ChunkStream(TailChunk chunk) {
-      this.chunk = chunk;
-    }
-
-    @Override
-    public int drainTo(OutputStream target) throws IOException {
-      if (bytes != null) {
-        return (int) bytes.transferTo(target);
-      }
-      int size = chunk.size();
-      byte[] head = new byte[10];
-      for (Notice notice : chunk.notices()) {
-        target.write(head, 0, varint(head, varint(head, 0, NOTICES_TAG), notice.getSerializedSize()));
-        notice.writeTo(target);
-      }
-      for (StoredRecord record : chunk.records()) {
-        byte[] encoded = record.encoded();
-        target.write(head, 0, varint(head, varint(head, 0, RECORDS_TAG), encoded.length));
-        target.write(encoded);
-      }
-      chunk = null;
-      bytes = new ByteArrayInputStream(new byte[0]);
-      return size;
-    }
-
-    /** Writes {@code value} as a varint into {@code out} at {@code at}; returns the end. */
-    static int varint(byte[] out, int at, int value) {
-      int v = value;
-      while ((v & ~0x7F) != 0) {
-        out[at++] = (byte) ((v & 0x7F) | 0x80);
-        v >>>= 7;
-      }
-      out[at++] = (byte) v;
-      return at;
-    }
-
-    private ByteArrayInputStream bytes() {
-      if (bytes == null) {
-        bytes = new ByteArrayInputStream(chunk.toBytes());
-        chunk = null;
-      }
-      return bytes;
-    }
-
-    @Override
-    public int available() {
-      return bytes == null ? chunk.size() : bytes.available();
-    }
-
-    @Override
-    public int read() {
-      return bytes().read();
-    }
-
-    @Override
-    public int read(byte[] b, int off, int len) {
-      return bytes().read(b, off, len);
-    }
   }
 }

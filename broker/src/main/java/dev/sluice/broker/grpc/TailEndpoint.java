@@ -193,8 +193,7 @@ final class TailEndpoint {
 
     @Override
     public String connection() {
-      io.vertx.core.net.SocketAddress remote = request.connection().remoteAddress();
-      return remote == null ? null : ConnectionCalls.key(remote.hostAddress(), remote.port());
+      return ConnectionCalls.key(request.connection().remoteAddress());
     }
   }
 
