@@ -113,6 +113,7 @@ public final class SegmentLog implements AutoCloseable {
     final Durable then;
     final CompletableFuture<List<Position>> done = new CompletableFuture<>();
     List<Position> positions;
+    private boolean settled; // the writer thread's: each append completes exactly once
 
     Pending(List<byte[]> heads, List<byte[]> bodies, Durable then) {
       this.heads = heads;
@@ -125,11 +126,19 @@ public final class SegmentLog implements AutoCloseable {
     }
 
     void succeed() {
+      if (settled) {
+        return;
+      }
+      settled = true;
       runThen(positions, null);
       done.complete(positions);
     }
 
     void fail(Throwable failure) {
+      if (settled) {
+        return;
+      }
+      settled = true;
       runThen(null, failure);
       done.completeExceptionally(failure);
     }
@@ -146,15 +155,15 @@ public final class SegmentLog implements AutoCloseable {
     }
   }
 
-  private SegmentLog(Path dir, long segmentBytes, FsyncPolicy fsync, Consumer<Entry> visitor)
-      throws IOException {
+  private SegmentLog(Path dir, long segmentBytes, FsyncPolicy fsync, Consumer<Entry> visitor,
+      SegmentWriter.Faults faults) throws IOException {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
     this.fsync = fsync;
     this.visitor = visitor;
     Files.createDirectories(dir);
     this.recovery = recover();
-    this.appender = SegmentWriter.open(dir);
+    this.appender = SegmentWriter.open(dir, faults);
     this.writer = new Thread(this::writeLoop, "sluice-segment-writer");
     this.writer.setDaemon(true);
     this.writer.start();
@@ -167,10 +176,15 @@ public final class SegmentLog implements AutoCloseable {
    */
   public static SegmentLog open(Path dir, long segmentBytes, FsyncPolicy fsync,
       Consumer<Entry> recovered) throws IOException {
+    return open(dir, segmentBytes, fsync, recovered, SegmentWriter.Faults.NONE);
+  }
+
+  static SegmentLog open(Path dir, long segmentBytes, FsyncPolicy fsync,
+      Consumer<Entry> recovered, SegmentWriter.Faults faults) throws IOException {
     if (segmentBytes < 1024) {
       throw new IllegalArgumentException("segmentBytes: " + segmentBytes + " (expected: >= 1024)");
     }
-    return new SegmentLog(dir, segmentBytes, fsync, recovered);
+    return new SegmentLog(dir, segmentBytes, fsync, recovered, faults);
   }
 
   public Recovery recovery() {
@@ -210,6 +224,12 @@ public final class SegmentLog implements AutoCloseable {
     if (heads != null && heads.size() != bodies.size()) {
       throw new IllegalArgumentException("heads: " + heads.size() + " (expected: one per body, "
           + bodies.size() + ")");
+    }
+    for (int i = 0; i < bodies.size(); i++) {
+      if (bodies.get(i).length == 0 && (heads == null || heads.get(i).length == 0)) {
+        // A zero length is how recovery knows a direct write's block padding.
+        throw new IllegalArgumentException("entry " + i + ": empty (expected: at least 1 byte)");
+      }
     }
     Pending pending = new Pending(heads, bodies, then);
     // Checked and queued under the lock close() takes, so no append slips in after the writer
@@ -382,6 +402,7 @@ public final class SegmentLog implements AutoCloseable {
         // A direct write's padding up to its block boundary, left by a crash before the file
         // was cut back to its last frame: nothing was written there.
         channel.truncate(good);
+        channel.force(true);
         segment.size = good;
         LOG.debug("recovery: cut {} bytes of block padding at the end of {}", rest, file);
         continue;
@@ -451,7 +472,9 @@ public final class SegmentLog implements AutoCloseable {
 
   /**
    * A torn write leaves one partial frame at the very end: the header does not fit, the body
-   * runs past the end, or the last frame's CRC fails. Anything else is damage.
+   * runs past the end, or the last frame's CRC fails and nothing but a direct write's zero
+   * padding follows it (a write torn inside its last block). Anything else is damage: a frame
+   * after the bad one may have been acknowledged, so it is not cut.
    */
   private static boolean isTornTail(Segment segment, long good) throws IOException {
     long rest = segment.size - good;
@@ -461,8 +484,11 @@ public final class SegmentLog implements AutoCloseable {
     ByteBuffer header = ByteBuffer.allocate(Frames.HEADER);
     readFully(segment.channel, header, good);
     int length = header.getInt(0);
-    return length < 0 || length > Frames.MAX_BODY
-        || good + Frames.HEADER + length >= segment.size;
+    if (length < 0 || length > Frames.MAX_BODY) {
+      return true;
+    }
+    long end = good + Frames.HEADER + length;
+    return end >= segment.size || zerosFrom(segment.channel, end, segment.size);
   }
 
   private synchronized Segment newSegment(long id) throws IOException {
@@ -505,10 +531,15 @@ public final class SegmentLog implements AutoCloseable {
         break;
       } catch (IOException | RuntimeException e) {
         LOG.error("segment log: write failed", e);
+        unforced.forEach(p -> p.fail(e)); // in log order; each append completes once
         group.forEach(p -> p.fail(e));
-        unforced.forEach(p -> p.fail(e));
         group.clear();
         unforced.clear();
+        try {
+          appender.reset();
+        } catch (IOException cut) {
+          LOG.error("segment log: cutting the failed write back failed", cut);
+        }
       }
     }
     try {
@@ -530,9 +561,12 @@ public final class SegmentLog implements AutoCloseable {
         bytes += Frames.HEADER + pending.head(i).length + pending.bodies.get(i).length;
       }
       if (appender.nextOffset() > 0 && appender.nextOffset() + bytes > segmentBytes) {
-        // The old segment is complete and durable before we move on.
+        // The old segment is complete and durable before we move on, and so is everything
+        // in it: its appends complete now, whatever happens in the next segment.
         appender.flush();
         appender.force();
+        unforced.forEach(Pending::succeed);
+        unforced.clear();
         active = newSegment(active.id + 1);
         appender.start(active);
       }

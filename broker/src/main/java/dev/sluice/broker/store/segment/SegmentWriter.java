@@ -30,11 +30,20 @@ final class SegmentWriter {
   private static final String PROBE = ".direct-io-probe";
 
   private final int block; // 1 when writes are buffered
+  private final Faults faults;
   private final CRC32C crc = new CRC32C();
   private ByteBuffer buf;
   private Segment segment;
   private FileChannel out; // the direct channel, or the segment's own one
   private int tailLength; // bytes of the last partial block at the start of buf (direct only)
+  private long durable; // the segment's size when it was last known to be on disk
+
+  /** Failures a test injects where real ones happen (a write that reached the file, then EIO). */
+  interface Faults {
+    Faults NONE = () -> { };
+
+    void afterWrite() throws IOException;
+  }
 
   /** A segment as the writer sees it: its id, its file, its channel and its logical size. */
   interface Segment {
@@ -49,20 +58,21 @@ final class SegmentWriter {
     void size(long size);
   }
 
-  private SegmentWriter(int block) {
+  private SegmentWriter(int block, Faults faults) {
     this.block = block;
+    this.faults = faults;
     this.buf = allocate(INITIAL_BUFFER);
   }
 
   /** A writer for segments in {@code dir}, with direct I/O if a probe write there succeeds. */
-  static SegmentWriter open(Path dir) {
+  static SegmentWriter open(Path dir, Faults faults) {
     int block = probeDirect(dir);
     if (block > 1) {
       LOG.info("segment log: direct I/O in {} (block {} bytes)", dir, block);
     } else {
       LOG.info("segment log: buffered writes in {} (no direct I/O on this file system)", dir);
     }
-    return new SegmentWriter(block);
+    return new SegmentWriter(block, faults);
   }
 
   /** True if writes bypass the page cache. */
@@ -100,26 +110,39 @@ final class SegmentWriter {
     if (segment != null) {
       leave();
     }
-    segment = next;
-    tailLength = 0;
     buf.clear();
+    tailLength = 0;
     if (block == 1) {
       out = next.channel();
-      return;
-    }
-    out = FileChannel.open(next.path(), StandardOpenOption.WRITE, ExtendedOpenOption.DIRECT);
-    tailLength = (int) (next.size() % block);
-    if (tailLength > 0) {
-      ByteBuffer tail = buf.duplicate().limit(tailLength);
-      long at = next.size() - tailLength;
-      while (tail.hasRemaining()) {
-        if (next.channel().read(tail, at + tail.position()) < 0) {
-          throw new IOException("segment " + next.path().getFileName() + " is shorter than "
-              + next.size() + " bytes");
-        }
+    } else {
+      // Nothing is assigned until the open and the read succeed: a failed start leaves no
+      // half-started segment behind, and the next write starts again.
+      FileChannel direct = FileChannel.open(next.path(), StandardOpenOption.WRITE,
+          ExtendedOpenOption.DIRECT);
+      int tail = (int) (next.size() % block);
+      try {
+        readTail(next, tail);
+      } catch (IOException e) {
+        direct.close();
+        throw e;
       }
+      out = direct;
+      tailLength = tail;
     }
     buf.position(tailLength);
+    durable = next.size();
+    segment = next;
+  }
+
+  private void readTail(Segment next, int length) throws IOException {
+    ByteBuffer tail = buf.duplicate().limit(length);
+    long at = next.size() - length;
+    while (tail.hasRemaining()) {
+      if (next.channel().read(tail, at + tail.position()) < 0) {
+        throw new IOException("segment " + next.path().getFileName() + " is shorter than "
+            + next.size() + " bytes");
+      }
+    }
   }
 
   /** The segment being written; null before the first {@link #start}. */
@@ -164,6 +187,7 @@ final class SegmentWriter {
     while (write.hasRemaining()) {
       out.write(write, from + write.position());
     }
+    faults.afterWrite();
     segment.size(segment.size() + data);
     // Keep the new last partial block at the start of the buffer for the next write.
     int keep = block > 1 ? (int) (segment.size() % block) : 0;
@@ -180,6 +204,34 @@ final class SegmentWriter {
   /** Forces what was written to disk. */
   void force() throws IOException {
     segment.channel().force(false);
+    durable = segment.size();
+  }
+
+  /**
+   * After a failed write or force: forgets what is buffered and cuts the segment back to what
+   * was on disk before, so that appends reported failed (and sent again by their runners)
+   * cannot turn up after a restart as well. The next write starts the segment again.
+   */
+  void reset() throws IOException {
+    Segment failed = segment;
+    buf.clear();
+    tailLength = 0;
+    if (buf.capacity() > 4 * INITIAL_BUFFER) {
+      buf = allocate(INITIAL_BUFFER); // a disk that stays full must not grow the buffer
+    }
+    segment = null;
+    if (failed == null) {
+      return;
+    }
+    failed.size(durable);
+    try {
+      failed.channel().truncate(durable);
+    } finally {
+      if (block > 1 && out != null) {
+        out.close();
+      }
+      out = null;
+    }
   }
 
   /** Stops writing the current segment: cuts its block padding and closes the direct channel. */

@@ -121,6 +121,77 @@ class SegmentLogTest {
   }
 
   @Test
+  void aWriteThatFailedAfterReachingTheFileIsCutBackCompletesOnceAndNeverComesBack(
+      @TempDir Path dir) throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean failNext =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    SegmentWriter.Faults faults = () -> {
+      if (failNext.getAndSet(false)) {
+        throw new IOException("injected: EIO after the write");
+      }
+    };
+    java.util.concurrent.atomic.AtomicInteger failedCallbacks =
+        new java.util.concurrent.atomic.AtomicInteger();
+    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always(), e -> { },
+        faults)) {
+      append(log, bodies(0, 5));
+      failNext.set(true);
+      CompletableFuture<List<SegmentLog.Position>> failed = log.append(bodies(5, 8),
+          (positions, failure) -> {
+            if (failure != null) {
+              failedCallbacks.incrementAndGet();
+            }
+          });
+      assertThat(failed).failsWithin(Duration.ofSeconds(10));
+      List<SegmentLog.Position> after = append(log, bodies(8, 10));
+      assertThat(new String(log.read(after.get(1)), StandardCharsets.UTF_8))
+          .isEqualTo("entry 9");
+    }
+    assertThat(failedCallbacks).hasValue(1);
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      List<String> expected = new ArrayList<>(expected(0, 5));
+      expected.addAll(expected(8, 10));
+      assertThat(texts(recovered)).isEqualTo(expected);
+      assertThat(log.recovery().damage()).isEmpty();
+    }
+  }
+
+  @Test
+  void aFrameTornInsideItsLastBlockFollowedByPaddingIsATornWriteNotDamage(@TempDir Path dir)
+      throws Exception {
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      append(log, bodies(0, 6));
+    }
+    Path last = segmentFiles(dir).get(0);
+    long intact = Files.size(last);
+    // A direct write of a 100-byte frame, of which only the first sector reached the disk:
+    // its header and part of its body, then the old zeros up to the block's end.
+    try (RandomAccessFile file = new RandomAccessFile(last.toFile(), "rw")) {
+      file.seek(intact);
+      byte[] written = new byte[8192 - (int) (intact % 4096)];
+      ByteBuffer.wrap(written).putInt(100).putInt(12345).put("part of a body".getBytes(
+          StandardCharsets.UTF_8));
+      file.write(written);
+    }
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      assertThat(texts(recovered)).isEqualTo(expected(0, 6));
+      assertThat(log.recovery().damage()).isEmpty();
+      assertThat(log.recovery().truncatedBytes()).isPositive();
+      assertThat(Files.size(last)).isEqualTo(intact);
+    }
+  }
+
+  @Test
+  void refusesAnEmptyEntryWhichRecoveryCouldNotTellFromPadding(@TempDir Path dir)
+      throws Exception {
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      org.assertj.core.api.Assertions.assertThatThrownBy(
+          () -> log.append(List.of("a".getBytes(StandardCharsets.UTF_8), new byte[0])))
+          .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("entry 1");
+    }
+  }
+
+  @Test
   void cutsTheZeroPaddingACrashLeftAfterTheLastFrameWithoutCallingItDamage(@TempDir Path dir)
       throws Exception {
     try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
