@@ -12,6 +12,8 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.buffer.BufferInternal;
 import java.nio.charset.StandardCharsets;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Logs.Tail over plain gRPC on HTTP/2, answered on the HTTP request itself: the request is
@@ -23,9 +25,16 @@ import java.nio.charset.StandardCharsets;
  */
 final class Http2Tail {
   static final String PATH = "/" + LogsGrpc.getTailMethod().getFullMethodName();
-  private static final int MAX_REQUEST_BYTES = 1024 * 1024;
+  /** A TailRequest is a filter, a few predicates and a cursor: far below this. */
+  static final int MAX_REQUEST_BYTES = 64 * 1024;
+  /**
+   * Request bytes one connection may have the broker hold while its requests are read, over
+   * all its streams: without it, 10,000 streams of one connection could each pin a request.
+   */
+  static final int MAX_REQUEST_BYTES_PER_CONNECTION = 1024 * 1024;
 
   private final TailEndpoint endpoint;
+  private final ConcurrentHashMap<String, AtomicInteger> reading = new ConcurrentHashMap<>();
 
   Http2Tail(TailEndpoint endpoint) {
     this.endpoint = endpoint;
@@ -50,39 +59,78 @@ final class Http2Tail {
     Principal principal;
     try {
       principal = endpoint.authenticate(request.getHeader(TailEndpoint.AUTHORIZATION));
-    } catch (SluiceException e) {
-      call.end(Statuses.status(e));
+    } catch (RuntimeException e) {
+      call.end(Statuses.toStatus(e).getStatus());
       return;
     }
-    // The request is read with a bound: a client cannot make the broker hold more than one
-    // small message for it.
-    Buffer body = Buffer.buffer();
-    boolean[] refused = new boolean[1];
+    // The request is read with bounds, per stream and per connection: a client cannot make
+    // the broker hold more than a few small messages for it.
+    RequestBody body = new RequestBody(call.connection());
+    call.whileReading(body::release);
     request.handler(chunk -> {
-      if (refused[0]) {
+      if (body.refused) {
         return;
       }
-      if (body.length() + chunk.length() > 5 + MAX_REQUEST_BYTES) {
-        refused[0] = true;
-        call.end(Status.RESOURCE_EXHAUSTED.withDescription("request: larger than "
-            + MAX_REQUEST_BYTES + " bytes (expected: one TailRequest)"));
-        return;
+      String refusal = body.add(chunk);
+      if (refusal != null) {
+        body.refused = true;
+        body.release();
+        call.end(Status.RESOURCE_EXHAUSTED.withDescription(refusal));
+        response.reset(0); // NO_ERROR: the answer is given, stop sending the rest
       }
-      body.appendBuffer(chunk);
     });
     request.endHandler(v -> {
-      if (refused[0]) {
+      if (body.refused) {
         return;
       }
+      body.release();
       TailRequest message;
       try {
-        message = parse(body);
+        message = parse(body.bytes);
       } catch (SluiceException e) {
         call.end(Statuses.status(e));
         return;
       }
       endpoint.open(principal, message, call);
     });
+  }
+
+  /** A request being read, and its share of its connection's budget. */
+  private final class RequestBody {
+    final Buffer bytes = Buffer.buffer();
+    final String connection;
+    boolean refused;
+    private int held; // bytes counted against the connection
+
+    RequestBody(String connection) {
+      this.connection = connection == null ? "" : connection;
+    }
+
+    /** Adds a chunk; returns why not if it breaks a bound. */
+    String add(Buffer chunk) {
+      if (bytes.length() + chunk.length() > 5 + MAX_REQUEST_BYTES) {
+        return "request: larger than " + MAX_REQUEST_BYTES + " bytes (expected: one TailRequest)";
+      }
+      AtomicInteger used = reading.computeIfAbsent(connection, c -> new AtomicInteger());
+      if (used.addAndGet(chunk.length()) > MAX_REQUEST_BYTES_PER_CONNECTION) {
+        used.addAndGet(-chunk.length());
+        return "requests: more than " + MAX_REQUEST_BYTES_PER_CONNECTION
+            + " bytes being read on one connection";
+      }
+      held += chunk.length();
+      bytes.appendBuffer(chunk);
+      return null;
+    }
+
+    /** Gives the bytes back to the connection's budget; idempotent. */
+    void release() {
+      if (held == 0) {
+        return;
+      }
+      int n = held;
+      held = 0;
+      reading.computeIfPresent(connection, (c, used) -> used.addAndGet(-n) <= 0 ? null : used);
+    }
   }
 
   /** The one length-prefixed message of a request. */
@@ -106,10 +154,24 @@ final class Http2Tail {
     private final HttpServerRequest request;
     private final HttpServerResponse response;
     private boolean ended;
+    private Runnable gone = () -> { };
 
     Call(HttpServerRequest request) {
       this.request = request;
       this.response = request.response();
+      // A reset stream, a closed connection: the response closes without having ended.
+      response.closeHandler(v -> {
+        if (!ended) {
+          gone.run();
+        }
+      });
+      response.exceptionHandler(t -> gone.run());
+      request.exceptionHandler(t -> gone.run());
+    }
+
+    /** Runs {@code onGone} if the stream goes away while its request is being read. */
+    void whileReading(Runnable onGone) {
+      gone = onGone;
     }
 
     @Override
@@ -144,14 +206,7 @@ final class Http2Tail {
 
     @Override
     public void onGone(Runnable gone) {
-      // A reset stream, a closed connection: the response closes without having ended.
-      response.closeHandler(v -> {
-        if (!ended) {
-          gone.run();
-        }
-      });
-      response.exceptionHandler(t -> gone.run());
-      request.exceptionHandler(t -> gone.run());
+      this.gone = gone;
     }
 
     @Override

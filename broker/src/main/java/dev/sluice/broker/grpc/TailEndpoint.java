@@ -76,26 +76,32 @@ final class TailEndpoint {
     return access.authenticate(authorization);
   }
 
-  /** Opens the tail {@code request} asks for on {@code call}, or ends the call with why not. */
-  void open(Principal principal, TailRequest request, Call call) {
+  /**
+   * Opens the tail {@code request} asks for on {@code call}, or ends the call with why not.
+   * Returns what cancels the tail (nothing once it ended).
+   */
+  Runnable open(Principal principal, TailRequest request, Call call) {
     try {
       ReadGrant grant = access.authorizeRead(principal, Subjects.filter(request.getFilter()));
       Sink sink = new Sink(call);
       TailStream stream = tail.open(grant, request, sink);
+      Runnable cancel = () -> {
+        sink.cancelled = true;
+        stream.cancel();
+        sink.unregister.run();
+      };
       // A client that just disappears may tell the stream nothing (vertx-grpc#101): the
       // connection's close ends the tail too.
-      Runnable unregister = connections.register(call.connection(), () -> {
-        sink.cancelled = true;
-        stream.cancel();
-      });
+      sink.unregister = connections.register(call.connection(), cancel);
+      if (sink.ended) {
+        sink.unregister.run(); // it ended while opening (a replay that failed at once)
+      }
       call.onDrain(stream::onReady);
-      call.onGone(() -> {
-        sink.cancelled = true;
-        stream.cancel();
-        unregister.run();
-      });
+      call.onGone(cancel);
+      return cancel;
     } catch (RuntimeException e) {
       call.end(Statuses.toStatus(e).getStatus());
+      return () -> { };
     }
   }
 
@@ -112,14 +118,31 @@ final class TailEndpoint {
       call.end(Statuses.status(e));
       return;
     }
-    request.handler(message -> open(principal, message, call));
+    // Tail is server streaming: one request. Vert.x's gRPC server does not count messages,
+    // so a second one is refused here, and so is a request stream that ends with none.
+    Runnable[] opened = new Runnable[1];
+    request.handler(message -> {
+      if (opened[0] != null) {
+        opened[0].run();
+        call.end(Status.INVALID_ARGUMENT.withDescription(
+            "Tail takes one TailRequest; a second one came"));
+        return;
+      }
+      opened[0] = open(principal, message, call);
+    });
+    request.endHandler(v -> {
+      if (opened[0] == null) {
+        call.end(Status.INVALID_ARGUMENT.withDescription("Tail needs one TailRequest; none came"));
+      }
+    });
   }
 
   /** Writes a tail's messages while its call takes them; ends it once. */
   private static final class Sink implements TailSink {
     private final Call out;
     volatile boolean cancelled;
-    private boolean ended;
+    volatile boolean ended;
+    volatile Runnable unregister = () -> { };
 
     Sink(Call out) {
       this.out = out;
@@ -144,6 +167,7 @@ final class TailEndpoint {
       }
       ended = true;
       out.end(failure == null ? Status.OK : Statuses.status(failure));
+      unregister.run(); // the connection's close has nothing left to end
     }
   }
 
@@ -151,6 +175,7 @@ final class TailEndpoint {
   private static final class GrpcCall implements Call {
     private final GrpcServerRequest<TailRequest, TailChunk> request;
     private final GrpcServerResponse<TailRequest, TailChunk> response;
+    private boolean ended;
 
     GrpcCall(GrpcServerRequest<TailRequest, TailChunk> request) {
       this.request = request;
@@ -169,6 +194,10 @@ final class TailEndpoint {
 
     @Override
     public void end(Status status) {
+      if (ended) {
+        return;
+      }
+      ended = true;
       response.status(GrpcStatus.valueOf(status.getCode().value()));
       if (status.getDescription() != null) {
         response.statusMessage(status.getDescription());

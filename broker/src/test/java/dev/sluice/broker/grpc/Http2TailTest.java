@@ -79,4 +79,79 @@ class Http2TailTest {
         .containsExactly("line 1", "line 2", "line 3");
     assertThat(Http2Tail.percentEncoded("a%b é\n")).isEqualTo("a%25b %C3%A9%0A");
   }
+
+  @Test
+  void requestsBeingReadOnOneConnectionShareABoundAndAResetStreamGivesItsShareBack()
+      throws Exception {
+    RawRunner.connect(sluice.channel(), "app", "r1").lines("", "kept").awaitAcked();
+    io.vertx.core.Vertx vertx = io.vertx.core.Vertx.vertx();
+    try {
+      io.vertx.core.http.HttpClientAgent http = vertx.createHttpClient(
+          new io.vertx.core.http.HttpClientOptions()
+              .setProtocolVersion(io.vertx.core.http.HttpVersion.HTTP_2)
+              .setHttp2ClearTextUpgrade(false)); // one connection (the HTTP/2 pool default)
+      // Each stream sends a message prefix and most of a 60 KiB body, and never ends: one
+      // connection cannot have the broker hold more than its share of them.
+      int part = 60 * 1024;
+      int streams = Http2Tail.MAX_REQUEST_BYTES_PER_CONNECTION / part + 2;
+      List<io.vertx.core.http.HttpClientRequest> open = new java.util.ArrayList<>();
+      java.util.concurrent.CompletableFuture<String> refusal =
+          new java.util.concurrent.CompletableFuture<>();
+      for (int i = 0; i < streams; i++) {
+        io.vertx.core.http.HttpClientRequest request = http.request(tailRequest()).await();
+        request.putHeader("content-type", "application/grpc").setChunked(true);
+        request.response().onSuccess(r -> r.end().onSuccess(v ->
+            refusal.complete(r.getTrailer("grpc-status") + " " + r.getTrailer("grpc-message"))));
+        io.vertx.core.buffer.Buffer body = io.vertx.core.buffer.Buffer.buffer()
+            .appendByte((byte) 0).appendInt(part + 10).appendBytes(new byte[part - 5]);
+        // The stream the broker refuses is reset under the write: that write may fail.
+        request.write(body).recover(e -> io.vertx.core.Future.succeededFuture()).await();
+        open.add(request);
+      }
+      assertThat(refusal.get(10, java.util.concurrent.TimeUnit.SECONDS))
+          .startsWith(Status.Code.RESOURCE_EXHAUSTED.value() + " ")
+          .contains("being read on one connection");
+
+      for (io.vertx.core.http.HttpClientRequest request : open) {
+        request.reset();
+      }
+      // Their shares are back: a request as large as the bound allows is read and served
+      // (the padding is a field TailRequest does not know, which protobuf keeps aside).
+      byte[] tail = TailRequest.newBuilder().setFilter("app.>")
+          .setStart(dev.sluice.proto.v1.StartPosition.newBuilder().setLastN(1)).build()
+          .toByteArray();
+      byte[] padding = new byte[Http2Tail.MAX_REQUEST_BYTES - tail.length - 8];
+      com.google.protobuf.ByteString padded = com.google.protobuf.ByteString.copyFrom(tail)
+          .concat(com.google.protobuf.UnknownFieldSet.newBuilder().addField(99,
+              com.google.protobuf.UnknownFieldSet.Field.newBuilder()
+                  .addLengthDelimited(com.google.protobuf.ByteString.copyFrom(padding)).build())
+              .build().toByteString());
+      org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10)).untilAsserted(
+          () -> {
+            io.vertx.core.http.HttpClientRequest request = http.request(tailRequest()).await();
+            request.putHeader("content-type", "application/grpc");
+            // Handlers are set on the event loop as the response arrives, before its data.
+            java.util.concurrent.CompletableFuture<io.vertx.core.buffer.Buffer> data =
+                new java.util.concurrent.CompletableFuture<>();
+            request.response().onSuccess(response -> {
+              response.handler(data::complete);
+              response.endHandler(v -> data.complete(io.vertx.core.buffer.Buffer.buffer()));
+            });
+            request.end(io.vertx.core.buffer.Buffer.buffer().appendByte((byte) 0)
+                .appendInt(padded.size()).appendBytes(padded.toByteArray())).await();
+            io.vertx.core.buffer.Buffer first = data.get(10, java.util.concurrent.TimeUnit.SECONDS);
+            request.reset();
+            assertThat(first.length()).isGreaterThan(5);
+            assertThat(TailResponse.parseFrom(first.getBytes(5, first.length()))
+                .getRecordsList()).extracting(Record::getMessage).containsExactly("kept");
+          });
+    } finally {
+      vertx.close().await();
+    }
+  }
+
+  private io.vertx.core.http.RequestOptions tailRequest() {
+    return new io.vertx.core.http.RequestOptions().setMethod(io.vertx.core.http.HttpMethod.POST)
+        .setHost("127.0.0.1").setPort(sluice.broker().grpcPort()).setURI(Http2Tail.PATH);
+  }
 }

@@ -47,4 +47,40 @@ class GrpcWebTest {
       assertThat(tail.getRecordsList()).extracting(r -> r.getMessage()).containsExactly("a", "b");
     }
   }
+
+  @Test
+  void aSecondRequestOnOneTailIsRefusedAndSoIsACallWithNone() throws Exception {
+    byte[] request = TailRequest.newBuilder().setFilter("web.>").build().toByteArray();
+    ByteBuffer two = ByteBuffer.allocate(2 * (5 + request.length));
+    for (int i = 0; i < 2; i++) {
+      two.put((byte) 0).putInt(request.length).put(request);
+    }
+    assertThat(trailers(two.array())).contains("grpc-status:3").contains("a second one came");
+    assertThat(trailers(new byte[0])).contains("grpc-status:3").contains("none came");
+  }
+
+  /** The trailers (frame, or headers of a trailers-only answer) of a gRPC-Web call whose request body is {@code body}. */
+  private String trailers(byte[] body) throws Exception {
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    HttpResponse<byte[]> response = http.send(HttpRequest.newBuilder(URI.create(
+            "http://127.0.0.1:" + sluice.broker().grpcPort() + "/sluice.v1.Logs/Tail"))
+        .timeout(Duration.ofSeconds(10))
+        .header("content-type", "application/grpc-web+proto").header("x-grpc-web", "1")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(body)).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    ByteBuffer frames = ByteBuffer.wrap(response.body());
+    while (frames.remaining() >= 5) {
+      byte flags = frames.get();
+      byte[] frame = new byte[frames.getInt()];
+      frames.get(frame);
+      if ((flags & 0x80) != 0) {
+        return java.net.URLDecoder.decode(new String(frame, java.nio.charset.StandardCharsets.UTF_8),
+            java.nio.charset.StandardCharsets.UTF_8);
+      }
+    }
+    // Trailers-only: a call that ends before any message answers with its status as headers.
+    return "grpc-status:" + response.headers().firstValue("grpc-status").orElse("?")
+        + "\r\ngrpc-message:" + java.net.URLDecoder.decode(response.headers()
+            .firstValue("grpc-message").orElse(""), java.nio.charset.StandardCharsets.UTF_8);
+  }
 }
