@@ -36,6 +36,13 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
    * The Vert.x bridge wants a protobuf prototype (it decodes JSON-format calls with it), so the
    * marshaller's type is Object: an {@link In}, or an IngestFrame from that JSON path.
    */
+  private final int maxLines;
+
+  /** Reads batches of at most {@code maxLines} lines; the lines of a longer one are counted. */
+  IngestFrames(int maxLines) {
+    this.maxLines = maxLines;
+  }
+
   @Override
   public Object getMessagePrototype() {
     return IngestFrame.getDefaultInstance();
@@ -58,7 +65,7 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
   public In parse(InputStream stream) {
     try {
       byte[] bytes = readAll(stream);
-      RawBatch batch = onlyBatch(bytes);
+      RawBatch batch = onlyBatch(bytes, maxLines);
       return batch != null ? new In(null, batch) : new In(IngestFrame.parseFrom(bytes), null);
     } catch (IOException e) {
       throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
@@ -87,7 +94,7 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
   }
 
   /** The batch, if the frame is one batch field and nothing else; else null. */
-  private static RawBatch onlyBatch(byte[] bytes) throws InvalidProtocolBufferException {
+  private static RawBatch onlyBatch(byte[] bytes, int maxLines) throws InvalidProtocolBufferException {
     CodedInputStream in = CodedInputStream.newInstance(bytes);
     try {
       if (in.isAtEnd() || in.readTag() != BATCH_TAG) {
@@ -98,7 +105,7 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
       if (length < 0 || offset + length != bytes.length) {
         return null; // more than a batch (or framing the generic parser will judge)
       }
-      return RawBatch.parse(bytes, offset, length);
+      return RawBatch.parse(bytes, offset, length, maxLines);
     } catch (InvalidProtocolBufferException e) {
       throw e;
     } catch (IOException e) {

@@ -30,6 +30,7 @@ public final class RawBatch {
   private final byte[] buf;
   private long firstSeq;
   private int count;
+  private final int maxLines;
   // Per line; msgOffset/msgLength are where the message lies, lineOffset/lineLength the line.
   private long[] time = new long[16];
   private int[] attrs = new int[16]; // level | stream << 8 | PLAIN << 16
@@ -42,8 +43,9 @@ public final class RawBatch {
 
   private static final int PLAIN = 1 << 16;
 
-  private RawBatch(byte[] buf, int expectedLines) {
+  private RawBatch(byte[] buf, int expectedLines, int maxLines) {
     this.buf = buf;
+    this.maxLines = maxLines;
     if (expectedLines > time.length) {
       time = new long[expectedLines];
       attrs = new int[expectedLines];
@@ -59,8 +61,19 @@ public final class RawBatch {
   /** Reads the LogBatch encoded in {@code buf[offset, offset + length)}. */
   public static RawBatch parse(byte[] buf, int offset, int length)
       throws InvalidProtocolBufferException {
+    return parse(buf, offset, length, Integer.MAX_VALUE);
+  }
+
+  /**
+   * Reads the LogBatch encoded in {@code buf[offset, offset + length)}, keeping at most
+   * {@code maxLines} lines: the lines beyond are counted ({@link #count}), not read, so a frame
+   * of millions of empty lines costs no more memory than a batch the broker accepts.
+   */
+  public static RawBatch parse(byte[] buf, int offset, int length, int maxLines)
+      throws InvalidProtocolBufferException {
     // Sized for lines of about 200 bytes, so a typical batch never grows its arrays.
-    RawBatch batch = new RawBatch(buf, Math.min(length / 160, 65_536));
+    RawBatch batch = new RawBatch(buf, Math.min(Math.min(length / 160, 65_536), maxLines),
+        maxLines);
     try {
       batch.read(offset, offset + length);
     } catch (InvalidProtocolBufferException e) {
@@ -84,10 +97,10 @@ public final class RawBatch {
   private void read(int from, int to) throws IOException {
     int at = from;
     while (at < to) {
-      long tag = varint(at, to);
+      int tag = tag(at, to);
       at = next;
-      int field = (int) (tag >>> 3);
-      int wire = (int) (tag & 7);
+      int field = tag >>> 3;
+      int wire = tag & 7;
       if (field == FIRST_SEQ && wire == WireFormat.WIRETYPE_VARINT) {
         firstSeq = varint(at, to);
         at = next;
@@ -97,12 +110,16 @@ public final class RawBatch {
         line(at, at + length);
         at += length;
       } else {
-        at = skip(wire, at, to);
+        at = skip(wire, at, to, field, 0);
       }
     }
   }
 
   private void line(int from, int to) throws IOException {
+    if (count >= maxLines) {
+      count++; // too many: the batch is refused by its count
+      return;
+    }
     if (count == time.length) {
       grow();
     }
@@ -119,16 +136,16 @@ public final class RawBatch {
     boolean plain = true;
     int at = from;
     while (at < to) {
-      long tag = varint(at, to);
+      int tag = tag(at, to);
       at = next;
-      int field = (int) (tag >>> 3);
-      int wire = (int) (tag & 7);
+      int field = tag >>> 3;
+      int wire = tag & 7;
       switch (field) {
         case LogLine.TIME_UNIX_NANO_FIELD_NUMBER, LogLine.LEVEL_FIELD_NUMBER,
             LogLine.STREAM_FIELD_NUMBER -> {
           if (wire != WireFormat.WIRETYPE_VARINT) {
             plain = false;
-            at = skip(wire, at, to);
+            at = skip(wire, at, to, field, 0);
             continue;
           }
           long value = varint(at, to);
@@ -144,7 +161,7 @@ public final class RawBatch {
         case LogLine.MESSAGE_FIELD_NUMBER, LogLine.REQUEST_ID_FIELD_NUMBER -> {
           if (wire != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
             plain = false;
-            at = skip(wire, at, to);
+            at = skip(wire, at, to, field, 0);
             continue;
           }
           int length = length(at, to);
@@ -165,7 +182,7 @@ public final class RawBatch {
         default -> {
           // Fields, trace and span ids, unknown fields: the protobuf parser's business.
           plain = false;
-          at = skip(wire, at, to);
+          at = skip(wire, at, to, field, 0);
         }
       }
     }
@@ -236,8 +253,38 @@ public final class RawBatch {
     return (int) length;
   }
 
-  private int skip(int wire, int at, int to) throws InvalidProtocolBufferException {
+  /** A field's tag, as protobuf reads it: a 32-bit varint, never zero. */
+  private int tag(int at, int to) throws InvalidProtocolBufferException {
+    int tag = (int) varint(at, to); // protobuf keeps the low 32 bits of a longer varint too
+    if (tag >>> 3 == 0) {
+      throw new InvalidProtocolBufferException(
+          "Protocol message contained an invalid tag (zero).");
+    }
+    return tag;
+  }
+
+  /** Skips a field protobuf would keep as unknown, groups (a deprecated encoding) included. */
+  private int skip(int wire, int at, int to, int field, int depth)
+      throws InvalidProtocolBufferException {
     switch (wire) {
+      case WireFormat.WIRETYPE_START_GROUP -> {
+        if (depth >= 100) { // protobuf's default recursion limit
+          throw new InvalidProtocolBufferException("Protocol message had too many levels of "
+              + "nesting.");
+        }
+        while (true) {
+          int tag = tag(at, to);
+          at = next;
+          if ((tag & 7) == WireFormat.WIRETYPE_END_GROUP) {
+            if (tag >>> 3 != field) {
+              throw new InvalidProtocolBufferException("Protocol message end-group tag did "
+                  + "not match expected tag.");
+            }
+            return at;
+          }
+          at = skip(tag & 7, at, to, tag >>> 3, depth + 1);
+        }
+      }
       case WireFormat.WIRETYPE_VARINT -> {
         varint(at, to);
         return next;

@@ -107,4 +107,96 @@ class RawBatchTest {
     assertThatThrownBy(() -> RawBatch.parse(whole, 0, whole.length - 3))
         .isInstanceOf(InvalidProtocolBufferException.class);
   }
+
+  /** Bytes written field by field, for inputs protobuf's builders would never produce. */
+  private static byte[] wire(WireWriter writer) throws Exception {
+    ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    CodedOutputStream out = CodedOutputStream.newInstance(bytes);
+    writer.write(out);
+    out.flush();
+    return bytes.toByteArray();
+  }
+
+  private interface WireWriter {
+    void write(CodedOutputStream out) throws Exception;
+  }
+
+  @Test
+  void agreesWithProtobufOnUnusualButValidAndOnInvalidEncodings() throws Exception {
+    byte[] line = plain("m", "r").toByteArray();
+    List<byte[]> inputs = List.of(
+        // A zero tag.
+        wire(out -> out.writeRawVarint32(0)),
+        // An unknown group, with a nested group, at batch and at line level.
+        wire(out -> {
+          out.writeTag(9, 3);
+          out.writeTag(10, 3);
+          out.writeUInt64(1, 5);
+          out.writeTag(10, 4);
+          out.writeTag(9, 4);
+          out.writeByteArray(LogBatch.LINES_FIELD_NUMBER, line);
+        }),
+        wire(out -> out.writeByteArray(LogBatch.LINES_FIELD_NUMBER, wire(l -> {
+          l.writeTag(20, 3);
+          l.writeTag(20, 4);
+          l.writeString(LogLine.MESSAGE_FIELD_NUMBER, "grouped");
+        }))),
+        // An end-group tag that does not match its start.
+        wire(out -> {
+          out.writeTag(9, 3);
+          out.writeTag(8, 4);
+        }),
+        // A stray end-group tag.
+        wire(out -> out.writeTag(9, 4)),
+        // Known fields with other wire types, and repeated scalar fields (the last one wins).
+        wire(out -> out.writeByteArray(LogBatch.LINES_FIELD_NUMBER, wire(l -> {
+          l.writeFixed32(LogLine.LEVEL_FIELD_NUMBER, 3);
+          l.writeString(LogLine.MESSAGE_FIELD_NUMBER, "first");
+          l.writeString(LogLine.MESSAGE_FIELD_NUMBER, "second");
+          l.writeUInt64(LogLine.MESSAGE_FIELD_NUMBER, 1);
+        }))),
+        wire(out -> {
+          out.writeUInt64(LogBatch.FIRST_SEQ_FIELD_NUMBER, 5);
+          out.writeUInt64(LogBatch.FIRST_SEQ_FIELD_NUMBER, 7);
+          out.writeByteArray(LogBatch.LINES_FIELD_NUMBER, line);
+        }),
+        // A tag in a ten-byte varint: protobuf keeps its low 32 bits.
+        wire(out -> {
+          out.writeRawVarint64((1L << 40) | (LogBatch.FIRST_SEQ_FIELD_NUMBER << 3));
+          out.writeUInt64NoTag(9);
+        }),
+        // An invalid wire type.
+        wire(out -> out.writeRawVarint32((LogBatch.LINES_FIELD_NUMBER << 3) | 7)));
+    for (int n = 0; n < inputs.size(); n++) {
+      byte[] bytes = inputs.get(n);
+      LogBatch expected;
+      try {
+        expected = LogBatch.parseFrom(bytes);
+      } catch (InvalidProtocolBufferException e) {
+        assertThatThrownBy(() -> RawBatch.parse(bytes, 0, bytes.length)).as("input %d", n)
+            .isInstanceOf(InvalidProtocolBufferException.class);
+        continue;
+      }
+      RawBatch raw = RawBatch.parse(bytes, 0, bytes.length);
+      assertThat(raw.firstSeq()).as("input %d", n).isEqualTo(expected.getFirstSeq());
+      assertThat(raw.count()).as("input %d", n).isEqualTo(expected.getLinesCount());
+      for (int i = 0; i < raw.count(); i++) {
+        assertThat(raw.line(i)).as("input %d line %d", n, i).isEqualTo(expected.getLines(i));
+      }
+    }
+  }
+
+  @Test
+  void linesBeyondTheBoundAreCountedNotKept() throws Exception {
+    LogBatch.Builder batch = LogBatch.newBuilder();
+    for (int i = 0; i < 1_000; i++) {
+      batch.addLines(LogLine.getDefaultInstance());
+    }
+    byte[] bytes = batch.build().toByteArray();
+
+    RawBatch raw = RawBatch.parse(bytes, 0, bytes.length, 10);
+
+    assertThat(raw.count()).isEqualTo(1_000);
+    assertThat(raw.line(9)).isEqualTo(LogLine.getDefaultInstance());
+  }
 }
