@@ -49,6 +49,7 @@ public final class IngestSession {
   private Labels baseLabels;
   private RequestScope noRequest;
   private RunnerSessions.OpenRequests open;
+  private final ScopeCache scopes = new ScopeCache();
   private long lastSeq;
   // Lines shed since the last marker, by level number.
   private final long[] shed = new long[Level.FATAL_VALUE + 1];
@@ -220,7 +221,7 @@ public final class IngestSession {
    * and labels, with no Record or String made on the way.
    */
   private int addPlainLine(RawBatch batch, int i, long now, List<Draft> drafts) {
-    RequestScope scope = scopeOf(batch.requestId(i));
+    RequestScope scope = scopeOf(batch, i);
     long time = batch.time(i) == 0 ? now : batch.time(i);
     int level = batch.level(i) == Level.LEVEL_UNSPECIFIED_VALUE ? Level.INFO_VALUE
         : batch.level(i);
@@ -263,6 +264,26 @@ public final class IngestSession {
       b.clearFields(); // the fields go with part 1 only, not copied into every part
     }
     return parts.size() > 1 ? 1 : 0;
+  }
+
+  /** Line {@code i}'s request, found from the frame's bytes when it is cached. */
+  private RequestScope scopeOf(RawBatch batch, int i) {
+    int length = batch.requestIdLength(i);
+    if (length == 0) {
+      return scopeOf("");
+    }
+    long version = open.version(); // read before the lookup: a change after it is seen next time
+    RequestScope cached = scopes.get(version, batch.bytes(), batch.requestIdOffset(i), length);
+    if (cached != null) {
+      return cached;
+    }
+    String requestId = batch.requestId(i);
+    RequestScope scope = open.get(Subjects.token("line.request_id", requestId));
+    if (scope == null) {
+      return reopened(requestId, true);
+    }
+    scopes.put(version, open.size(), scope);
+    return scope;
   }
 
   private RequestScope scopeOf(String requestId) {

@@ -362,6 +362,14 @@ public final class RawBatch {
   }
 
   /** The request id, or "" when the line names none. */
+  int requestIdOffset(int i) {
+    return reqOffset[i];
+  }
+
+  int requestIdLength(int i) {
+    return reqLength[i];
+  }
+
   String requestId(int i) {
     return reqLength[i] == 0 ? ""
         : new String(buf, reqOffset[i], reqLength[i], StandardCharsets.UTF_8);

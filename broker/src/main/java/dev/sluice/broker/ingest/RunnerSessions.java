@@ -26,6 +26,12 @@ public final class RunnerSessions {
   /** Open requests by id, in start order. Synchronized: an old connection may linger. */
   static final class OpenRequests {
     private final Map<String, RequestScope> open = new LinkedHashMap<>();
+    /** Bumped by every change, so a cache of these requests knows when to forget them. */
+    private volatile long version;
+
+    long version() {
+      return version;
+    }
 
     synchronized RequestScope get(String requestId) {
       return open.get(requestId);
@@ -36,10 +42,12 @@ public final class RunnerSessions {
     }
 
     synchronized void put(RequestScope scope) {
+      version++;
       open.put(scope.requestId(), scope);
     }
 
     synchronized RequestScope remove(String requestId) {
+      version++;
       return open.remove(requestId);
     }
 

@@ -88,7 +88,20 @@ final class LinkState {
 
   /** Holds a line, given as its LogBatch entry ({@link Frames#line}). */
   void line(byte[] line) {
-    add(() -> outbox.addLine(line, System.nanoTime()));
+    lock.lock();
+    try {
+      if (closing || phase == Phase.FAILED) {
+        outbox.countDropped();
+        return;
+      }
+      // Only the first unsent line reads the clock: a later one takes its time, earlier than
+      // its own, so the linger can only end sooner for it, never later.
+      outbox.addLine(line, outbox.unsentCount() == 0 ? System.nanoTime()
+          : outbox.newestUnsentNanos());
+      signalIfDue();
+    } finally {
+      lock.unlock();
+    }
   }
 
   void event(LongFunction<IngestFrame> withSeq) {
@@ -103,13 +116,17 @@ final class LinkState {
         return;
       }
       adding.run();
-      int unsent = outbox.unsentCount();
-      // One wake-up starts the linger timer, one more says a batch is full; none per line.
-      if (unsent == 1 || unsent == maxLines) {
-        work.signal();
-      }
+      signalIfDue();
     } finally {
       lock.unlock();
+    }
+  }
+
+  private void signalIfDue() {
+    int unsent = outbox.unsentCount();
+    // One wake-up starts the linger timer, one more says a batch is full; none per line.
+    if (unsent == 1 || unsent == maxLines) {
+      work.signal();
     }
   }
 

@@ -107,6 +107,11 @@ final class Outbox {
     return unsent.isEmpty() && inflight.isEmpty();
   }
 
+  /** The time held with the newest unsent item; only valid when something is unsent. */
+  long newestUnsentNanos() {
+    return unsent.peekLast().enqueuedNanos();
+  }
+
   /** When the oldest unsent item was logged; only valid when something is unsent. */
   long oldestUnsentNanos() {
     return unsent.peekFirst().enqueuedNanos();

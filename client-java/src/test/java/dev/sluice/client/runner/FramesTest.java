@@ -31,13 +31,18 @@ class FramesTest {
   @ParameterizedTest
   @ValueSource(strings = {"hello", "", "héllo wörld ✓ 𝄞"})
   void aLineIsWhatProtobufWrites(String message) throws Exception {
-    long time = 1_700_000_000_123_456_789L;
-    for (String request : new String[] {"", "req-7"}) {
-      byte[] line = Frames.line(time, Level.WARN, Stream.STRUCTURED, message, request, null);
-      assertThat(line).isEqualTo(entry(LogLine.newBuilder().setTimeUnixNano(time)
-          .setLevel(Level.WARN).setStream(Stream.STRUCTURED).setMessage(message)
-          .setRequestId(request).build()));
+    for (long time : new long[] {1_700_000_000_123_456_789L, 0, 1, 127, 128, -1}) {
+      for (String request : new String[] {"", "req-7", "x".repeat(200), "réq"}) {
+        for (Level level : new Level[] {Level.LEVEL_UNSPECIFIED, Level.WARN}) {
+          byte[] line = Frames.line(time, level, Stream.STRUCTURED, message, request, null);
+          assertThat(line).as("%d %s %s", time, request, level).isEqualTo(entry(
+              LogLine.newBuilder().setTimeUnixNano(time).setLevel(level)
+                  .setStream(Stream.STRUCTURED).setMessage(message).setRequestId(request)
+                  .build()));
+        }
+      }
     }
+    long time = 1_700_000_000_123_456_789L;
     byte[] withFields = Frames.line(time, Level.INFO, Stream.STRUCTURED, message, "r",
         Map.of("shard", "1/2"));
     assertThat(withFields).isEqualTo(entry(LogLine.newBuilder().setTimeUnixNano(time)
