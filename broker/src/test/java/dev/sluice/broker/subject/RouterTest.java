@@ -53,6 +53,23 @@ class RouterTest {
   }
 
   @Test
+  void matchesStayRightWhileTheFrontOfTheCacheIsOnAndAfterManySubjectsTurnItOff() {
+    Router<String> big = new Router<>(200_000);
+    big.add("acct", f("app.>"), "all");
+    for (int round = 0; round < 2; round++) {
+      // 40,000 distinct subjects: more than the front keeps, so it turns off part way.
+      for (int i = 0; i < 40_000; i++) {
+        assertThat(big.match("acct", "app.r" + (i % 16) + ".q" + i)).containsExactly("all");
+      }
+      Registration one = big.add("acct", f("app.r3.*"), "r3");
+      assertThat(big.match("acct", "app.r3.q3")).containsExactlyInAnyOrder("all", "r3");
+      assertThat(big.match("acct", "app.r4.q4")).containsExactly("all");
+      one.close();
+      assertThat(big.match("acct", "app.r3.q3")).containsExactly("all");
+    }
+  }
+
+  @Test
   void matchForgetsClosedRegistrationAndCloseIsIdempotent() {
     router.add("acct", f("app.>"), "stays");
     Registration goes = router.add("acct", f("app.r.q"), "goes");
