@@ -105,9 +105,12 @@ public final class GrpcFrontend {
         services.forEach(service -> GrpcIoServiceBridge.bridge(service).bind(grpc));
         tailEndpoint.bind(grpc);
         Http2Tail http2Tail = new Http2Tail(tailEndpoint);
+        Http2Ingest http2Ingest = new Http2Ingest(ingest, calls, connections, access);
         return vertx.createHttpServer(options)
             .requestHandler(request -> {
-              if (Http2Tail.takes(request)) {
+              if (Http2Ingest.takes(request)) {
+                http2Ingest.handle(request);
+              } else if (Http2Tail.takes(request)) {
                 http2Tail.handle(request);
               } else {
                 grpc.handle(request);
@@ -183,7 +186,7 @@ public final class GrpcFrontend {
 
     private StreamObserver<Object> stream(StreamObserver<IngestReply> out) {
       IngestCall call = new IngestCall(new IngestSession(deps, AuthInterceptor.principal()),
-          (ServerCallStreamObserver<IngestReply>) out, calls);
+          IngestCall.Replies.of((ServerCallStreamObserver<IngestReply>) out), calls);
       call.onEnd(connections.register(AuthInterceptor.connection(), call::connectionLost));
       return call;
     }

@@ -42,14 +42,28 @@ final class Http2Tail {
 
   /** True for a plain gRPC call of Logs.Tail, with an uncompressed request. */
   static boolean takes(HttpServerRequest request) {
-    if (request.version() != HttpVersion.HTTP_2 || request.method() != HttpMethod.POST
-        || !PATH.equals(request.path())) {
-      return false;
-    }
+    return request.version() == HttpVersion.HTTP_2 && request.method() == HttpMethod.POST
+        && PATH.equals(request.path()) && plainGrpc(request);
+  }
+
+  /** True for gRPC in protobuf whose messages are not compressed. */
+  static boolean plainGrpc(HttpServerRequest request) {
     String type = request.getHeader("content-type");
     String encoding = request.getHeader("grpc-encoding");
     return ("application/grpc".equals(type) || "application/grpc+proto".equals(type))
         && (encoding == null || encoding.equals("identity"));
+  }
+
+  /** Ends a gRPC response with {@code status} in its trailers. */
+  static void endWith(HttpServerResponse response, Status status) {
+    if (response.ended() || response.closed()) {
+      return;
+    }
+    response.putTrailer("grpc-status", Integer.toString(status.getCode().value()));
+    if (status.getDescription() != null) {
+      response.putTrailer("grpc-message", percentEncoded(status.getDescription()));
+    }
+    response.end();
   }
 
   void handle(HttpServerRequest request) {
@@ -192,11 +206,7 @@ final class Http2Tail {
         return;
       }
       ended = true;
-      response.putTrailer("grpc-status", Integer.toString(status.getCode().value()));
-      if (status.getDescription() != null) {
-        response.putTrailer("grpc-message", percentEncoded(status.getDescription()));
-      }
-      response.end();
+      endWith(response, status);
     }
 
     @Override

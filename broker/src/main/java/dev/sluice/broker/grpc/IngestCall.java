@@ -6,6 +6,7 @@ import dev.sluice.broker.ingest.IngestSession;
 import dev.sluice.proto.v1.Ack;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestReply;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.ServerCallStreamObserver;
 import io.grpc.stub.StreamObserver;
 import io.vertx.core.Context;
@@ -24,8 +25,73 @@ final class IngestCall implements StreamObserver<Object> {
   /** Frames read ahead while earlier ones are being stored. */
   static final int WINDOW = 16;
 
+  /**
+   * The call's reply side and read control, on whichever transport carries it: the raw
+   * HTTP/2 endpoint ({@link Http2Ingest}) or a gRPC library's call ({@link #of}).
+   */
+  interface Replies {
+    /** Lets {@code frames} more frames be read. */
+    void request(int frames);
+
+    boolean isReady();
+
+    void send(IngestReply reply);
+
+    /** Ends the call with {@code status}. */
+    void fail(StatusRuntimeException status);
+
+    /** Ends the call with OK. */
+    void complete();
+
+    void onReady(Runnable ready);
+
+    /** Runs {@code cancelled} if the client cancels or the stream breaks. */
+    void onCancel(Runnable cancelled);
+
+    /** A gRPC library's server call as replies. */
+    static Replies of(ServerCallStreamObserver<IngestReply> out) {
+      out.disableAutoRequest();
+      return new Replies() {
+        @Override
+        public void request(int frames) {
+          out.request(frames);
+        }
+
+        @Override
+        public boolean isReady() {
+          return out.isReady();
+        }
+
+        @Override
+        public void send(IngestReply reply) {
+          out.onNext(reply);
+        }
+
+        @Override
+        public void fail(StatusRuntimeException status) {
+          out.onError(status);
+        }
+
+        @Override
+        public void complete() {
+          out.onCompleted();
+        }
+
+        @Override
+        public void onReady(Runnable ready) {
+          out.setOnReadyHandler(ready);
+        }
+
+        @Override
+        public void onCancel(Runnable cancelled) {
+          out.setOnCancelHandler(cancelled);
+        }
+      };
+    }
+  }
+
   private final IngestSession session;
-  private final ServerCallStreamObserver<IngestReply> out;
+  private final Replies out;
   private final GrpcFrontend.ActiveCalls calls;
   private final Context context;
   private final Promise<Void> finished = Promise.promise();
@@ -37,16 +103,14 @@ final class IngestCall implements StreamObserver<Object> {
   private boolean draining;
   private volatile Runnable onEnd;
 
-  IngestCall(IngestSession session, ServerCallStreamObserver<IngestReply> out,
-      GrpcFrontend.ActiveCalls calls) {
+  IngestCall(IngestSession session, Replies out, GrpcFrontend.ActiveCalls calls) {
     this.session = session;
     this.out = out;
     this.calls = calls;
-    // The bridge calls us on the connection's event loop; everything stays there.
+    // Both transports call us on the connection's event loop; everything stays there.
     this.context = Vertx.currentContext();
-    out.disableAutoRequest();
-    out.setOnReadyHandler(this::flushAck);
-    out.setOnCancelHandler(this::finished);
+    out.onReady(this::flushAck);
+    out.onCancel(this::finished);
     out.request(1);
     calls.add(this);
   }
@@ -62,7 +126,7 @@ final class IngestCall implements StreamObserver<Object> {
         IngestFrame frame = in.frame() != null ? in.frame()
             : IngestFrame.newBuilder().setBatch(dev.sluice.proto.v1.LogBatch.getDefaultInstance())
                 .build(); // a batch first: hello() refuses it by its kind
-        out.onNext(IngestReply.newBuilder().setWelcome(session.hello(frame)).build());
+        out.send(IngestReply.newBuilder().setWelcome(session.hello(frame)).build());
         welcomed = true;
         out.request(WINDOW);
         return;
@@ -103,7 +167,7 @@ final class IngestCall implements StreamObserver<Object> {
     if (done || pendingAck == null || !out.isReady()) {
       return;
     }
-    out.onNext(IngestReply.newBuilder().setAck(pendingAck).build());
+    out.send(IngestReply.newBuilder().setAck(pendingAck).build());
     pendingAck = null;
   }
 
@@ -134,7 +198,7 @@ final class IngestCall implements StreamObserver<Object> {
     if (halfClosed) {
       sendFinalAck();
       done = true;
-      out.onCompleted();
+      out.complete();
       finished();
     } else if (draining) {
       sendFinalAck();
@@ -146,7 +210,7 @@ final class IngestCall implements StreamObserver<Object> {
   private void sendFinalAck() {
     if (pendingAck != null && !done) {
       // The last ack goes out even if the transport reports not ready: it is one message.
-      out.onNext(IngestReply.newBuilder().setAck(pendingAck).build());
+      out.send(IngestReply.newBuilder().setAck(pendingAck).build());
       pendingAck = null;
     }
   }
@@ -156,7 +220,7 @@ final class IngestCall implements StreamObserver<Object> {
       return;
     }
     done = true;
-    out.onError(Statuses.toStatus(failure));
+    out.fail(Statuses.toStatus(failure));
     finished();
   }
 

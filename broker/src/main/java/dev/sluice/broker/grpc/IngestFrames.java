@@ -64,13 +64,17 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
   @Override
   public In parse(InputStream stream) {
     try {
-      byte[] bytes = readAll(stream);
-      RawBatch batch = onlyBatch(bytes, maxLines);
-      return batch != null ? new In(null, batch) : new In(IngestFrame.parseFrom(bytes), null);
+      return read(readAll(stream));
     } catch (IOException e) {
       throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
           .asRuntimeException();
     }
+  }
+
+  /** The frame in {@code bytes}, which it keeps (a batch's lines stay in them). */
+  In read(byte[] bytes) throws InvalidProtocolBufferException {
+    RawBatch batch = onlyBatch(bytes, maxLines);
+    return batch != null ? new In(null, batch) : new In(IngestFrame.parseFrom(bytes), null);
   }
 
   /** The stream's bytes; in one copy when it knows its length, as the bridge's streams do. */

@@ -1,0 +1,269 @@
+package dev.sluice.broker.grpc;
+
+import dev.sluice.broker.access.AccessProxy;
+import dev.sluice.broker.access.Principal;
+import dev.sluice.broker.ingest.IngestSession;
+import dev.sluice.proto.v1.IngestGrpc;
+import dev.sluice.proto.v1.IngestReply;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
+import io.netty.buffer.Unpooled;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.internal.buffer.BufferInternal;
+import java.util.ArrayDeque;
+
+/**
+ * Ingest.Stream over plain gRPC on HTTP/2, read and answered on the HTTP request itself, as
+ * {@link Http2Tail} does for tails: each length-prefixed IngestFrame is copied once out of the
+ * transport's buffers into the array its lines stay in, and replies are written as
+ * length-prefixed IngestReplies, then {@code grpc-status} trailers. The gRPC library layers
+ * between (a message queue, a deframer, a server call and its listener for every frame) were
+ * about a tenth of the broker's work at saturation. Calls this does not take (compressed,
+ * gRPC-Web, JSON) go to Vert.x's gRPC server as before.
+ *
+ * <p>Frames are read only as far as the call asks ({@link IngestCall.Replies#request}): the
+ * request is paused beyond that, so HTTP/2 flow control pushes the runner back.
+ */
+final class Http2Ingest {
+  static final String PATH = "/" + IngestGrpc.getStreamMethod().getFullMethodName();
+
+  private final IngestSession.Deps deps;
+  private final GrpcFrontend.ActiveCalls calls;
+  private final ConnectionCalls connections;
+  private final AccessProxy access;
+  private final IngestFrames frames;
+
+  Http2Ingest(IngestSession.Deps deps, GrpcFrontend.ActiveCalls calls,
+      ConnectionCalls connections, AccessProxy access) {
+    this.deps = deps;
+    this.calls = calls;
+    this.connections = connections;
+    this.access = access;
+    this.frames = new IngestFrames(deps.config().maxRecordsPerBatch());
+  }
+
+  /** True for a plain gRPC call of Ingest.Stream whose frames are not compressed. */
+  static boolean takes(HttpServerRequest request) {
+    return request.version() == HttpVersion.HTTP_2 && request.method() == HttpMethod.POST
+        && PATH.equals(request.path()) && Http2Tail.plainGrpc(request);
+  }
+
+  void handle(HttpServerRequest request) {
+    HttpServerResponse response = request.response();
+    response.putHeader("content-type", "application/grpc");
+    Principal principal;
+    try {
+      principal = access.authenticate(request.getHeader(TailEndpoint.AUTHORIZATION));
+    } catch (RuntimeException e) {
+      Http2Tail.endWith(response, Statuses.toStatus(e).getStatus());
+      return;
+    }
+    Call call = new Call(request, deps.config().maxFrameBytes());
+    IngestCall ingest = new IngestCall(new IngestSession(deps, principal), call, calls);
+    ingest.onEnd(connections.register(ConnectionCalls.key(request.connection().remoteAddress()),
+        ingest::connectionLost));
+    call.start(ingest);
+  }
+
+  /** One stream: its deframer, its read credit and its replies. */
+  private final class Call implements IngestCall.Replies {
+    private final HttpServerRequest request;
+    private final HttpServerResponse response;
+    private final int maxMessage;
+    private final byte[] header = new byte[5];
+    private final ArrayDeque<byte[]> ready = new ArrayDeque<>(); // read, not yet asked for
+    private IngestCall ingest;
+    private int headerFill;
+    private byte[] body; // the message being read, once its header is known
+    private int bodyFill;
+    private int credit;
+    private boolean paused;
+    private boolean halfClosed;
+    private boolean ended;
+    private Runnable onCancel = () -> { };
+
+    Call(HttpServerRequest request, int maxMessage) {
+      this.request = request;
+      this.response = request.response();
+      this.maxMessage = maxMessage;
+    }
+
+    void start(IngestCall call) {
+      this.ingest = call;
+      request.handler(this::read);
+      request.endHandler(v -> {
+        halfClosed = true;
+        deliver();
+      });
+      // A reset stream or a closed connection: the response closes without having ended.
+      response.closeHandler(v -> {
+        if (!ended) {
+          ended = true;
+          onCancel.run();
+        }
+      });
+      request.exceptionHandler(t -> {
+        if (!ended) {
+          ended = true;
+          onCancel.run();
+        }
+      });
+    }
+
+    /** Splits the DATA frames into messages, each copied once into its own array. */
+    private void read(Buffer chunk) {
+      if (ended) {
+        return;
+      }
+      int at = 0;
+      int length = chunk.length();
+      while (at < length) {
+        if (body == null) {
+          int n = Math.min(5 - headerFill, length - at);
+          chunk.getBytes(at, at + n, header, headerFill);
+          headerFill += n;
+          at += n;
+          if (headerFill < 5) {
+            return;
+          }
+          headerFill = 0;
+          int size = ((header[1] & 0xff) << 24) | ((header[2] & 0xff) << 16)
+              | ((header[3] & 0xff) << 8) | (header[4] & 0xff);
+          if (header[0] != 0) {
+            refuse(Status.INTERNAL.withDescription("a compressed frame on a stream that "
+                + "declared no grpc-encoding"));
+            return;
+          }
+          if (size < 0 || size > maxMessage) {
+            refuse(Status.RESOURCE_EXHAUSTED.withDescription("gRPC message exceeds maximum "
+                + "size " + maxMessage + ": " + Integer.toUnsignedLong(size)));
+            return;
+          }
+          body = new byte[size];
+          bodyFill = 0;
+        }
+        int n = Math.min(body.length - bodyFill, length - at);
+        chunk.getBytes(at, at + n, body, bodyFill);
+        bodyFill += n;
+        at += n;
+        if (bodyFill == body.length) {
+          ready.add(body);
+          body = null;
+        }
+      }
+      deliver();
+    }
+
+    /** Hands the call what it asked for; pauses the request while it asks for no more. */
+    private void deliver() {
+      while (credit > 0 && !ready.isEmpty() && !ended) {
+        credit--;
+        byte[] message = ready.poll();
+        IngestFrames.In in;
+        try {
+          in = frames.read(message);
+        } catch (java.io.IOException e) {
+          refuse(Status.INTERNAL.withDescription("Invalid protobuf byte sequence"));
+          return;
+        }
+        ingest.onNext(in);
+      }
+      if (ended) {
+        return;
+      }
+      if (ready.isEmpty() && halfClosed) {
+        if (body != null || headerFill > 0) {
+          refuse(Status.INTERNAL.withDescription("the stream ended inside a frame"));
+          return;
+        }
+        halfClosed = false; // told once
+        ingest.onCompleted();
+        return;
+      }
+      boolean pause = credit == 0 && !ready.isEmpty();
+      if (pause != paused) {
+        paused = pause;
+        if (pause) {
+          request.pause();
+        } else {
+          request.resume();
+        }
+      }
+    }
+
+    /** A protocol error of the client's: the call ends with it, as a failed store would. */
+    private void refuse(Status status) {
+      ready.clear();
+      body = null;
+      ingest.onError(status.asRuntimeException());
+      fail(status.asRuntimeException());
+    }
+
+    @Override
+    public void request(int frames) {
+      credit += frames;
+      deliver();
+    }
+
+    @Override
+    public boolean isReady() {
+      return !ended && !response.writeQueueFull();
+    }
+
+    @Override
+    public void send(IngestReply reply) {
+      if (ended || response.closed()) {
+        return;
+      }
+      byte[] bytes = new byte[5 + reply.getSerializedSize()];
+      int size = bytes.length - 5;
+      bytes[1] = (byte) (size >>> 24);
+      bytes[2] = (byte) (size >>> 16);
+      bytes[3] = (byte) (size >>> 8);
+      bytes[4] = (byte) size;
+      com.google.protobuf.CodedOutputStream out =
+          com.google.protobuf.CodedOutputStream.newInstance(bytes, 5, size);
+      try {
+        reply.writeTo(out);
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException(e);
+      }
+      response.write(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
+    }
+
+    @Override
+    public void fail(StatusRuntimeException status) {
+      end(status.getStatus());
+    }
+
+    @Override
+    public void complete() {
+      end(Status.OK);
+    }
+
+    private void end(Status status) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      if (paused) {
+        request.resume(); // what the client still sends is read and dropped
+      }
+      Http2Tail.endWith(response, status);
+    }
+
+    @Override
+    public void onReady(Runnable ready) {
+      response.drainHandler(v -> ready.run());
+    }
+
+    @Override
+    public void onCancel(Runnable cancelled) {
+      this.onCancel = cancelled;
+    }
+  }
+}

@@ -1,0 +1,156 @@
+package dev.sluice.broker.grpc;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.broker.testing.BrokerExtension;
+import dev.sluice.broker.testing.RawRunner;
+import dev.sluice.proto.v1.Hello;
+import dev.sluice.proto.v1.IngestFrame;
+import dev.sluice.proto.v1.IngestReply;
+import dev.sluice.proto.v1.LogBatch;
+import dev.sluice.proto.v1.LogLine;
+import dev.sluice.proto.v1.LogsGrpc;
+import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.StartPosition;
+import dev.sluice.proto.v1.TailRequest;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ClientInterceptor;
+import io.grpc.ClientInterceptors;
+import io.grpc.MethodDescriptor;
+import io.grpc.Status;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpClientAgent;
+import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.http.HttpClientRequest;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.http.HttpVersion;
+import io.vertx.core.http.RequestOptions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Ingest over both transports: plain gRPC read off HTTP/2 by {@link Http2Ingest}, and what it
+ * leaves to the gRPC library (a compressed stream). Raw HTTP/2 clients show the deframing:
+ * messages split anywhere across DATA frames, and frames that break the protocol.
+ */
+class IngestTransportsTest {
+  @RegisterExtension
+  final BrokerExtension sluice = new BrokerExtension();
+
+  private final Vertx vertx = Vertx.vertx();
+
+  @AfterEach
+  void closeVertx() {
+    vertx.close().await();
+  }
+
+  @Test
+  void aCompressedStreamGoesThroughTheGrpcLibraryAndIsStoredTheSame() {
+    Channel gzip = ClientInterceptors.intercept(sluice.channel(), new ClientInterceptor() {
+      @Override
+      public <Q, R> ClientCall<Q, R> interceptCall(MethodDescriptor<Q, R> method,
+          CallOptions options, Channel next) {
+        return next.newCall(method, options.withCompression("gzip"));
+      }
+    });
+    RawRunner.connect(gzip, "zip", "r1").lines("", "squeezed").awaitAcked();
+
+    var tail = LogsGrpc.newBlockingStub(sluice.channel()).tail(TailRequest.newBuilder()
+        .setFilter("zip.>").setStart(StartPosition.newBuilder().setLastN(1)).build());
+    assertThat(tail.next().getRecordsList()).extracting(Record::getMessage)
+        .containsExactly("squeezed");
+  }
+
+  @Test
+  void messagesSplitAnywhereAcrossDataFramesAreReadWholeAndAHalfCloseEndsWithOk()
+      throws Exception {
+    byte[] hello = grpcMessage(IngestFrame.newBuilder().setHello(Hello.newBuilder()
+        .setApp("raw").setRunner("r1").setVersion("v1")).build().toByteArray());
+    byte[] batch = grpcMessage(IngestFrame.newBuilder().setBatch(LogBatch.newBuilder()
+        .setFirstSeq(1).addLines(LogLine.newBuilder().setMessage("one"))
+        .addLines(LogLine.newBuilder().setMessage("two"))).build().toByteArray());
+    byte[] both = new byte[hello.length + batch.length];
+    System.arraycopy(hello, 0, both, 0, hello.length);
+    System.arraycopy(batch, 0, both, hello.length, batch.length);
+    // Cut inside the first header, inside the first body, across the boundary, inside the
+    // second header.
+    int[] cuts = {2, 9, hello.length + 1, hello.length + 3, both.length};
+    List<Buffer> pieces = new ArrayList<>();
+    for (int i = 0, from = 0; i < cuts.length; from = cuts[i++]) {
+      pieces.add(Buffer.buffer(java.util.Arrays.copyOfRange(both, from, cuts[i])));
+    }
+
+    Answer answer = call(pieces);
+
+    assertThat(answer.status).isEqualTo("0");
+    List<IngestReply> replies = replies(answer.body);
+    assertThat(replies.get(0).hasWelcome()).isTrue();
+    assertThat(replies.get(replies.size() - 1).getAck().getSeq()).isEqualTo(2);
+  }
+
+  @Test
+  void aCompressedFlagWithoutAnEncodingAndAStreamEndingInsideAFrameAreRefused()
+      throws Exception {
+    byte[] hello = grpcMessage(IngestFrame.newBuilder().setHello(Hello.newBuilder()
+        .setApp("raw").setRunner("r2").setVersion("v1")).build().toByteArray());
+    byte[] flagged = hello.clone();
+    flagged[0] = 1;
+    Answer compressed = call(List.of(Buffer.buffer(flagged)));
+    assertThat(compressed.status).isEqualTo(Integer.toString(Status.Code.INTERNAL.value()));
+    assertThat(compressed.message).contains("compressed");
+
+    Answer cut = call(List.of(Buffer.buffer(java.util.Arrays.copyOf(hello, hello.length - 2))));
+    assertThat(cut.status).isEqualTo(Integer.toString(Status.Code.INTERNAL.value()));
+    assertThat(cut.message).contains("inside a frame");
+  }
+
+  private static byte[] grpcMessage(byte[] message) {
+    return java.nio.ByteBuffer.allocate(5 + message.length).put((byte) 0)
+        .putInt(message.length).put(message).array();
+  }
+
+  private static List<IngestReply> replies(Buffer body) throws Exception {
+    List<IngestReply> out = new ArrayList<>();
+    for (int at = 0; at + 5 <= body.length(); ) {
+      int length = body.getInt(at + 1);
+      out.add(IngestReply.parseFrom(body.getBytes(at + 5, at + 5 + length)));
+      at += 5 + length;
+    }
+    return out;
+  }
+
+  private record Answer(Buffer body, String status, String message) {}
+
+  /** One Ingest.Stream call on a raw HTTP/2 connection: the pieces, each written alone. */
+  private Answer call(List<Buffer> pieces) throws Exception {
+    HttpClientAgent http = vertx.createHttpClient(new HttpClientOptions()
+        .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    HttpClientRequest request = http.request(new RequestOptions().setMethod(HttpMethod.POST)
+        .setHost("127.0.0.1").setPort(sluice.broker().grpcPort()).setURI(Http2Ingest.PATH))
+        .await();
+    request.putHeader("content-type", "application/grpc").setChunked(true);
+    CompletableFuture<Answer> answer = new CompletableFuture<>();
+    request.response().onSuccess(response -> {
+      Buffer body = Buffer.buffer();
+      response.handler(body::appendBuffer);
+      response.endHandler(v -> answer.complete(new Answer(body,
+          response.getTrailer("grpc-status"), String.valueOf(
+              java.net.URLDecoder.decode(String.valueOf(response.getTrailer("grpc-message")),
+                  java.nio.charset.StandardCharsets.UTF_8)))));
+      response.exceptionHandler(answer::completeExceptionally);
+    });
+    for (Buffer piece : pieces) {
+      request.write(piece).await();
+    }
+    request.end();
+    return answer.get(10, TimeUnit.SECONDS);
+  }
+}
