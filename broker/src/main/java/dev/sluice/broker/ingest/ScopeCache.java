@@ -6,17 +6,19 @@ import java.util.Arrays;
 /**
  * A session's open requests by the bytes of their ids, so a line's request is found from the
  * frame's bytes: no String made, validated and hashed for every line (that lookup was about a
- * twentieth of the broker's work at saturation). Direct-mapped: a collision only sends the
- * line the slow way. It holds only scopes found open, and forgets them all whenever the
- * runner's open requests change ({@link RunnerSessions.OpenRequests#version}), so it never
- * answers with a request that ended. Used by the session's event loop only.
+ * twentieth of the broker's work at saturation). An open-addressing table at most half full:
+ * a request that does not fit is only found the slow way. It holds only scopes found open,
+ * and forgets them all whenever the runner's open requests change
+ * ({@link RunnerSessions.OpenRequests#version}), so it never answers with a request that
+ * ended. Used by the session's event loop only.
  */
 final class ScopeCache {
   private static final int MIN_SLOTS = 16;
-  private static final int MAX_SLOTS = 1 << 14;
+  private static final int MAX_SLOTS = 1 << 16;
 
   private RequestScope[] slots = new RequestScope[MIN_SLOTS];
   private byte[][] ids = new byte[MIN_SLOTS][];
+  private int size;
   private long version = -1;
 
   /** The scope cached for the id {@code bytes[offset, offset + length)}, or null. */
@@ -24,17 +26,24 @@ final class ScopeCache {
     if (openVersion != version) {
       return null;
     }
-    int slot = hash(bytes, offset, length) & (slots.length - 1);
-    byte[] id = ids[slot];
-    return id != null && Arrays.equals(id, 0, id.length, bytes, offset, offset + length)
-        ? slots[slot] : null;
+    int mask = slots.length - 1;
+    for (int slot = hash(bytes, offset, length) & mask; ; slot = (slot + 1) & mask) {
+      byte[] id = ids[slot];
+      if (id == null) {
+        return null;
+      }
+      if (Arrays.equals(id, 0, id.length, bytes, offset, offset + length)) {
+        return slots[slot];
+      }
+    }
   }
 
   /** Remembers {@code scope}, found open when the open requests were at {@code openVersion}. */
   void put(long openVersion, int openCount, RequestScope scope) {
     if (openVersion != version) {
+      // Four to eight slots per open request: probes stay short.
       int wanted = Math.min(MAX_SLOTS, Math.max(MIN_SLOTS,
-          Integer.highestOneBit(Math.max(1, openCount)) << 2));
+          Integer.highestOneBit(Math.max(1, openCount)) << 3));
       if (wanted != slots.length) {
         slots = new RequestScope[wanted];
         ids = new byte[wanted][];
@@ -42,12 +51,24 @@ final class ScopeCache {
         Arrays.fill(slots, null);
         Arrays.fill(ids, null);
       }
+      size = 0;
       version = openVersion;
     }
+    if (2 * (size + 1) > slots.length) {
+      return; // full enough: this one is looked up the slow way
+    }
     byte[] id = scope.requestId().getBytes(StandardCharsets.UTF_8);
-    int slot = hash(id, 0, id.length) & (slots.length - 1);
+    int mask = slots.length - 1;
+    int slot = hash(id, 0, id.length) & mask;
+    while (ids[slot] != null) {
+      if (Arrays.equals(ids[slot], id)) {
+        return;
+      }
+      slot = (slot + 1) & mask;
+    }
     slots[slot] = scope;
     ids[slot] = id;
+    size++;
   }
 
   private static int hash(byte[] bytes, int offset, int length) {
@@ -55,6 +76,7 @@ final class ScopeCache {
     for (int i = offset, end = offset + length; i < end; i++) {
       h = 31 * h + bytes[i];
     }
+    h *= 0x9E3779B9; // ids differ in their last characters: spread them over the table
     return h ^ (h >>> 16);
   }
 }

@@ -115,9 +115,10 @@ public final class Router<T> {
   /** The values whose filters match {@code subject} in {@code account}; never null. */
   public List<T> match(String account, String subject) {
     AccountRoutes<T> routes = accounts.get(account);
-    if (routes == null) {
-      return List.of();
-    }
+    return routes == null ? List.of() : match(routes, account, subject);
+  }
+
+  private List<T> match(AccountRoutes<T> routes, String account, String subject) {
     if (!front) {
       return matchCached(routes, account, subject, -1, 0, null);
     }
@@ -182,7 +183,8 @@ public final class Router<T> {
    */
   public <E> void publish(String account, List<E> items, Function<E, String> subjectOf,
       BiConsumer<T, List<E>> deliver) {
-    if (!accounts.containsKey(account) || items.isEmpty()) {
+    AccountRoutes<T> routes = accounts.get(account); // once per batch, not per subject
+    if (routes == null || items.isEmpty()) {
       return;
     }
     Fanout<T, E> fanout = new Fanout<>(items.size());
@@ -192,7 +194,7 @@ public final class Router<T> {
       String subject = subjectOf.apply(item);
       if (!subject.equals(lastSubject)) {
         lastSubject = subject;
-        lastMatch = match(account, subject);
+        lastMatch = match(routes, account, subject);
       }
       for (int i = 0, n = lastMatch.size(); i < n; i++) {
         fanout.add(lastMatch.get(i), item);
