@@ -182,6 +182,20 @@ final class Frames {
   }
 
   static int varint(long value, byte[] out, int at) {
+    if (value >>> 56 != 0 && value > 0) {
+      // Nine bytes, as every line's timestamp takes: unrolled, the loop was a tenth of the
+      // logging thread's time.
+      out[at] = (byte) (value | 0x80);
+      out[at + 1] = (byte) (value >>> 7 | 0x80);
+      out[at + 2] = (byte) (value >>> 14 | 0x80);
+      out[at + 3] = (byte) (value >>> 21 | 0x80);
+      out[at + 4] = (byte) (value >>> 28 | 0x80);
+      out[at + 5] = (byte) (value >>> 35 | 0x80);
+      out[at + 6] = (byte) (value >>> 42 | 0x80);
+      out[at + 7] = (byte) (value >>> 49 | 0x80);
+      out[at + 8] = (byte) (value >>> 56);
+      return at + 9;
+    }
     long v = value;
     while ((v & ~0x7FL) != 0) {
       out[at++] = (byte) ((v & 0x7F) | 0x80);

@@ -1,10 +1,9 @@
 package dev.sluice.client.runner;
 
 import dev.sluice.proto.v1.IngestFrame;
+import java.util.AbstractList;
 import java.util.ArrayDeque;
-import java.util.ArrayList;
 import java.util.Iterator;
-import java.util.List;
 
 /**
  * Everything the runner holds: frames not sent yet ({@code unsent}) and frames sent on the
@@ -27,11 +26,49 @@ final class Outbox {
     }
   }
 
+  /**
+   * A frame in flight: its items, of which those from {@code from} on are not acknowledged.
+   * Held per frame rather than per item, so sending and acknowledging a batch touch no
+   * per-line queue (that was most of the sending thread's own time).
+   */
+  private static final class Sent {
+    final Item[] items;
+    final int count;
+    final long lastSeq;
+    int from;
+
+    Sent(Item[] items, int count) {
+      this.items = items;
+      this.count = count;
+      this.lastSeq = items[count - 1].seq();
+    }
+  }
+
+  /** A batch's lines as the frame writes them, read off its items without a copy. */
+  private static final class Lines extends AbstractList<byte[]> {
+    private final Item[] items;
+    private final int count;
+
+    Lines(Item[] items, int count) {
+      this.items = items;
+      this.count = count;
+    }
+
+    @Override
+    public byte[] get(int i) {
+      return items[i].line();
+    }
+
+    @Override
+    public int size() {
+      return count;
+    }
+  }
+
   private final int capacity;
   private final ArrayDeque<Item> unsent = new ArrayDeque<>();
-  private final ArrayDeque<Item> inflight = new ArrayDeque<>();
-  /** Last sequence number of each frame in flight, oldest first. */
-  private final ArrayDeque<Long> frameEnds = new ArrayDeque<>();
+  private final ArrayDeque<Sent> inflight = new ArrayDeque<>();
+  private int inflightItems;
   private long lastSeq;
   private long acked;
   private long dropped;
@@ -52,7 +89,7 @@ final class Outbox {
   }
 
   private long add(Item item) {
-    if (unsent.size() + inflight.size() >= capacity && !dropOldestUnsent()) {
+    if (unsent.size() + inflightItems >= capacity && !dropOldestUnsent()) {
       dropped++; // everything held is in flight: the newest item is the oldest unsent one
       return item.seq();
     }
@@ -95,12 +132,12 @@ final class Outbox {
   }
 
   int heldCount() {
-    return unsent.size() + inflight.size();
+    return unsent.size() + inflightItems;
   }
 
   /** Frames sent on the current stream and not acknowledged yet. */
   int framesInFlight() {
-    return frameEnds.size();
+    return inflight.size();
   }
 
   boolean isEmpty() {
@@ -123,7 +160,7 @@ final class Outbox {
 
   /** True while an item numbered {@code seq} or lower is still held (not acked, not dropped). */
   boolean holdsUpTo(long seq) {
-    return (!inflight.isEmpty() && inflight.peekFirst().seq() <= seq)
+    return (!inflight.isEmpty() && firstInflightSeq() <= seq)
         || (!unsent.isEmpty() && unsent.peekFirst().seq() <= seq);
   }
 
@@ -136,16 +173,17 @@ final class Outbox {
     if (head == null) {
       return null;
     }
-    inflight.addLast(head);
     if (!head.isLine()) {
-      frameEnds.addLast(head.seq());
+      inflight.addLast(new Sent(new Item[] {head}, 1));
+      inflightItems++;
       return Frames.Out.of(head.event());
     }
-    List<byte[]> lines = new ArrayList<>(Math.min(maxLines, unsent.size() + 1));
-    lines.add(head.line());
+    Item[] items = new Item[Math.min(maxLines, unsent.size() + 1)];
+    items[0] = head;
+    int n = 1;
     long expected = head.seq() + 1;
     int bytes = head.line().length;
-    while (lines.size() < maxLines) {
+    while (n < items.length) {
       Item next = unsent.peekFirst();
       // A batch numbers its lines first_seq + i, so it ends at a gap (a dropped line) or at a
       // request event.
@@ -157,23 +195,35 @@ final class Outbox {
         break;
       }
       unsent.pollFirst();
-      inflight.addLast(next);
-      lines.add(next.line());
+      items[n++] = next;
       bytes += size;
       expected++;
     }
-    frameEnds.addLast(expected - 1);
-    return Frames.Out.batch(head.seq(), lines, bytes);
+    inflight.addLast(new Sent(items, n));
+    inflightItems += n;
+    return Frames.Out.batch(head.seq(), new Lines(items, n), bytes);
+  }
+
+  private long firstInflightSeq() {
+    Sent first = inflight.peekFirst();
+    return first.items[first.from].seq();
   }
 
   /** Cumulative ack: releases every item numbered {@code seq} or lower. */
   void ack(long seq) {
     acked = Math.max(acked, seq);
-    while (!inflight.isEmpty() && inflight.peekFirst().seq() <= seq) {
-      inflight.pollFirst();
-    }
-    while (!frameEnds.isEmpty() && frameEnds.peekFirst() <= seq) {
-      frameEnds.pollFirst();
+    while (!inflight.isEmpty()) {
+      Sent first = inflight.peekFirst();
+      if (first.lastSeq <= seq) {
+        inflight.pollFirst();
+        inflightItems -= first.count - first.from;
+        continue;
+      }
+      while (first.items[first.from].seq() <= seq) { // part of a frame
+        first.from++;
+        inflightItems--;
+      }
+      break;
     }
     while (!unsent.isEmpty() && unsent.peekFirst().seq() <= seq) {
       unsent.pollFirst();
@@ -186,9 +236,12 @@ final class Outbox {
 
   /** The stream broke: everything in flight is unsent again, in order, ahead of newer items. */
   void requeueInflight() {
-    frameEnds.clear();
     while (!inflight.isEmpty()) {
-      unsent.addFirst(inflight.pollLast());
+      Sent last = inflight.pollLast();
+      for (int i = last.count - 1; i >= last.from; i--) {
+        unsent.addFirst(last.items[i]);
+      }
     }
+    inflightItems = 0;
   }
 }
