@@ -5,6 +5,8 @@ import dev.sluice.broker.error.SluiceException;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.TailRequest;
 import io.grpc.Status;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServerRequest;
@@ -19,7 +21,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Logs.Tail over plain gRPC on HTTP/2, answered on the HTTP request itself: the request is
  * one length-prefixed TailRequest, the response is length-prefixed TailResponses, then
  * {@code grpc-status} and {@code grpc-message} trailers (the gRPC protocol over HTTP/2). Each
- * message goes to the transport as the records' stored arrays ({@link TailChunk#toGrpcMessage}),
+ * message goes to the transport as one direct buffer the records' bytes are copied into once
+ * ({@link TailChunk#toGrpcMessage}),
  * with no gRPC library copying it on the way. Calls this does not take (gRPC-Web, JSON, a
  * compressed request) go to Vert.x's gRPC server as every other call does.
  */
@@ -196,7 +199,15 @@ final class Http2Tail {
     @Override
     public void write(TailChunk chunk) {
       if (!ended && !response.closed()) {
-        response.write(BufferInternal.buffer(chunk.toGrpcMessage()));
+        // Vert.x hands the transport an unreleasable view of a pooled buffer: it is
+        // released here once written, or once the write failed (a reset, a closed connection).
+        ByteBuf message = chunk.toGrpcMessage(ByteBufAllocator.DEFAULT);
+        try {
+          response.write(BufferInternal.buffer(message)).onComplete(done -> message.release());
+        } catch (RuntimeException e) {
+          message.release();
+          throw e;
+        }
       }
     }
 

@@ -5,7 +5,7 @@ import dev.sluice.broker.store.StoredRecord;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.TailResponse;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import io.netty.buffer.ByteBufAllocator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.List;
@@ -33,24 +33,43 @@ record TailChunk(List<Notice> notices, List<StoredRecord> records) {
 
   /**
    * The chunk as one gRPC message on the wire: the 5-byte length prefix, then the
-   * TailResponse, in one array (copying the records' bytes once is cheaper than handing the
-   * transport a composite of every record's own array).
+   * TailResponse, written into one buffer from {@code alloc}. A direct buffer is what the
+   * socket takes as it is: a heap array would be zeroed, filled, then copied into a direct
+   * buffer again by the transport, a third of the tail's sending time. The caller owns the
+   * buffer (and releases it once written).
    */
-  ByteBuf toGrpcMessage() {
+  ByteBuf toGrpcMessage(ByteBufAllocator alloc) {
     int size = size();
-    byte[] bytes = new byte[5 + size];
-    bytes[1] = (byte) (size >>> 24); // bytes[0] = 0: not compressed
-    bytes[2] = (byte) (size >>> 16);
-    bytes[3] = (byte) (size >>> 8);
-    bytes[4] = (byte) size;
-    CodedOutputStream out = CodedOutputStream.newInstance(bytes, 5, size);
-    try {
-      writeTo(out);
-      out.checkNoSpaceLeft();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
+    ByteBuf out = alloc.directBuffer(5 + size, 5 + size);
+    out.writeByte(0); // not compressed
+    out.writeInt(size);
+    for (Notice notice : notices) {
+      byte[] bytes = notice.toByteArray();
+      out.writeByte(NOTICES_TAG);
+      writeVarint(out, bytes.length);
+      out.writeBytes(bytes);
     }
-    return Unpooled.wrappedBuffer(bytes);
+    for (StoredRecord record : records) {
+      byte[] bytes = record.encoded();
+      out.writeByte(RECORDS_TAG);
+      writeVarint(out, bytes.length);
+      out.writeBytes(bytes);
+    }
+    if (out.writerIndex() != 5 + size) {
+      out.release();
+      throw new IllegalStateException("tail message: wrote " + out.writerIndex() + " of "
+          + (5 + size) + " bytes");
+    }
+    return out;
+  }
+
+  private static void writeVarint(ByteBuf out, int value) {
+    int v = value;
+    while ((v & ~0x7F) != 0) {
+      out.writeByte((v & 0x7F) | 0x80);
+      v >>>= 7;
+    }
+    out.writeByte(v);
   }
 
   int size() {

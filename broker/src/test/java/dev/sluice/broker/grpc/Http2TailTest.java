@@ -66,7 +66,7 @@ class Http2TailTest {
     Notice gap = Notice.newBuilder().setKind(NoticeKind.GAP).setCount(7).build();
     TailChunk chunk = new TailChunk(List.of(gap), records);
 
-    io.netty.buffer.ByteBuf message = chunk.toGrpcMessage();
+    io.netty.buffer.ByteBuf message = chunk.toGrpcMessage(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
     byte[] bytes = new byte[message.readableBytes()];
     message.readBytes(bytes);
 

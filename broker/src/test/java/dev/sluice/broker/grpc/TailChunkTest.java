@@ -35,7 +35,7 @@ class TailChunkTest {
     assertThat(parsed.getRecords(299).getSeq()).isEqualTo(300);
     assertThat(parsed.getRecords(299).getMessage()).hasSize(300);
 
-    io.netty.buffer.ByteBuf message = chunk.toGrpcMessage();
+    io.netty.buffer.ByteBuf message = chunk.toGrpcMessage(io.netty.buffer.UnpooledByteBufAllocator.DEFAULT);
     byte[] framed = new byte[message.readableBytes()];
     message.readBytes(framed);
     assertThat(framed[0]).isZero();
