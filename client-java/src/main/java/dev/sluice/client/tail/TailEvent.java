@@ -59,7 +59,7 @@ public sealed interface TailEvent permits TailEvent.RecordEvent, TailEvent.Notic
       this.length = length;
     }
 
-    /** The record, parsed on the first call. */
+    /** The record, parsed on the first call; IllegalStateException if it does not parse. */
     public Record record() {
       if (record == null) {
         try {
@@ -71,7 +71,12 @@ public sealed interface TailEvent permits TailEvent.RecordEvent, TailEvent.Notic
       return record;
     }
 
-    /** The record's wire encoding (a view, not a copy). */
+    /**
+     * The record's wire encoding (a view, not a copy). Views share the array of the message
+     * the record came in (up to about 1 MiB, a couple of thousand records): a consumer that
+     * keeps a few records for long should keep copies ({@code ByteString.copyFrom}) or
+     * {@link #record()}, so the rest of the message can be collected.
+     */
     public ByteString bytes() {
       return bytes == null ? record.toByteString()
           : UnsafeByteOperations.unsafeWrap(bytes, offset, length);

@@ -23,6 +23,12 @@ import org.slf4j.LoggerFactory;
  * last frame when the segment is left or the log closes, and recovery cuts a zero tail a crash
  * left behind. Reads go through the page cache as before. Elsewhere (tmpfs, for one) writes
  * are ordinary positional writes.
+ *
+ * <p>The price: rewriting the last partial block rewrites frames already acknowledged. On a
+ * device that can tear or garble a 4 KiB write on power loss (no power-loss protection), such
+ * a crash can damage up to a block of acknowledged frames, which recovery then cuts (at the
+ * end) or quarantines; page-cache writes of that block carry the same exposure at writeback.
+ * Disks with power-loss protection, and cloud block devices, write a block whole.
  */
 final class SegmentWriter {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentWriter.class);
