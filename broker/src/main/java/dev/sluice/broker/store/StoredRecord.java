@@ -2,6 +2,7 @@ package dev.sluice.broker.store;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
+import dev.sluice.proto.Varints;
 import dev.sluice.proto.v1.Record;
 import java.util.Objects;
 
@@ -122,27 +123,7 @@ public final class StoredRecord {
 
   /** Writes {@code value} as a varint at {@code out[at]}; returns where it ends. */
   public static int varint(long value, byte[] out, int at) {
-    if (value >>> 56 != 0 && value > 0) {
-      // Nine bytes: every timestamp in nanoseconds since 1970 (after 1972). Unrolled, as
-      // each record carries two of them and the loop was a twentieth of ingest's time.
-      out[at] = (byte) (value | 0x80);
-      out[at + 1] = (byte) (value >>> 7 | 0x80);
-      out[at + 2] = (byte) (value >>> 14 | 0x80);
-      out[at + 3] = (byte) (value >>> 21 | 0x80);
-      out[at + 4] = (byte) (value >>> 28 | 0x80);
-      out[at + 5] = (byte) (value >>> 35 | 0x80);
-      out[at + 6] = (byte) (value >>> 42 | 0x80);
-      out[at + 7] = (byte) (value >>> 49 | 0x80);
-      out[at + 8] = (byte) (value >>> 56);
-      return at + 9;
-    }
-    long v = value;
-    while ((v & ~0x7FL) != 0) {
-      out[at++] = (byte) ((v & 0x7F) | 0x80);
-      v >>>= 7;
-    }
-    out[at++] = (byte) v;
-    return at;
+    return Varints.write(value, out, at);
   }
 
   /** {@code body} (a record's fields after seq and cursor) with {@code seq}'s prefix in front. */

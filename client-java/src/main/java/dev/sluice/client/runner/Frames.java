@@ -1,6 +1,7 @@
 package dev.sluice.client.runner;
 
 import com.google.protobuf.CodedOutputStream;
+import dev.sluice.proto.Varints;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestGrpc;
 import dev.sluice.proto.v1.IngestReply;
@@ -176,33 +177,12 @@ final class Frames {
     return true;
   }
 
-  /** Bytes of {@code value} as a varint (negative int64 values take ten, as in protobuf). */
-  static int varintSize(long value) {
-    return value == 0 ? 1 : (63 - Long.numberOfLeadingZeros(value)) / 7 + 1;
+  private static int varintSize(long value) {
+    return Varints.size(value);
   }
 
-  static int varint(long value, byte[] out, int at) {
-    if (value >>> 56 != 0 && value > 0) {
-      // Nine bytes, as every line's timestamp takes: unrolled, the loop was a tenth of the
-      // logging thread's time.
-      out[at] = (byte) (value | 0x80);
-      out[at + 1] = (byte) (value >>> 7 | 0x80);
-      out[at + 2] = (byte) (value >>> 14 | 0x80);
-      out[at + 3] = (byte) (value >>> 21 | 0x80);
-      out[at + 4] = (byte) (value >>> 28 | 0x80);
-      out[at + 5] = (byte) (value >>> 35 | 0x80);
-      out[at + 6] = (byte) (value >>> 42 | 0x80);
-      out[at + 7] = (byte) (value >>> 49 | 0x80);
-      out[at + 8] = (byte) (value >>> 56);
-      return at + 9;
-    }
-    long v = value;
-    while ((v & ~0x7FL) != 0) {
-      out[at++] = (byte) ((v & 0x7F) | 0x80);
-      v >>>= 7;
-    }
-    out[at++] = (byte) v;
-    return at;
+  private static int varint(long value, byte[] out, int at) {
+    return Varints.write(value, out, at);
   }
 
   private static int field(int length) {

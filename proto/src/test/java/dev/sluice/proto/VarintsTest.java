@@ -1,11 +1,11 @@
-package dev.sluice.broker.store;
+package dev.sluice.proto;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.CodedOutputStream;
 import org.junit.jupiter.api.Test;
 
-class StoredRecordVarintTest {
+class VarintsTest {
   @Test
   void writesEveryLengthOfVarintAsProtobufDoes() throws Exception {
     long[] values = {0, 1, 127, 128, 16_383, 16_384, (1L << 49) - 1, 1L << 49, (1L << 56) - 1,
@@ -16,7 +16,8 @@ class StoredRecordVarintTest {
       coded.writeUInt64NoTag(value);
       coded.checkNoSpaceLeft();
       byte[] out = new byte[12];
-      int end = StoredRecord.varint(value, out, 1);
+      int end = Varints.write(value, out, 1);
+      assertThat(Varints.size(value)).as("size of %d", value).isEqualTo(expected.length);
       assertThat(end - 1).as("length of %d", value).isEqualTo(expected.length);
       assertThat(java.util.Arrays.copyOfRange(out, 1, end)).as("bytes of %d", value)
           .isEqualTo(expected);
