@@ -173,7 +173,8 @@ public final class GrpcFrontend {
     public ServerServiceDefinition bindService() {
       // Frames are read by IngestFrames: a batch's lines stay in their bytes.
       MethodDescriptor<Object, IngestReply> method = IngestGrpc.getStreamMethod()
-          .toBuilder(new IngestFrames(deps.config().maxRecordsPerBatch()), IngestGrpc.getStreamMethod().getResponseMarshaller())
+          .toBuilder(new IngestFrames(deps.config().maxRecordsPerBatch()),
+              IngestGrpc.getStreamMethod().getResponseMarshaller())
           .build();
       ServiceDescriptor service = ServiceDescriptor.newBuilder(IngestGrpc.SERVICE_NAME)
           .setSchemaDescriptor(IngestGrpc.getServiceDescriptor().getSchemaDescriptor())

@@ -1,5 +1,6 @@
 package dev.sluice.broker.grpc;
 
+import com.google.protobuf.CodedOutputStream;
 import dev.sluice.broker.access.AccessProxy;
 import dev.sluice.broker.access.Principal;
 import dev.sluice.broker.ingest.IngestSession;
@@ -14,6 +15,8 @@ import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.core.internal.buffer.BufferInternal;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
 
 /**
@@ -84,6 +87,7 @@ final class Http2Ingest {
     private boolean paused;
     private boolean halfClosed;
     private boolean ended;
+    private boolean delivering;
     private Runnable onCancel = () -> { };
 
     Call(HttpServerRequest request, int maxMessage) {
@@ -128,7 +132,7 @@ final class Http2Ingest {
           headerFill += n;
           at += n;
           if (headerFill < 5) {
-            return;
+            break; // the rest of the header comes with the next chunk
           }
           headerFill = 0;
           int size = ((header[1] & 0xff) << 24) | ((header[2] & 0xff) << 16)
@@ -160,13 +164,25 @@ final class Http2Ingest {
 
     /** Hands the call what it asked for; pauses the request while it asks for no more. */
     private void deliver() {
+      if (delivering) {
+        return; // a store that completed at once asked for more: the loop below takes it
+      }
+      delivering = true;
+      try {
+        deliverReady();
+      } finally {
+        delivering = false;
+      }
+    }
+
+    private void deliverReady() {
       while (credit > 0 && !ready.isEmpty() && !ended) {
         credit--;
         byte[] message = ready.poll();
         IngestFrames.In in;
         try {
           in = frames.read(message);
-        } catch (java.io.IOException e) {
+        } catch (IOException e) {
           refuse(Status.INTERNAL.withDescription("Invalid protobuf byte sequence"));
           return;
         }
@@ -225,12 +241,11 @@ final class Http2Ingest {
       bytes[2] = (byte) (size >>> 16);
       bytes[3] = (byte) (size >>> 8);
       bytes[4] = (byte) size;
-      com.google.protobuf.CodedOutputStream out =
-          com.google.protobuf.CodedOutputStream.newInstance(bytes, 5, size);
+      CodedOutputStream out = CodedOutputStream.newInstance(bytes, 5, size);
       try {
         reply.writeTo(out);
-      } catch (java.io.IOException e) {
-        throw new java.io.UncheckedIOException(e);
+      } catch (IOException e) {
+        throw new UncheckedIOException(e);
       }
       response.write(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
     }
@@ -253,6 +268,8 @@ final class Http2Ingest {
       if (paused) {
         request.resume(); // what the client still sends is read and dropped
       }
+      // No RST_STREAM after the trailers: grpc-java can report it (UNAVAILABLE) instead of the
+      // status. The client stops once it reads the trailers; what it sent meanwhile is dropped.
       Http2Tail.endWith(response, status);
     }
 

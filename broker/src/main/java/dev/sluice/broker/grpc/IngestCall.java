@@ -132,7 +132,8 @@ final class IngestCall implements StreamObserver<Object> {
         return;
       }
       // Throws for a frame that breaks the protocol.
-      Future<Ack> stored = in.batch() != null ? session.batch(in.batch()) : session.frame(in.frame());
+      Future<Ack> stored = in.batch() != null ? session.batch(in.batch())
+          : session.frame(in.frame());
       inFlight++;
       stored.onComplete(result -> {
         inFlight--;

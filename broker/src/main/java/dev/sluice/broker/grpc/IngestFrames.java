@@ -32,10 +32,6 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
     }
   }
 
-  /**
-   * The Vert.x bridge wants a protobuf prototype (it decodes JSON-format calls with it), so the
-   * marshaller's type is Object: an {@link In}, or an IngestFrame from that JSON path.
-   */
   private final int maxLines;
 
   /** Reads batches of at most {@code maxLines} lines; the lines of a longer one are counted. */
@@ -43,6 +39,10 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
     this.maxLines = maxLines;
   }
 
+  /**
+   * The Vert.x bridge wants a protobuf prototype (it decodes JSON-format calls with it), so the
+   * marshaller's type is Object: an {@link In}, or an IngestFrame from that JSON path.
+   */
   @Override
   public Object getMessagePrototype() {
     return IngestFrame.getDefaultInstance();
@@ -98,7 +98,8 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
   }
 
   /** The batch, if the frame is one batch field and nothing else; else null. */
-  private static RawBatch onlyBatch(byte[] bytes, int maxLines) throws InvalidProtocolBufferException {
+  private static RawBatch onlyBatch(byte[] bytes, int maxLines)
+      throws InvalidProtocolBufferException {
     CodedInputStream in = CodedInputStream.newInstance(bytes);
     try {
       if (in.isAtEnd() || in.readTag() != BATCH_TAG) {

@@ -41,6 +41,16 @@ record TailChunk(List<Notice> notices, List<StoredRecord> records) {
   ByteBuf toGrpcMessage(ByteBufAllocator alloc) {
     int size = size();
     ByteBuf out = alloc.directBuffer(5 + size, 5 + size);
+    try {
+      write(out, size);
+    } catch (RuntimeException e) {
+      out.release();
+      throw e;
+    }
+    return out;
+  }
+
+  private void write(ByteBuf out, int size) {
     out.writeByte(0); // not compressed
     out.writeInt(size);
     for (Notice notice : notices) {
@@ -56,11 +66,9 @@ record TailChunk(List<Notice> notices, List<StoredRecord> records) {
       out.writeBytes(bytes);
     }
     if (out.writerIndex() != 5 + size) {
-      out.release();
       throw new IllegalStateException("tail message: wrote " + out.writerIndex() + " of "
           + (5 + size) + " bytes");
     }
-    return out;
   }
 
   private static void writeVarint(ByteBuf out, int value) {

@@ -34,11 +34,14 @@ public final class Router<T> {
   private record Key(String account, String subject) {}
 
   /**
-   * In front of the cache: the last match of each of 65,536 slots (256 KiB), found by the
-   * subject's own (cached) hash and compared by reference first. A store publishes the same
+   * In front of the cache: the last match of each of 65,536 slots (about 512 KiB with the
+   * hashes), found by the subject's own (cached) hash and compared by reference first. A store
+   * publishes the same
    * subject instances over and over (one per open request), and this answers them without
    * the cache's key, hash table and bookkeeping. Entries are immutable, so a racy read sees a
-   * whole one or an older one; both are checked like any cached match.
+   * whole one or an older one; both are checked like any cached match. An entry stays until
+   * its slot is taken again, so it may keep a closed subscriber reachable for a while: at
+   * most one match list per slot.
    */
   private static final int RECENT_SLOTS = 1 << 16;
 
@@ -162,8 +165,8 @@ public final class Router<T> {
   }
 
   /**
-   * Takes a slot that is free or this subject's, and one taken by another subject only now and then:
-   * with more live subjects than slots, replacing on every collision would make each lookup
+   * Takes a slot that is free or this subject's, and one taken by another subject only now
+   * and then: with more live subjects than slots, replacing on every collision would make each lookup
    * a miss that also allocates (three times slower than the cache alone at 100,000 subjects).
    */
   private void remember(int slot, int hash, Recent<T> last, Recent<T> entry) {

@@ -44,6 +44,18 @@ class TokenAccessTest {
   }
 
   @Test
+  void ingestWithoutAValidTokenIsRefusedBeforeAnyFrameIsRead() throws Exception {
+    for (Channel channel : List.of(sluice.channel(), sluice.channel("not-a-token"))) {
+      RawRunner runner = new RawRunner(channel);
+      runner.send(dev.sluice.proto.v1.IngestFrame.newBuilder().setHello(
+          dev.sluice.proto.v1.Hello.newBuilder().setApp("my-model").setRunner("r1")
+              .setVersion("v1")).build());
+      assertThat(runner.awaitEnd().getCode()).isEqualTo(Status.Code.UNAUTHENTICATED);
+      assertThat(runner.replies()).isEmpty();
+    }
+  }
+
+  @Test
   void refusesMissingMalformedForgedForeignAndExpiredTokens() throws Exception {
     assertTailRefused(sluice.channel(), Status.Code.UNAUTHENTICATED, "missing token");
     assertTailRefused(withHeader("Basic abc"), Status.Code.UNAUTHENTICATED,

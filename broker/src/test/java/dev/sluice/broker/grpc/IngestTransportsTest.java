@@ -97,6 +97,26 @@ class IngestTransportsTest {
   }
 
   @Test
+  void aFrameIsDeliveredAtOnceEvenWhenItsChunkEndsInsideTheNextHeader() throws Exception {
+    byte[] hello = grpcMessage(IngestFrame.newBuilder().setHello(Hello.newBuilder()
+        .setApp("raw").setRunner("r3").setVersion("v1")).build().toByteArray());
+    byte[] withTwoMore = java.util.Arrays.copyOf(hello, hello.length + 2); // 0, 0 of a header
+    HttpClientAgent http = vertx.createHttpClient(new HttpClientOptions()
+        .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    HttpClientRequest request = http.request(new RequestOptions().setMethod(HttpMethod.POST)
+        .setHost("127.0.0.1").setPort(sluice.broker().grpcPort()).setURI(Http2Ingest.PATH))
+        .await();
+    request.putHeader("content-type", "application/grpc").setChunked(true);
+    CompletableFuture<Buffer> first = new CompletableFuture<>();
+    request.response().onSuccess(response -> response.handler(first::complete));
+    request.write(Buffer.buffer(withTwoMore)).await();
+    // Nothing more is sent: the welcome must come for the hello alone.
+    Buffer reply = first.get(10, TimeUnit.SECONDS);
+    assertThat(replies(reply).get(0).hasWelcome()).isTrue();
+    request.reset();
+  }
+
+  @Test
   void aCompressedFlagWithoutAnEncodingAndAStreamEndingInsideAFrameAreRefused()
       throws Exception {
     byte[] hello = grpcMessage(IngestFrame.newBuilder().setHello(Hello.newBuilder()

@@ -409,15 +409,17 @@ public final class SegmentLog implements AutoCloseable {
         break;
       } catch (IOException | RuntimeException e) {
         LOG.error("segment log: write failed", e);
+        try {
+          // Cut back first: a runner told of the failure sends the lines again at once.
+          appender.reset();
+        } catch (IOException cut) {
+          LOG.error("segment log: cutting the failed write back failed; writes fail until it "
+              + "succeeds", cut);
+        }
         unforced.forEach(p -> p.fail(e)); // in log order; each append completes once
         group.forEach(p -> p.fail(e));
         group.clear();
         unforced.clear();
-        try {
-          appender.reset();
-        } catch (IOException cut) {
-          LOG.error("segment log: cutting the failed write back failed", cut);
-        }
       }
     }
     try {

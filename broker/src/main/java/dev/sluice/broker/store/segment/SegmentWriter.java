@@ -43,12 +43,16 @@ final class SegmentWriter {
   private FileChannel out; // the direct channel, or the segment's own one
   private int tailLength; // bytes of the last partial block at the start of buf (direct only)
   private long durable; // the segment's size when it was last known to be on disk
+  private Segment uncut; // a segment a failed write must still be cut out of
 
   /** Failures a test injects where real ones happen (a write that reached the file, then EIO). */
   interface Faults {
     Faults NONE = () -> { };
 
     void afterWrite() throws IOException;
+
+    default void beforeForce() throws IOException {
+    }
   }
 
   /** A segment as the writer sees it: its id, its file, its channel and its logical size. */
@@ -113,6 +117,7 @@ final class SegmentWriter {
 
   /** Starts writing at the end of {@code next}, leaving the current segment first. */
   void start(Segment next) throws IOException {
+    cutBack();
     if (segment != null) {
       leave();
     }
@@ -209,6 +214,7 @@ final class SegmentWriter {
 
   /** Forces what was written to disk. */
   void force() throws IOException {
+    faults.beforeForce();
     segment.channel().force(false);
     durable = segment.size();
   }
@@ -230,13 +236,27 @@ final class SegmentWriter {
       return;
     }
     failed.size(durable);
+    uncut = failed;
     try {
-      failed.channel().truncate(durable);
+      cutBack();
     } finally {
       if (block > 1 && out != null) {
         out.close();
       }
       out = null;
+    }
+  }
+
+  /**
+   * Cuts the failed segment back to its durable size, durably, before anything is written
+   * again: until that succeeds every write fails, so no append can be acknowledged with the
+   * failed frames still behind it.
+   */
+  private void cutBack() throws IOException {
+    if (uncut != null) {
+      uncut.channel().truncate(uncut.size());
+      uncut.channel().force(true);
+      uncut = null;
     }
   }
 

@@ -157,6 +157,38 @@ class SegmentLogTest {
   }
 
   @Test
+  void aForceThatFailedAfterTheWriteIsCutBackTooAndTheLogGoesOn(@TempDir Path dir)
+      throws Exception {
+    java.util.concurrent.atomic.AtomicBoolean failNext =
+        new java.util.concurrent.atomic.AtomicBoolean();
+    SegmentWriter.Faults faults = new SegmentWriter.Faults() {
+      @Override
+      public void afterWrite() {
+      }
+
+      @Override
+      public void beforeForce() throws IOException {
+        if (failNext.getAndSet(false)) {
+          throw new IOException("injected: fsync failed");
+        }
+      }
+    };
+    try (SegmentLog log = SegmentLog.open(dir, SEGMENT, FsyncPolicy.always(), e -> { },
+        faults)) {
+      append(log, bodies(0, 3));
+      failNext.set(true);
+      assertThat(log.append(bodies(3, 40))).failsWithin(Duration.ofSeconds(10));
+      append(log, bodies(40, 42)); // shorter than the failed write: nothing of it may remain
+    }
+    try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
+      List<String> expected = new ArrayList<>(expected(0, 3));
+      expected.addAll(expected(40, 42));
+      assertThat(texts(recovered)).isEqualTo(expected);
+      assertThat(log.recovery().damage()).isEmpty();
+    }
+  }
+
+  @Test
   void aFrameTornInsideItsLastBlockFollowedByPaddingIsATornWriteNotDamage(@TempDir Path dir)
       throws Exception {
     try (SegmentLog log = open(dir, SEGMENT, FsyncPolicy.always())) {
