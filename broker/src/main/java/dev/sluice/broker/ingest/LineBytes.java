@@ -2,6 +2,7 @@ package dev.sluice.broker.ingest;
 
 import com.google.protobuf.CodedOutputStream;
 import dev.sluice.broker.store.StoredRecord;
+import dev.sluice.proto.Varints;
 import dev.sluice.proto.v1.Record;
 
 /**
@@ -43,15 +44,15 @@ final class LineBytes {
     at = field(STREAM_TAG, stream, out, at);
     if (length > 0) {
       out[at++] = MESSAGE_TAG;
-      at = StoredRecord.varint(length, out, at);
+      at = Varints.write(length, out, at);
       System.arraycopy(bytes, offset, out, at, length);
       at += length;
     }
     System.arraycopy(labels, 0, out, at, labels.length);
     at += labels.length;
     if (ingestTime != 0) {
-      at = StoredRecord.varint(INGEST_TIME_TAG, out, at); // field 16: a two-byte tag
-      at = StoredRecord.varint(ingestTime, out, at);
+      at = Varints.write(INGEST_TIME_TAG, out, at); // field 16: a two-byte tag
+      at = Varints.write(ingestTime, out, at);
     }
     if (at != size) {
       throw new IllegalStateException("encoded " + at + " of " + size + " bytes");
@@ -65,6 +66,6 @@ final class LineBytes {
       return at;
     }
     out[at++] = (byte) tag;
-    return StoredRecord.varint(value, out, at);
+    return Varints.write(value, out, at);
   }
 }

@@ -115,15 +115,10 @@ public final class StoredRecord {
    */
   public static int prefix(long seq, byte[] out, int at) {
     out[at++] = SEQ_TAG;
-    at = varint(seq, out, at);
+    at = Varints.write(seq, out, at);
     out[at++] = CURSOR_TAG;
     out[at++] = Cursor.LENGTH;
     return Cursor.write(seq, out, at);
-  }
-
-  /** Writes {@code value} as a varint at {@code out[at]}; returns where it ends. */
-  public static int varint(long value, byte[] out, int at) {
-    return Varints.write(value, out, at);
   }
 
   /** {@code body} (a record's fields after seq and cursor) with {@code seq}'s prefix in front. */

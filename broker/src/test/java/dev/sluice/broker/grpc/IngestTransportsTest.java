@@ -101,12 +101,7 @@ class IngestTransportsTest {
     byte[] hello = grpcMessage(IngestFrame.newBuilder().setHello(Hello.newBuilder()
         .setApp("raw").setRunner("r3").setVersion("v1")).build().toByteArray());
     byte[] withTwoMore = java.util.Arrays.copyOf(hello, hello.length + 2); // 0, 0 of a header
-    HttpClientAgent http = vertx.createHttpClient(new HttpClientOptions()
-        .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
-    HttpClientRequest request = http.request(new RequestOptions().setMethod(HttpMethod.POST)
-        .setHost("127.0.0.1").setPort(sluice.broker().grpcPort()).setURI(Http2Ingest.PATH))
-        .await();
-    request.putHeader("content-type", "application/grpc").setChunked(true);
+    HttpClientRequest request = openIngest();
     CompletableFuture<Buffer> first = new CompletableFuture<>();
     request.response().onSuccess(response -> response.handler(first::complete));
     request.write(Buffer.buffer(withTwoMore)).await();
@@ -151,12 +146,7 @@ class IngestTransportsTest {
 
   /** One Ingest.Stream call on a raw HTTP/2 connection: the pieces, each written alone. */
   private Answer call(List<Buffer> pieces) throws Exception {
-    HttpClientAgent http = vertx.createHttpClient(new HttpClientOptions()
-        .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
-    HttpClientRequest request = http.request(new RequestOptions().setMethod(HttpMethod.POST)
-        .setHost("127.0.0.1").setPort(sluice.broker().grpcPort()).setURI(Http2Ingest.PATH))
-        .await();
-    request.putHeader("content-type", "application/grpc").setChunked(true);
+    HttpClientRequest request = openIngest();
     CompletableFuture<Answer> answer = new CompletableFuture<>();
     request.response().onSuccess(response -> {
       Buffer body = Buffer.buffer();
@@ -172,5 +162,16 @@ class IngestTransportsTest {
     }
     request.end();
     return answer.get(10, TimeUnit.SECONDS);
+  }
+
+  /** An Ingest.Stream call on a new raw HTTP/2 (h2c) connection, headers set, nothing sent. */
+  private HttpClientRequest openIngest() {
+    HttpClientAgent http = vertx.createHttpClient(new HttpClientOptions()
+        .setProtocolVersion(HttpVersion.HTTP_2).setHttp2ClearTextUpgrade(false));
+    HttpClientRequest request = http.request(new RequestOptions().setMethod(HttpMethod.POST)
+        .setHost("127.0.0.1").setPort(sluice.broker().grpcPort()).setURI(Http2Ingest.PATH))
+        .await();
+    request.putHeader("content-type", "application/grpc").setChunked(true);
+    return request;
   }
 }

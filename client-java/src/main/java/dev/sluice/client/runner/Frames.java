@@ -122,37 +122,37 @@ final class Frames {
     // Request ids are subject tokens (ASCII): their chars are their bytes, written in place.
     byte[] request = ascii(requestId) ? null : requestId.getBytes(StandardCharsets.UTF_8);
     int requestLength = request == null ? requestId.length() : request.length;
-    int body = (timeUnixNano == 0 ? 0 : 1 + varintSize(timeUnixNano))
-        + (level.getNumber() == 0 ? 0 : 1 + varintSize(level.getNumber()))
-        + (stream.getNumber() == 0 ? 0 : 1 + varintSize(stream.getNumber()))
+    int body = (timeUnixNano == 0 ? 0 : 1 + Varints.size(timeUnixNano))
+        + (level.getNumber() == 0 ? 0 : 1 + Varints.size(level.getNumber()))
+        + (stream.getNumber() == 0 ? 0 : 1 + Varints.size(stream.getNumber()))
         + field(text.length) + field(requestLength);
     // Written by hand, as protobuf writes it: this runs for every line logged, and a
     // CodedOutputStream per line was a tenth of the logging thread's time.
-    byte[] out = new byte[1 + varintSize(body) + body];
+    byte[] out = new byte[1 + Varints.size(body) + body];
     int at = 0;
     out[at++] = (byte) LINES_TAG;
-    at = varint(body, out, at);
+    at = Varints.write(body, out, at);
     if (timeUnixNano != 0) {
       out[at++] = (byte) (LogLine.TIME_UNIX_NANO_FIELD_NUMBER << 3);
-      at = varint(timeUnixNano, out, at);
+      at = Varints.write(timeUnixNano, out, at);
     }
     if (level.getNumber() != 0) {
       out[at++] = (byte) (LogLine.LEVEL_FIELD_NUMBER << 3);
-      at = varint(level.getNumber(), out, at);
+      at = Varints.write(level.getNumber(), out, at);
     }
     if (stream.getNumber() != 0) {
       out[at++] = (byte) (LogLine.STREAM_FIELD_NUMBER << 3);
-      at = varint(stream.getNumber(), out, at);
+      at = Varints.write(stream.getNumber(), out, at);
     }
     if (text.length > 0) {
       out[at++] = (byte) MESSAGE_TAG;
-      at = varint(text.length, out, at);
+      at = Varints.write(text.length, out, at);
       System.arraycopy(text, 0, out, at, text.length);
       at += text.length;
     }
     if (requestLength > 0) {
       out[at++] = (byte) REQUEST_TAG;
-      at = varint(requestLength, out, at);
+      at = Varints.write(requestLength, out, at);
       if (request != null) {
         System.arraycopy(request, 0, out, at, requestLength);
       } else {
@@ -177,16 +177,8 @@ final class Frames {
     return true;
   }
 
-  private static int varintSize(long value) {
-    return Varints.size(value);
-  }
-
-  private static int varint(long value, byte[] out, int at) {
-    return Varints.write(value, out, at);
-  }
-
   private static int field(int length) {
-    return length == 0 ? 0 : 1 + varintSize(length) + length;
+    return length == 0 ? 0 : 1 + Varints.size(length) + length;
   }
 
   private static byte[] entry(byte[] line) {

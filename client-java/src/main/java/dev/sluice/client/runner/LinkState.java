@@ -88,17 +88,13 @@ final class LinkState {
 
   /** Holds a line, given as its LogBatch entry ({@link Frames#line}). */
   void line(byte[] line) {
+    // Not through add(Runnable): no lambda for every line logged.
     lock.lock();
     try {
-      if (closing || phase == Phase.FAILED) {
-        outbox.countDropped();
-        return;
+      if (!droppedWhenStopped()) {
+        outbox.addLine(line);
+        signalIfDue();
       }
-      // Only the first unsent line reads the clock: a later one takes its time, earlier than
-      // its own, so the linger can only end sooner for it, never later.
-      outbox.addLine(line, outbox.unsentCount() == 0 ? System.nanoTime()
-          : outbox.newestUnsentNanos());
-      signalIfDue();
     } finally {
       lock.unlock();
     }
@@ -111,15 +107,22 @@ final class LinkState {
   private void add(Runnable adding) {
     lock.lock();
     try {
-      if (closing || phase == Phase.FAILED) {
-        outbox.countDropped();
-        return;
+      if (!droppedWhenStopped()) {
+        adding.run();
+        signalIfDue();
       }
-      adding.run();
-      signalIfDue();
     } finally {
       lock.unlock();
     }
+  }
+
+  /** Counts the item dropped if the runner is closing or stopped; true if it was. */
+  private boolean droppedWhenStopped() {
+    if (closing || phase == Phase.FAILED) {
+      outbox.countDropped();
+      return true;
+    }
+    return false;
   }
 
   private void signalIfDue() {

@@ -82,6 +82,16 @@ final class Outbox {
     return add(new Item(++lastSeq, line, null, nowNanos));
   }
 
+  /**
+   * {@link #addLine(byte[], long)} at the time it is logged; only the first unsent line reads
+   * the clock: a later one takes that time, earlier than its own, so the linger can only end
+   * sooner for it, never later.
+   */
+  long addLine(byte[] line) {
+    return addLine(line,
+        unsent.isEmpty() ? System.nanoTime() : unsent.peekLast().enqueuedNanos());
+  }
+
   /** Numbers and holds a request event, built by {@code withSeq} from its sequence number. */
   long addEvent(java.util.function.LongFunction<IngestFrame> withSeq, long nowNanos) {
     long seq = ++lastSeq;
@@ -142,11 +152,6 @@ final class Outbox {
 
   boolean isEmpty() {
     return unsent.isEmpty() && inflight.isEmpty();
-  }
-
-  /** The time held with the newest unsent item; only valid when something is unsent. */
-  long newestUnsentNanos() {
-    return unsent.peekLast().enqueuedNanos();
   }
 
   /** When the oldest unsent item was logged; only valid when something is unsent. */
