@@ -89,7 +89,9 @@ final class SluiceTarget implements Target {
   @Override
   public Publisher publisher(int runner, Workload workload) {
     SluiceRunner sdk = SluiceRunner.builder().target(address).app(workload.app(runner))
-        .runner(workload.runnerName(runner)).version("v1").build();
+        .runner(workload.runnerName(runner)).version("v1")
+        .maxBatchRecords(Integer.getInteger("load.maxBatch", SluiceRunner.DEFAULT_MAX_BATCH_RECORDS))
+        .build();
     RequestScope[] scopes = new RequestScope[workload.requestsPerRunner()];
     for (int i = 0; i < scopes.length; i++) {
       scopes[i] = sdk.request(Workload.request(i), "/bench", "caller-" + i);
