@@ -162,26 +162,20 @@ final class SluiceTarget implements Target {
   }
 
   private static Consumer<TailEvent> receiver(Tap tap) {
+    // The stamp's digits copied out in one call, as the NATS side reads them from its byte[];
+    // a tail's callbacks run one at a time, so one buffer per tail.
+    byte[] digits = new byte[Workload.STAMP_DIGITS];
     return event -> {
       if (event instanceof TailEvent.RecordEvent r) {
-        tap.line(stamp(r.message()));
+        ByteString message = r.message();
+        if (message.size() < digits.length) {
+          tap.line(-1);
+        } else {
+          message.copyTo(digits, 0, 0, digits.length);
+          tap.line(Workload.stamp(digits, 0, digits.length));
+        }
       }
     };
-  }
-
-  static long stamp(ByteString message) {
-    if (message.size() < 19) {
-      return -1;
-    }
-    long v = 0;
-    for (int i = 0; i < 19; i++) {
-      int d = message.byteAt(i) - '0';
-      if (d < 0 || d > 9) {
-        return -1;
-      }
-      v = v * 10 + d;
-    }
-    return v;
   }
 
   @Override

@@ -17,7 +17,7 @@ import java.util.List;
 record Workload(int runners, int apps, int runnersPerApp, int requestsPerRunner) {
   static final int SUBJECTS = 6_400;
   static final int LINE_BYTES = 200;
-  private static final int STAMP_DIGITS = 19;
+  static final int STAMP_DIGITS = 19;
   private static final String FILLER = " " + "x".repeat(LINE_BYTES - STAMP_DIGITS - 1);
 
   Workload {

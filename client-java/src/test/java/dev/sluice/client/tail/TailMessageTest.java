@@ -70,6 +70,47 @@ class TailMessageTest {
   }
 
   @Test
+  void aRecordsMessageIsFoundPastFieldsOfEveryWireTypeAsProtobufFindsIt() throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream
+        .newInstance(out);
+    coded.writeFixed64(1000, -1L); // fields this client does not know, of each wire type
+    coded.writeFixed32(1001, 7);
+    coded.writeUInt64(1002, -1L); // a ten-byte varint
+    coded.writeBytes(1003, ByteString.copyFromUtf8("x".repeat(300))); // a two-byte length
+    coded.flush();
+    ByteString record = ByteString.copyFrom(out.toByteArray()).concat(record(5).toByteString());
+    ByteString response = TailResponse.newBuilder().build().toByteString().concat(ByteString
+        .copyFrom(new byte[] {(byte) (TailResponse.RECORDS_FIELD_NUMBER << 3 | 2),
+            (byte) (record.size() & 0x7f | 0x80), (byte) (record.size() >>> 7)}))
+        .concat(record);
+
+    TailEvent.RecordEvent event = TailMessage.parse(response.toByteArray()).record(0);
+
+    assertThat(event.message()).isEqualTo(event.record().getMessageBytes())
+        .isEqualTo(ByteString.copyFromUtf8("line 5 ✓"));
+    assertThat(event.cursor().toStringUtf8()).isEqualTo("c5");
+  }
+
+  @Test
+  void aTruncatedRecordFailsWhenItsMessageIsRead() throws Exception {
+    for (byte[] record : new byte[][] {
+        {(byte) (Record.MESSAGE_FIELD_NUMBER << 3 | 2), 9, 'a'}, // shorter than its length
+        {(byte) (Record.SEQ_FIELD_NUMBER << 3), (byte) 0x80}, // a varint cut short
+        {(byte) (Record.MESSAGE_FIELD_NUMBER << 3 | 3)}}) { // a group: not in a record
+      byte[] response = new byte[record.length + 2];
+      response[0] = (byte) (TailResponse.RECORDS_FIELD_NUMBER << 3 | 2);
+      response[1] = (byte) record.length;
+      System.arraycopy(record, 0, response, 2, record.length);
+
+      TailEvent.RecordEvent event = TailMessage.parse(response).record(0);
+
+      assertThatThrownBy(event::message).isInstanceOf(IllegalStateException.class)
+          .hasMessageContaining("does not parse");
+    }
+  }
+
+  @Test
   void readsAStreamWholeWhetherItKnowsItsLengthOrNot() throws Exception {
     byte[] bytes = new byte[40_000];
     for (int i = 0; i < bytes.length; i++) {
