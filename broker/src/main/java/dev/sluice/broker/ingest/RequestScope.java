@@ -1,6 +1,7 @@
 package dev.sluice.broker.ingest;
 
 import com.google.protobuf.CodedOutputStream;
+import dev.sluice.broker.store.Draft;
 import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Record;
 import java.nio.charset.StandardCharsets;
@@ -11,12 +12,12 @@ import java.nio.charset.StandardCharsets;
  * repeats them and encoding them per line was a fifth of the broker's ingest time.
  */
 record RequestScope(String requestId, String subject, Labels labels, byte[] subjectField,
-    byte[] labelsField) {
+    byte[] labelsField, long indexKeys) {
 
   static RequestScope of(String requestId, String subject, Labels labels) {
     return new RequestScope(requestId, subject, labels,
         field(Record.SUBJECT_FIELD_NUMBER, subject.getBytes(StandardCharsets.UTF_8)),
-        field(Record.LABELS_FIELD_NUMBER, labels.toByteArray()));
+        field(Record.LABELS_FIELD_NUMBER, labels.toByteArray()), Draft.indexKeys(labels));
   }
 
   private static byte[] field(int number, byte[] value) {

@@ -74,8 +74,22 @@ final class BlockIndex {
     return (app.hashCode() * 31 + request.hashCode()) ^ 0x5BD1E995;
   }
 
+  /**
+   * The Bloom keys of a record with {@code labels}: its (app, runner) key in the high half,
+   * its (app, request) key in the low half, 0 for none. Computed once per request
+   * ({@link Draft#indexKeys()}): hashing the label strings of every record was a few
+   * percent of the broker's writer at saturation, most of it cache misses on those strings.
+   */
+  static long keys(Labels labels) {
+    String app = labels.getAppName();
+    String request = labels.getRequestId();
+    int requestKey = request.isEmpty() || request.equals(Subjects.NO_REQUEST) ? 0
+        : requestKey(app, request);
+    return (long) runnerKey(app, labels.getRunnerId()) << 32 | (requestKey & 0xffffffffL);
+  }
+
   /** Indexes the stored record {@code seq} at {@code position}; call in sequence order. */
-  void add(long seq, Position position, long time, Labels labels) {
+  void add(long seq, Position position, long time, long keys) {
     Block last = blocks.isEmpty() ? null : blocks.get(blocks.size() - 1);
     if (last == null || sealed || last.segment != position.segment()
         || last.count >= BLOCK_RECORDS) {
@@ -87,11 +101,11 @@ final class BlockIndex {
     last.count++;
     last.minTime = Math.min(last.minTime, time);
     last.maxTime = Math.max(last.maxTime, time);
-    String app = labels.getAppName();
-    last.addKey(runnerKey(app, labels.getRunnerId()));
-    String request = labels.getRequestId();
-    if (!request.isEmpty() && !request.equals(Subjects.NO_REQUEST)) {
-      last.addKey(requestKey(app, request));
+    last.addKey((int) (keys >>> 32));
+    int requestKey = (int) keys;
+    if (requestKey != 0) {
+      // A request whose key is 0 is not in the filter; plan() then reads it without the hint.
+      last.addKey(requestKey);
     }
   }
 

@@ -20,14 +20,15 @@ public final class Draft {
   }
 
   private final String subject;
-  private final Labels labels;
+  private final long indexKeys;
   private final long timeUnixNano;
   private final Encoding encoding;
   private final Record record;
 
   /**
    * @param subject the record's subject
-   * @param labels its labels (shared by every line of a request)
+   * @param indexKeys {@link #indexKeys(Labels)} of its labels (the same for every line of a
+   *     request, so computed once per request)
    * @param timeUnixNano its time
    * @param encoding its bytes for a given sequence number, exactly as protobuf would write the
    *     record with that seq and cursor; called once, under the store's lock, so it must not
@@ -35,10 +36,10 @@ public final class Draft {
    * @param record the record itself when ingest built one (request events, markers, lines with
    *     fields), or null
    */
-  public Draft(String subject, Labels labels, long timeUnixNano, Encoding encoding,
+  public Draft(String subject, long indexKeys, long timeUnixNano, Encoding encoding,
       Record record) {
     this.subject = Objects.requireNonNull(subject, "subject");
-    this.labels = Objects.requireNonNull(labels, "labels");
+    this.indexKeys = indexKeys;
     this.timeUnixNano = timeUnixNano;
     this.encoding = Objects.requireNonNull(encoding, "encoding");
     this.record = record;
@@ -47,7 +48,7 @@ public final class Draft {
   /** The draft of a built record. */
   public static Draft of(Record record) {
     byte[] body = record.toByteArray();
-    return new Draft(record.getSubject(), record.getLabels(), record.getTimeUnixNano(),
+    return new Draft(record.getSubject(), indexKeys(record.getLabels()), record.getTimeUnixNano(),
         seq -> StoredRecord.withSeq(seq, body), record);
   }
 
@@ -64,8 +65,13 @@ public final class Draft {
     return subject;
   }
 
-  public Labels labels() {
-    return labels;
+  /** What the store's index keeps of a record with {@code labels}: its runner and request. */
+  public static long indexKeys(Labels labels) {
+    return BlockIndex.keys(labels);
+  }
+
+  long indexKeys() {
+    return indexKeys;
   }
 
   public long timeUnixNano() {

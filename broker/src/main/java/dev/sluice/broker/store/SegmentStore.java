@@ -4,7 +4,6 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.sluice.broker.store.segment.FsyncPolicy;
 import dev.sluice.broker.store.segment.SegmentLog;
 import dev.sluice.broker.store.segment.SegmentLog.Position;
-import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Record;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
@@ -110,10 +109,10 @@ public final class SegmentStore implements LogStore {
      * Called in sequence order, once the record is on disk (or found there by recovery), with
      * its time and labels, and the built record when there is one (request events).
      */
-    void stored(StoredRecord record, Position position, long time, Labels labels, Record built,
+    void stored(StoredRecord record, Position position, long time, long indexKeys, Record built,
         String accountName) {
       ring.add(record.compact());
-      index.add(record.seq(), position, time, labels);
+      index.add(record.seq(), position, time, indexKeys);
       if (built != null) {
         requests.observe(accountName, record.seq(), built);
       }
@@ -210,7 +209,8 @@ public final class SegmentStore implements LogStore {
         continue; // retention deleted it (its file outlived the crash), or a repeat
       }
       Record wire = u.record().record();
-      a.stored(u.record(), u.position(), wire.getTimeUnixNano(), wire.getLabels(), wire, account);
+      a.stored(u.record(), u.position(), wire.getTimeUnixNano(), BlockIndex.keys(wire.getLabels()),
+          wire, account);
       a.assigned = Math.max(a.assigned, seq);
       committed++;
     }
@@ -279,7 +279,7 @@ public final class SegmentStore implements LogStore {
           synchronized (a) {
             for (int i = 0; i < stored.size(); i++) {
               Draft d = drafts.get(i);
-              a.stored(stored.get(i), positions.get(i), d.timeUnixNano(), d.labels(), d.record(),
+              a.stored(stored.get(i), positions.get(i), d.timeUnixNano(), d.indexKeys(), d.record(),
                   account);
             }
           }
