@@ -339,7 +339,7 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
       return this;
     }
 
-    /** Pending lines that trigger a batch, and most lines per batch; default 500. */
+    /** Pending lines that trigger a batch, and most lines per batch; default 2,000. */
     public Builder maxBatchRecords(int value) {
       if (value < 1 || value > 100_000) {
         throw new IllegalArgumentException(
