@@ -106,6 +106,9 @@ public sealed interface TailEvent permits TailEvent.RecordEvent, TailEvent.Notic
         long tag = uint32(bytes, at, end);
         at += (int) (tag >>> 32);
         int type = (int) tag & 7;
+        if ((int) tag >>> 3 == 0) {
+          throw malformed("a field numbered 0");
+        }
         if (type == WireFormat.WIRETYPE_VARINT) {
           at = skipVarint(bytes, at, end);
         } else if (type == WireFormat.WIRETYPE_FIXED64) {
@@ -125,8 +128,29 @@ public sealed interface TailEvent permits TailEvent.RecordEvent, TailEvent.Notic
           }
           at += len;
         } else {
-          throw malformed("wire type " + type + " is not valid in a record");
+          return fieldByDecoder(wanted); // groups (unknown fields from old writers): protobuf's way
         }
+      }
+      return found < 0 ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(bytes, found, size);
+    }
+
+    private ByteString fieldByDecoder(int wanted) {
+      CodedInputStream in = CodedInputStream.newInstance(bytes, offset, length);
+      int found = -1;
+      int size = 0;
+      try {
+        while (!in.isAtEnd()) {
+          int tag = in.readTag();
+          if (tag == wanted) {
+            size = in.readRawVarint32();
+            found = offset + in.getTotalBytesRead();
+            in.skipRawBytes(size);
+          } else if (!in.skipField(tag)) {
+            throw malformed("an end-group tag outside a group");
+          }
+        }
+      } catch (IOException e) {
+        throw malformed(e.getMessage());
       }
       return found < 0 ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(bytes, found, size);
     }

@@ -93,11 +93,33 @@ class TailMessageTest {
   }
 
   @Test
+  void anUnknownGroupIsSkippedAsProtobufSkipsIt() throws Exception {
+    java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+    com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream
+        .newInstance(out);
+    coded.writeTag(1000, com.google.protobuf.WireFormat.WIRETYPE_START_GROUP);
+    coded.writeUInt32(1, 42); // inside the group
+    coded.writeTag(1000, com.google.protobuf.WireFormat.WIRETYPE_END_GROUP);
+    coded.flush();
+    byte[] group = out.toByteArray();
+    ByteString record = ByteString.copyFrom(group).concat(record(6).toByteString());
+    byte[] response = ByteString.copyFrom(new byte[] {
+        (byte) (TailResponse.RECORDS_FIELD_NUMBER << 3 | 2), (byte) (record.size() & 0x7f | 0x80),
+        (byte) (record.size() >>> 7)}).concat(record).toByteArray();
+
+    TailEvent.RecordEvent event = TailMessage.parse(response).record(0);
+
+    assertThat(event.message()).isEqualTo(event.record().getMessageBytes())
+        .isEqualTo(ByteString.copyFromUtf8("line 6 ✓"));
+  }
+
+  @Test
   void aTruncatedRecordFailsWhenItsMessageIsRead() throws Exception {
     for (byte[] record : new byte[][] {
         {(byte) (Record.MESSAGE_FIELD_NUMBER << 3 | 2), 9, 'a'}, // shorter than its length
         {(byte) (Record.SEQ_FIELD_NUMBER << 3), (byte) 0x80}, // a varint cut short
-        {(byte) (Record.MESSAGE_FIELD_NUMBER << 3 | 3)}}) { // a group: not in a record
+        {(byte) (Record.MESSAGE_FIELD_NUMBER << 3 | 3)}, // a group that never ends
+        {0, 1}}) { // a field numbered 0
       byte[] response = new byte[record.length + 2];
       response[0] = (byte) (TailResponse.RECORDS_FIELD_NUMBER << 3 | 2);
       response[1] = (byte) record.length;
