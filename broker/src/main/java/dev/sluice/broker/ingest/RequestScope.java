@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
 /**
  * An open request on a runner: its id, subject, and the labels its lines carry; with the
  * subject and labels already encoded as Record fields, because every line of the request
- * repeats them and encoding them per line was a fifth of the broker's ingest time.
+ * repeats them and encoding them per line was a fifth of the broker's ingest time, and the
+ * store index's keys of those labels ({@link Draft#indexKeys(Labels)}) for the same reason.
  */
 record RequestScope(String requestId, String subject, Labels labels, byte[] subjectField,
     byte[] labelsField, long indexKeys) {

@@ -107,7 +107,8 @@ public final class SegmentStore implements LogStore {
 
     /**
      * Called in sequence order, once the record is on disk (or found there by recovery), with
-     * its time and labels, and the built record when there is one (request events).
+     * its time and index keys ({@link BlockIndex#keys}), and the built record when there is one
+     * (request events).
      */
     void stored(StoredRecord record, Position position, long time, long indexKeys, Record built,
         String accountName) {
