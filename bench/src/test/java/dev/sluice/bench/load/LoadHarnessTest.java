@@ -112,7 +112,8 @@ class LoadHarnessTest {
     }
     byte[] payload = Workload.payloadBytes(123_456_789L);
     assertThat(payload).hasSize(Workload.LINE_BYTES);
-    assertThat(Workload.ascii(payload)).isEqualTo(Workload.payload(123_456_789L));
+    assertThat(Workload.ascii(payload)).isEqualTo(Workload.payload(123_456_789L))
+        .isEqualTo("0000000000123456789 " + "x".repeat(Workload.LINE_BYTES - 20));
     assertThat(Workload.stamp(payload, 0, payload.length)).isEqualTo(123_456_789L);
   }
 }

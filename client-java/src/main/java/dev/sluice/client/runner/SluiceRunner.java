@@ -10,7 +10,6 @@ import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
@@ -190,8 +189,7 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
   }
 
   static long nowNanos() {
-    Instant now = Instant.now();
-    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    return WallClock.nowNanos();
   }
 
   /** Control characters become spaces and the text is clipped to {@value #MAX_TEXT}. */

@@ -93,6 +93,56 @@ class TailMessageTest {
   }
 
   @Test
+  void varintsOfEveryLengthAreSkippedWhereverTheyEnd() throws Exception {
+    for (int bytes = 1; bytes <= 10; bytes++) {
+      long value = bytes == 10 ? -1L : (1L << (7 * bytes)) - 1; // exactly `bytes` long
+      for (boolean last : new boolean[] {false, true}) { // before the message, or at the end
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream
+            .newInstance(out);
+        if (!last) {
+          coded.writeUInt64(1002, value);
+        }
+        coded.writeBytes(Record.MESSAGE_FIELD_NUMBER, ByteString.copyFromUtf8("m" + bytes));
+        if (last) {
+          coded.writeUInt64(1002, value);
+        }
+        coded.flush();
+        byte[] record = out.toByteArray();
+        byte[] response = new byte[record.length + 2];
+        response[0] = (byte) (TailResponse.RECORDS_FIELD_NUMBER << 3 | 2);
+        response[1] = (byte) record.length;
+        System.arraycopy(record, 0, response, 2, record.length);
+
+        TailEvent.RecordEvent event = TailMessage.parse(response).record(0);
+
+        assertThat(event.message()).as(bytes + " bytes, last " + last)
+            .isEqualTo(ByteString.copyFromUtf8("m" + bytes))
+            .isEqualTo(event.record().getMessageBytes());
+      }
+    }
+  }
+
+  @Test
+  void aVarintLongerThanTenBytesFailsWhenTheMessageIsRead() throws Exception {
+    byte[] record = new byte[15];
+    record[0] = (byte) (Record.SEQ_FIELD_NUMBER << 3);
+    java.util.Arrays.fill(record, 1, 12, (byte) 0x80); // eleven bytes with the high bit set
+    record[12] = 1;
+    record[13] = (byte) (Record.MESSAGE_FIELD_NUMBER << 3 | 2);
+    record[14] = 0;
+    byte[] response = new byte[record.length + 2];
+    response[0] = (byte) (TailResponse.RECORDS_FIELD_NUMBER << 3 | 2);
+    response[1] = (byte) record.length;
+    System.arraycopy(record, 0, response, 2, record.length);
+
+    TailEvent.RecordEvent event = TailMessage.parse(response).record(0);
+
+    assertThatThrownBy(event::message).isInstanceOf(IllegalStateException.class)
+        .hasMessageContaining("longer than ten bytes");
+  }
+
+  @Test
   void anUnknownGroupIsSkippedAsProtobufSkipsIt() throws Exception {
     java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
     com.google.protobuf.CodedOutputStream coded = com.google.protobuf.CodedOutputStream

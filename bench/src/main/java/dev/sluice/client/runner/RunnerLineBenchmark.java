@@ -1,0 +1,70 @@
+package dev.sluice.client.runner;
+
+import dev.sluice.proto.v1.Level;
+import dev.sluice.proto.v1.Stream;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Measurement;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.Warmup;
+
+/**
+ * What a logging thread does for each line before the hand-off to the runner's sender: read
+ * the wall clock and encode the line (a 200-byte message of one of 6,400 requests). In the
+ * runner's package because the encoder is not public API. Scores are lines per second;
+ * {@code instantNow} and {@code nanoTime} are the two clocks alone, in the same run.
+ *
+ * <pre>{@code
+ * java -jar bench/target/benchmarks.jar RunnerLineBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s
+ * }</pre>
+ */
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.SECONDS)
+@Warmup(iterations = 3, time = 1)
+@Measurement(iterations = 5, time = 1)
+@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
+@State(Scope.Thread)
+public class RunnerLineBenchmark {
+  static final int REQUESTS = 6_400;
+
+  final String[] requests = new String[REQUESTS];
+  final String message = "0".repeat(19) + " " + "x".repeat(180);
+  int next;
+
+  public RunnerLineBenchmark() {
+    for (int i = 0; i < REQUESTS; i++) {
+      requests[i] = String.format("q%04d", i);
+    }
+  }
+
+  @Benchmark
+  public long instantNow() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+
+  @Benchmark
+  public long nanoTime() {
+    return System.nanoTime();
+  }
+
+  @Benchmark
+  public long runnerClock() {
+    return SluiceRunner.nowNanos();
+  }
+
+  /** The clock and the encoding, as {@code SluiceRunner.log} does them for a plain line. */
+  @Benchmark
+  public byte[] clockAndEncode() {
+    int i = next;
+    next = i + 1 == REQUESTS ? 0 : i + 1;
+    return Frames.line(SluiceRunner.nowNanos(), Level.INFO, Stream.STRUCTURED, message,
+        requests[i], null);
+  }
+}
