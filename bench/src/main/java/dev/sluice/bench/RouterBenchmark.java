@@ -269,6 +269,62 @@ public class RouterBenchmark {
     s.router.publish(ACCOUNT, s.tenSubjects, Item::subject, (value, items) -> bh.consume(items));
   }
 
+  /**
+   * What the store publishes at saturation in the load harness's 1-runner rows: batches of
+   * 2,000 records cycling through 6,400 requests, each record of another request than the
+   * one before (one lookup each), with and without the request's {@link Router.Memo}.
+   */
+  @Benchmark
+  @OperationsPerInvocation(Requests.BATCH)
+  public void publishRequestsBySubject(Requests s, Blackhole bh) {
+    s.router.publish(ACCOUNT, s.nextBatch(), MemoItem::subject, (value, items) -> bh.consume(items));
+  }
+
+  @Benchmark
+  @OperationsPerInvocation(Requests.BATCH)
+  public void publishRequestsByMemo(Requests s, Blackhole bh) {
+    s.router.publish(ACCOUNT, s.nextBatch(), MemoItem::subject, MemoItem::memo,
+        (value, items) -> bh.consume(items));
+  }
+
+  /** 6,400 open requests, their records in batches as the store hands them on. */
+  @State(Scope.Thread)
+  public static class Requests {
+    static final int BATCH = 2_000;
+    Router<Object> router;
+    List<List<MemoItem>> batches;
+    int next;
+
+    @Setup
+    public void setup() {
+      router = subscribedRouter(BrokerConfig.DEFAULT_ROUTER_CACHE_SIZE);
+      String[] names = subjects(6_400);
+      Router.Memo[] memos = new Router.Memo[names.length];
+      for (int i = 0; i < names.length; i++) {
+        memos[i] = new Router.Memo(ACCOUNT, names[i]);
+      }
+      batches = new ArrayList<>();
+      int seq = 0;
+      for (int b = 0; b < 16; b++) { // 32,000 records: every request five times
+        List<MemoItem> batch = new ArrayList<>(BATCH);
+        for (int i = 0; i < BATCH; i++, seq++) {
+          int request = seq % names.length;
+          batch.add(new MemoItem(names[request], seq, memos[request]));
+        }
+        batches.add(batch);
+      }
+    }
+
+    List<MemoItem> nextBatch() {
+      List<MemoItem> batch = batches.get(next);
+      next = next + 1 == batches.size() ? 0 : next + 1;
+      return batch;
+    }
+  }
+
+  /** A stored record with its request's memo. */
+  record MemoItem(String subject, int seq, Router.Memo memo) {}
+
   /** Replays an access order on a Caffeine cache built like the router's, to report hit rates. */
   static final class CacheModel {
     private CacheModel() {}

@@ -234,7 +234,7 @@ public final class IngestSession {
     // still there then (the store encodes before append returns).
     drafts.add(new Draft(scope.subject(), scope.indexKeys(), time,
         seq -> LineBytes.encode(seq, scope, RecordKind.LINE_VALUE, time, level, stream, bytes,
-            offset, length, now), null));
+            offset, length, now), null, scope.routeMemo()));
     return 0;
   }
 

@@ -2,9 +2,11 @@ package dev.sluice.broker.ingest;
 
 import com.google.protobuf.CodedOutputStream;
 import dev.sluice.broker.store.Draft;
+import dev.sluice.broker.subject.Router;
 import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Record;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 
 /**
  * An open request on a runner: its id, subject, and the labels its lines carry; with the
@@ -13,12 +15,32 @@ import java.nio.charset.StandardCharsets;
  * store index's keys of those labels ({@link Draft#indexKeys(Labels)}) for the same reason.
  */
 record RequestScope(String requestId, String subject, Labels labels, byte[] subjectField,
-    byte[] labelsField, long indexKeys) {
+    byte[] labelsField, long indexKeys, int requestIdBytes, Router.Memo routeMemo) {
 
   static RequestScope of(String requestId, String subject, Labels labels) {
     return new RequestScope(requestId, subject, labels,
         field(Record.SUBJECT_FIELD_NUMBER, subject.getBytes(StandardCharsets.UTF_8)),
-        field(Record.LABELS_FIELD_NUMBER, labels.toByteArray()), Draft.indexKeys(labels));
+        field(Record.LABELS_FIELD_NUMBER, labels.toByteArray()), Draft.indexKeys(labels),
+        requestId.getBytes(StandardCharsets.UTF_8).length,
+        new Router.Memo(labels.getAccount(), subject));
+  }
+
+  /**
+   * True if this scope's request id is {@code bytes[offset, offset + length)}: read off the
+   * end of {@link #subjectField()}, where a request's subject ({@code app.runner.request})
+   * ends with it, so finding a line's request touches only what encoding the line reads
+   * anyway. Only for a scope whose subject does end with its id ({@link #subjectEndsWithId}).
+   */
+  boolean hasId(byte[] bytes, int offset, int length) {
+    int end = subjectField.length;
+    return length == requestIdBytes
+        && Arrays.equals(subjectField, end - length, end, bytes, offset, offset + length);
+  }
+
+  /** True if {@link #hasId} can be asked: the subject's field ends with the request's id. */
+  boolean subjectEndsWithId() {
+    byte[] id = requestId.getBytes(StandardCharsets.UTF_8);
+    return id.length > 0 && id.length == requestIdBytes && hasId(id, 0, id.length);
   }
 
   private static byte[] field(int number, byte[] value) {

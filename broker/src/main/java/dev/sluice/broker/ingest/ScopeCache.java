@@ -17,7 +17,6 @@ final class ScopeCache {
   private static final int MAX_SLOTS = 1 << 16;
 
   private RequestScope[] slots = new RequestScope[MIN_SLOTS];
-  private byte[][] ids = new byte[MIN_SLOTS][];
   private int size;
   private long version = -1;
 
@@ -28,12 +27,11 @@ final class ScopeCache {
     }
     int mask = slots.length - 1;
     for (int slot = hash(bytes, offset, length) & mask; ; slot = (slot + 1) & mask) {
-      byte[] id = ids[slot];
-      if (id == null) {
-        return null;
-      }
-      if (Arrays.equals(id, 0, id.length, bytes, offset, offset + length)) {
-        return slots[slot];
+      // The scope compares its own id: no separate key array and key object to miss in the
+      // cache for every line (with thousands of requests each of them was a memory stall).
+      RequestScope scope = slots[slot];
+      if (scope == null || scope.hasId(bytes, offset, length)) {
+        return scope;
       }
     }
   }
@@ -46,28 +44,25 @@ final class ScopeCache {
           Integer.highestOneBit(Math.max(1, openCount)) << 3));
       if (wanted != slots.length) {
         slots = new RequestScope[wanted];
-        ids = new byte[wanted][];
       } else {
         Arrays.fill(slots, null);
-        Arrays.fill(ids, null);
       }
       size = 0;
       version = openVersion;
     }
-    if (2 * (size + 1) > slots.length) {
-      return; // full enough: this one is looked up the slow way
+    if (2 * (size + 1) > slots.length || !scope.subjectEndsWithId()) {
+      return; // full enough, or a scope that cannot answer for its id: found the slow way
     }
     byte[] id = scope.requestId().getBytes(StandardCharsets.UTF_8);
     int mask = slots.length - 1;
     int slot = hash(id, 0, id.length) & mask;
-    while (ids[slot] != null) {
-      if (Arrays.equals(ids[slot], id)) {
+    while (slots[slot] != null) {
+      if (slots[slot].hasId(id, 0, id.length)) {
         return;
       }
       slot = (slot + 1) & mask;
     }
     slots[slot] = scope;
-    ids[slot] = id;
     size++;
   }
 

@@ -54,15 +54,16 @@ public final class PluginHost implements PluginContext {
 
   /** Hands freshly stored records to the matching subscribers. */
   public void publish(String account, List<StoredRecord> records) {
-    router.publish(account, records, StoredRecord::subject, (subscriber, batch) -> {
-      try {
-        subscriber.onRecords(batch);
-      } catch (RuntimeException e) {
-        // One broken subscriber must not cost the others their records, nor fail the ingest
-        // of records that are already stored.
-        LOG.warn("a subscriber failed to take {} records: {}", batch.size(), e.toString());
-      }
-    });
+    router.publish(account, records, StoredRecord::subject, StoredRecord::routeMemo,
+        (subscriber, batch) -> {
+          try {
+            subscriber.onRecords(batch);
+          } catch (RuntimeException e) {
+            // One broken subscriber must not cost the others their records, nor fail the
+            // ingest of records that are already stored.
+            LOG.warn("a subscriber failed to take {} records: {}", batch.size(), e.toString());
+          }
+        });
   }
 
   /** Stops the plugins, newest first. */

@@ -1,5 +1,6 @@
 package dev.sluice.broker.store;
 
+import dev.sluice.broker.subject.Router;
 import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Record;
 import java.util.ArrayList;
@@ -24,6 +25,7 @@ public final class Draft {
   private final long timeUnixNano;
   private final Encoding encoding;
   private final Record record;
+  private final Router.Memo routeMemo;
 
   /**
    * @param subject the record's subject
@@ -38,11 +40,21 @@ public final class Draft {
    */
   public Draft(String subject, long indexKeys, long timeUnixNano, Encoding encoding,
       Record record) {
+    this(subject, indexKeys, timeUnixNano, encoding, record, null);
+  }
+
+  /**
+   * A draft whose subject's owner keeps its match in {@code routeMemo} (made for this subject
+   * instance), handed on with the stored record so publishing it needs no lookup; or null.
+   */
+  public Draft(String subject, long indexKeys, long timeUnixNano, Encoding encoding,
+      Record record, Router.Memo routeMemo) {
     this.subject = Objects.requireNonNull(subject, "subject");
     this.indexKeys = indexKeys;
     this.timeUnixNano = timeUnixNano;
     this.encoding = Objects.requireNonNull(encoding, "encoding");
     this.record = record;
+    this.routeMemo = routeMemo;
   }
 
   /** The draft of a built record. */
@@ -80,6 +92,10 @@ public final class Draft {
 
   public Record record() {
     return record;
+  }
+
+  Router.Memo routeMemo() {
+    return routeMemo;
   }
 
   byte[] encode(long seq) {

@@ -87,6 +87,25 @@ public final class Router<T> {
     void close();
   }
 
+  /**
+   * Where the owner of a subject keeps that subject's last match: ingest holds one per open
+   * request and stores carry it with each record, so publishing a record of a known request
+   * is a field read and two generation checks instead of a lookup by the subject's string
+   * (with thousands of requests, each lookup was a few memory stalls). A memo answers only for
+   * the subject and account it was made for, and only while its match is current. Racy on
+   * purpose: a match is immutable, so a reader sees a whole one or an older one, both checked.
+   */
+  public static final class Memo {
+    private final String account;
+    private final String subject;
+    private Object match;
+
+    public Memo(String account, String subject) {
+      this.account = java.util.Objects.requireNonNull(account, "account");
+      this.subject = java.util.Objects.requireNonNull(subject, "subject");
+    }
+  }
+
   public Router(int cacheSize) {
     this.cache = Caffeine.newBuilder().maximumSize(cacheSize).build();
   }
@@ -118,10 +137,10 @@ public final class Router<T> {
   /** The values whose filters match {@code subject} in {@code account}; never null. */
   public List<T> match(String account, String subject) {
     AccountRoutes<T> routes = accounts.get(account);
-    return routes == null ? List.of() : match(routes, account, subject);
+    return routes == null ? List.of() : find(routes, account, subject).values();
   }
 
-  private List<T> match(AccountRoutes<T> routes, String account, String subject) {
+  private Match<T> find(AccountRoutes<T> routes, String account, String subject) {
     if (!front) {
       return matchCached(routes, account, subject, -1, 0, null);
     }
@@ -133,12 +152,12 @@ public final class Router<T> {
     if (last != null && hashes[slot] == hash
         && (last.subject == subject || last.subject.equals(subject))
         && last.account.equals(account) && last.match.isCurrent(routes)) {
-      return last.match.values();
+      return last.match;
     }
     return matchCached(routes, account, subject, slot, hash, last);
   }
 
-  private List<T> matchCached(AccountRoutes<T> routes, String account, String subject, int slot,
+  private Match<T> matchCached(AccountRoutes<T> routes, String account, String subject, int slot,
       int hash, Recent<T> last) {
     if ((++misses & 1023) == 0) {
       // Beyond a quarter of the slots in live subjects, the front would mostly miss, and each
@@ -149,7 +168,7 @@ public final class Router<T> {
     Match<T> cached = cache.getIfPresent(key);
     if (cached != null && cached.isCurrent(routes)) {
       remember(slot, hash, last, new Recent<>(account, subject, cached));
-      return cached.values();
+      return cached;
     }
     Match<T> fresh;
     synchronized (routes) {
@@ -161,7 +180,7 @@ public final class Router<T> {
     }
     cache.put(key, fresh);
     remember(slot, hash, last, new Recent<>(account, subject, fresh));
-    return fresh.values();
+    return fresh;
   }
 
   /**
@@ -186,6 +205,16 @@ public final class Router<T> {
    */
   public <E> void publish(String account, List<E> items, Function<E, String> subjectOf,
       BiConsumer<T, List<E>> deliver) {
+    publish(account, items, subjectOf, item -> null, deliver);
+  }
+
+  /**
+   * {@link #publish(String, List, Function, BiConsumer)} for items that may carry the
+   * {@link Memo} of their subject ({@code memoOf} null for those without): a current match
+   * remembered there is used without any lookup.
+   */
+  public <E> void publish(String account, List<E> items, Function<E, String> subjectOf,
+      Function<E, Memo> memoOf, BiConsumer<T, List<E>> deliver) {
     AccountRoutes<T> routes = accounts.get(account); // once per batch, not per subject
     if (routes == null || items.isEmpty()) {
       return;
@@ -195,15 +224,31 @@ public final class Router<T> {
     List<T> lastMatch = List.of();
     for (E item : items) {
       String subject = subjectOf.apply(item);
-      if (!subject.equals(lastSubject)) {
+      Memo memo = memoOf.apply(item);
+      // With a memo, only the same instance counts as the same subject: comparing the strings
+      // would read both, which the memo is there to avoid.
+      if (subject != lastSubject && (memo != null || !subject.equals(lastSubject))) {
         lastSubject = subject;
-        lastMatch = match(routes, account, subject);
+        lastMatch = match(routes, account, subject, memo);
       }
       for (int i = 0, n = lastMatch.size(); i < n; i++) {
         fanout.add(lastMatch.get(i), item);
       }
     }
     fanout.deliver(deliver);
+  }
+
+  private List<T> match(AccountRoutes<T> routes, String account, String subject, Memo memo) {
+    if (memo == null || memo.subject != subject || !memo.account.equals(account)) {
+      return find(routes, account, subject).values();
+    }
+    @SuppressWarnings("unchecked")
+    Match<T> known = (Match<T>) memo.match;
+    if (known == null || !known.isCurrent(routes)) {
+      known = find(routes, account, subject);
+      memo.match = known;
+    }
+    return known.values();
   }
 
   /**

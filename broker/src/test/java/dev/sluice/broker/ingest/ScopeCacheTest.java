@@ -51,4 +51,33 @@ class ScopeCacheTest {
     }
     assertThat(found).isBetween(1, 8);
   }
+
+  @Test
+  void anIdThatIsTheEndOfAnotherRequestsSubjectIsNotThatRequest() {
+    ScopeCache cache = new ScopeCache();
+    cache.put(1, 4, scope("q1")); // subject app.r1.q1
+    // "r1.q1" and "1" end the subject too, and are not its request.
+    assertThat(cache.get(1, framed("r1.q1"), 2, 5)).isNull();
+    assertThat(cache.get(1, framed("1"), 2, 1)).isNull();
+    assertThat(cache.get(1, framed("q1"), 2, 2)).extracting(RequestScope::requestId)
+        .isEqualTo("q1");
+  }
+
+  @Test
+  void findsIdsByTheirUtf8Bytes() {
+    ScopeCache cache = new ScopeCache();
+    cache.put(1, 4, scope("zürich-é"));
+    byte[] id = "zürich-é".getBytes(StandardCharsets.UTF_8);
+    byte[] frame = framed("zürich-é");
+    assertThat(cache.get(1, frame, 2, id.length)).extracting(RequestScope::requestId)
+        .isEqualTo("zürich-é");
+    assertThat(cache.get(1, frame, 2, id.length - 1)).isNull();
+  }
+
+  @Test
+  void aScopeWhoseSubjectDoesNotEndWithItsIdIsNotCached() {
+    ScopeCache cache = new ScopeCache();
+    cache.put(1, 4, RequestScope.of("q1", "app.r1.other", Labels.getDefaultInstance()));
+    assertThat(cache.get(1, framed("q1"), 2, 2)).isNull();
+  }
 }

@@ -111,6 +111,58 @@ class RouterTest {
     assertThat(numbers(got.get("other"))).containsExactly(4);
   }
 
+  private record MemoItem(String subject, int n, Router.Memo memo) {}
+
+  private Map<String, List<Integer>> publishMemo(String account, List<MemoItem> items) {
+    Map<String, List<Integer>> got = new LinkedHashMap<>();
+    router.publish(account, items, MemoItem::subject, MemoItem::memo, (value, batch) ->
+        batch.forEach(i -> got.computeIfAbsent(value, v -> new ArrayList<>()).add(i.n())));
+    return got;
+  }
+
+  @Test
+  void itemsWithMemosReachTheSameValuesAndSeeEverySubscribeAndUnsubscribe() {
+    String q1 = "app.r1.q1";
+    String q2 = "app.r2.q2";
+    Router.Memo m1 = new Router.Memo("acct", q1);
+    Router.Memo m2 = new Router.Memo("acct", q2);
+    List<MemoItem> items = List.of(new MemoItem(q1, 1, m1), new MemoItem(q2, 2, m2),
+        new MemoItem(q1, 3, m1), new MemoItem(q1, 4, m1));
+    router.add("acct", f("app.>"), "app");
+
+    assertThat(publishMemo("acct", items)).containsExactly(
+        Map.entry("app", List.of(1, 2, 3, 4)));
+    assertThat(publishMemo("acct", items)).as("memos remembered").containsExactly(
+        Map.entry("app", List.of(1, 2, 3, 4)));
+
+    Registration r1 = router.add("acct", f("*.r1.*"), "r1"); // a wildcard-first filter
+    Registration q2only = router.add("acct", f("app.r2.q2"), "q2"); // an app's own filter
+    assertThat(publishMemo("acct", items)).containsOnlyKeys("app", "r1", "q2")
+        .containsEntry("r1", List.of(1, 3, 4)).containsEntry("q2", List.of(2));
+
+    r1.close();
+    q2only.close();
+    assertThat(publishMemo("acct", items)).containsExactly(
+        Map.entry("app", List.of(1, 2, 3, 4)));
+    assertThat(publishMemo("other-acct", items)).as("another account's memos").isEmpty();
+  }
+
+  @Test
+  void aMemoAnswersOnlyForTheSubjectAndAccountItWasMadeFor() {
+    router.add("acct", f("app.r1.*"), "r1");
+    router.add("acct2", f(">"), "acct2");
+    Router.Memo memo = new Router.Memo("acct", "app.r1.q1");
+    publishMemo("acct", List.of(new MemoItem("app.r1.q1", 1, memo))); // now it holds r1
+
+    // The same memo on an item of another subject, or published in another account.
+    assertThat(publishMemo("acct", List.of(new MemoItem("app.r9.q9", 2, memo)))).isEmpty();
+    assertThat(publishMemo("acct2", List.of(new MemoItem("app.r1.q1", 3, memo))))
+        .containsExactly(Map.entry("acct2", List.of(3)));
+    // An equal subject that is another instance is looked up, not taken from the memo.
+    assertThat(publishMemo("acct", List.of(new MemoItem(new String("app.r1.q1"), 4, memo))))
+        .containsExactly(Map.entry("r1", List.of(4)));
+  }
+
   @Test
   void publishCallsEachValueOnce() {
     router.add("acct", f("app.>"), "app");
