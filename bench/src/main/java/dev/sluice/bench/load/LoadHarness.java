@@ -45,9 +45,11 @@ public final class LoadHarness {
       return;
     }
     Report report = new Report(options);
-    System.out.printf("Sluice load harness, %s, %d cores, JDK %s; warmup %d s, measure %d s%n",
-        LocalDate.now(), Runtime.getRuntime().availableProcessors(),
-        System.getProperty("java.version"), options.warmup.toSeconds(), options.measure.toSeconds());
+    report.yardstickAtStart(Yardstick.copyGbPerSecond());
+    System.out.printf("Sluice load harness, %s, %d cores, JDK %s; warmup %d s, measure %d s;"
+        + " machine yardstick %.1f GB/s%n", LocalDate.now(),
+        Runtime.getRuntime().availableProcessors(), System.getProperty("java.version"),
+        options.warmup.toSeconds(), options.measure.toSeconds(), report.yardstickAtStart());
     for (Row row : options.rows) {
       Map<String, Result> results = new LinkedHashMap<>();
       for (String system : options.systems) {
@@ -68,6 +70,7 @@ public final class LoadHarness {
       System.out.println("  " + line);
       report.addScenario(scenario, line);
     }
+    report.yardstickAtEnd(Yardstick.copyGbPerSecond());
     String table = report.markdown();
     System.out.println();
     System.out.println(table);

@@ -11,6 +11,8 @@ final class Report {
   private final StringBuilder rows = new StringBuilder();
   private final List<String> scenarios = new ArrayList<>();
   private final List<String> errors = new ArrayList<>();
+  private double yardstickStart = Double.NaN;
+  private double yardstickEnd = Double.NaN;
 
   Report(LoadHarness.Options options) {
     this.options = options;
@@ -46,6 +48,20 @@ final class Report {
     scenarios.add("- **" + name + "**: " + line);
   }
 
+  /** {@link Yardstick#copyGbPerSecond()} before the first row. */
+  void yardstickAtStart(double gbPerSecond) {
+    yardstickStart = gbPerSecond;
+  }
+
+  double yardstickAtStart() {
+    return yardstickStart;
+  }
+
+  /** {@link Yardstick#copyGbPerSecond()} after the last row or scenario. */
+  void yardstickAtEnd(double gbPerSecond) {
+    yardstickEnd = gbPerSecond;
+  }
+
   boolean failed() {
     return !errors.isEmpty();
   }
@@ -56,6 +72,11 @@ final class Report {
         LocalDate.now(), Runtime.getRuntime().availableProcessors(),
         System.getProperty("java.version"), System.getProperty("java.vm.name"),
         options.warmup.toSeconds(), options.measure.toSeconds()));
+    if (!Double.isNaN(yardstickStart)) {
+      out.append(String.format("Machine yardstick (one thread copying 8 MiB arrays, best of 5): "
+          + "%.1f GB/s at the start, %s at the end.%n%n", yardstickStart,
+          Double.isNaN(yardstickEnd) ? "not measured" : String.format("%.1f GB/s", yardstickEnd)));
+    }
     out.append("| row | system | offered lines/s | delivered/s | ÷ nats | ÷ jetstream | p50 ms | p99 ms "
         + "| p999 ms | p99 ÷ nats | server CPU µs/line | client CPU µs/line | heap MiB | RSS MiB | lost |\n");
     out.append("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");

@@ -39,9 +39,13 @@ class LoadHarnessTest {
     assertThat(results.get("sluice").heapBytes()).isPositive();
 
     Report report = new Report(SHORT);
+    report.yardstickAtStart(Yardstick.copyGbPerSecond());
     report.add(row, results);
+    report.yardstickAtEnd(Yardstick.copyGbPerSecond());
     String table = report.markdown();
     assertThat(report.failed()).isFalse();
+    assertThat(report.yardstickAtStart()).isPositive().isFinite();
+    assertThat(table).containsPattern("yardstick .*: \\d+\\.\\d GB/s at the start, \\d+\\.\\d GB/s at the end");
     Matcher sluice = Pattern.compile("\\| 1r-4full \\| sluice \\| max \\| [\\d,]+ \\| (\\d+\\.\\d\\d) \\| (\\d+\\.\\d\\d) \\|")
         .matcher(table);
     assertThat(sluice.find()).as(table).isTrue();
