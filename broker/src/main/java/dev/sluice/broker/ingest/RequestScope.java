@@ -29,18 +29,13 @@ record RequestScope(String requestId, String subject, Labels labels, byte[] subj
    * True if this scope's request id is {@code bytes[offset, offset + length)}: read off the
    * end of {@link #subjectField()}, where a request's subject ({@code app.runner.request})
    * ends with it, so finding a line's request touches only what encoding the line reads
-   * anyway. Only for a scope whose subject does end with its id ({@link #subjectEndsWithId}).
+   * anyway. Only for a scope that answers true for its own id ({@link ScopeCache} caches no
+   * other).
    */
   boolean hasId(byte[] bytes, int offset, int length) {
     int end = subjectField.length;
-    return length == requestIdBytes
+    return length == requestIdBytes && length <= end
         && Arrays.equals(subjectField, end - length, end, bytes, offset, offset + length);
-  }
-
-  /** True if {@link #hasId} can be asked: the subject's field ends with the request's id. */
-  boolean subjectEndsWithId() {
-    byte[] id = requestId.getBytes(StandardCharsets.UTF_8);
-    return id.length > 0 && id.length == requestIdBytes && hasId(id, 0, id.length);
   }
 
   private static byte[] field(int number, byte[] value) {

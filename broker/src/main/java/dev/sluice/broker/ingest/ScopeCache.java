@@ -50,10 +50,10 @@ final class ScopeCache {
       size = 0;
       version = openVersion;
     }
-    if (2 * (size + 1) > slots.length || !scope.subjectEndsWithId()) {
-      return; // full enough, or a scope that cannot answer for its id: found the slow way
-    }
     byte[] id = scope.requestId().getBytes(StandardCharsets.UTF_8);
+    if (2 * (size + 1) > slots.length || id.length == 0 || !scope.hasId(id, 0, id.length)) {
+      return; // full enough, or a scope whose subject does not end with its id: the slow way
+    }
     int mask = slots.length - 1;
     int slot = hash(id, 0, id.length) & mask;
     while (slots[slot] != null) {
