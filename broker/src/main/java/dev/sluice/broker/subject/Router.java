@@ -3,6 +3,7 @@ package dev.sluice.broker.subject;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -60,18 +61,83 @@ public final class Router<T> {
     }
   }
 
+  /**
+   * A match as a key: the same app counter at the same generations and the same values, by
+   * identity (a subscriber's own equals, if it has one, is not what routing means).
+   */
+  private static final class Shape {
+    private final Match<?> match;
+    private final int hash;
+
+    Shape(Match<?> match) {
+      this.match = match;
+      int h = System.identityHashCode(match.app()) * 31 + Long.hashCode(match.accountGeneration());
+      h = h * 31 + Long.hashCode(match.appGeneration());
+      for (Object value : match.values()) {
+        h = h * 31 + System.identityHashCode(value);
+      }
+      this.hash = h;
+    }
+
+    @Override
+    public int hashCode() {
+      return hash;
+    }
+
+    @Override
+    public boolean equals(Object o) {
+      if (!(o instanceof Shape other) || other.hash != hash) {
+        return false;
+      }
+      Match<?> a = match;
+      Match<?> b = other.match;
+      if (a.app() != b.app() || a.accountGeneration() != b.accountGeneration()
+          || a.appGeneration() != b.appGeneration() || a.values().size() != b.values().size()) {
+        return false;
+      }
+      for (int i = 0, n = a.values().size(); i < n; i++) {
+        if (a.values().get(i) != b.values().get(i)) {
+          return false;
+        }
+      }
+      return true;
+    }
+  }
+
   /** A counter bumped under the account's lock; volatile so that a cache hit needs no lock. */
   private static final class Generation {
     volatile long value;
   }
 
   private static final class AccountRoutes<T> {
+    private static final int SHARED_MAX = 4096;
+
     final SubjectTrie<T> trie = new SubjectTrie<>();
     // Bumped by filters that start with a wildcard; written only under the lock.
     volatile long generation;
     final ConcurrentHashMap<String, Generation> apps = new ConcurrentHashMap<>();
+    // The matches made since the last change, by what they hold; under the lock. Thousands of
+    // subjects (one per open request) match the same few subscribers, and when they share one
+    // match (and its list), publishing a batch reads a few objects that stay in the CPU's
+    // cache instead of two per request (two cache misses per record at 6,400 requests).
+    private final Map<Shape, Match<T>> shared = new HashMap<>();
+
+    /** {@code fresh}, or an equal match made before it since the last change. */
+    Match<T> share(Match<T> fresh) {
+      Shape shape = new Shape(fresh);
+      Match<T> known = shared.get(shape);
+      if (known != null) {
+        return known;
+      }
+      if (shared.size() >= SHARED_MAX) {
+        shared.clear(); // many different subscriber sets: sharing saves little, memory bounded
+      }
+      shared.put(shape, fresh);
+      return fresh;
+    }
 
     void changed(SubjectFilter filter) {
+      shared.clear(); // none of them is current any more (and they would keep old subscribers)
       String first = filter.tokens().get(0);
       if (first.equals(SubjectFilter.ANY_ONE) || first.equals(SubjectFilter.ANY_REST)) {
         generation++;
@@ -176,7 +242,7 @@ public final class Router<T> {
       Generation app = routes.apps.computeIfAbsent(tokens[0], a -> new Generation());
       Set<T> found = new LinkedHashSet<>();
       routes.trie.match(tokens, found);
-      fresh = new Match<>(routes.generation, app, app.value, List.copyOf(found));
+      fresh = routes.share(new Match<>(routes.generation, app, app.value, List.copyOf(found)));
     }
     cache.put(key, fresh);
     remember(slot, hash, last, new Recent<>(account, subject, fresh));

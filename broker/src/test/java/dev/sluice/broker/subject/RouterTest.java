@@ -148,6 +148,29 @@ class RouterTest {
   }
 
   @Test
+  void subjectsWithTheSameSubscribersShareOneMatchUntilTheNextChange() {
+    router.add("acct", f("app.>"), "app");
+    List<String> first = router.match("acct", "app.r1.q1");
+    assertThat(first).containsExactly("app");
+    assertThat(router.match("acct", "app.r2.q2")).as("one list for the same subscribers")
+        .isSameAs(first);
+
+    Registration q2 = router.add("acct", f("app.r2.q2"), "q2");
+    assertThat(router.match("acct", "app.r2.q2")).containsExactly("app", "q2");
+    assertThat(router.match("acct", "app.r1.q1")).containsExactly("app").isNotSameAs(first);
+    q2.close();
+    assertThat(router.match("acct", "app.r2.q2")).containsExactly("app");
+
+    // Subscribers are told apart by identity: equal values are not merged into one match.
+    String a = new String("same");
+    String b = new String("same");
+    router.add("acct", f("other.a.*"), a);
+    router.add("acct", f("other.b.*"), b);
+    assertThat(router.match("acct", "other.a.q").get(0)).isSameAs(a);
+    assertThat(router.match("acct", "other.b.q").get(0)).isSameAs(b);
+  }
+
+  @Test
   void aMemoAnswersOnlyForTheSubjectAndAccountItWasMadeFor() {
     router.add("acct", f("app.r1.*"), "r1");
     router.add("acct2", f(">"), "acct2");
