@@ -62,8 +62,9 @@ public final class Router<T> {
   }
 
   /**
-   * A match as a key: the same app counter at the same generations and the same values, by
-   * identity (a subscriber's own equals, if it has one, is not what routing means).
+   * A match as a key: the same app counter and the same values, by identity (a subscriber's
+   * own equals, if it has one, is not what routing means). Generations need no comparing:
+   * {@link AccountRoutes#shared} is emptied at every change, so all it holds are current.
    */
   private static final class Shape {
     private final Match<?> match;
@@ -71,8 +72,7 @@ public final class Router<T> {
 
     Shape(Match<?> match) {
       this.match = match;
-      int h = System.identityHashCode(match.app()) * 31 + Long.hashCode(match.accountGeneration());
-      h = h * 31 + Long.hashCode(match.appGeneration());
+      int h = System.identityHashCode(match.app());
       for (Object value : match.values()) {
         h = h * 31 + System.identityHashCode(value);
       }
@@ -86,17 +86,16 @@ public final class Router<T> {
 
     @Override
     public boolean equals(Object o) {
-      if (!(o instanceof Shape other) || other.hash != hash) {
+      if (!(o instanceof Shape other) || other.hash != hash || other.match.app() != match.app()) {
         return false;
       }
-      Match<?> a = match;
-      Match<?> b = other.match;
-      if (a.app() != b.app() || a.accountGeneration() != b.accountGeneration()
-          || a.appGeneration() != b.appGeneration() || a.values().size() != b.values().size()) {
+      List<?> a = match.values();
+      List<?> b = other.match.values();
+      if (a.size() != b.size()) {
         return false;
       }
-      for (int i = 0, n = a.values().size(); i < n; i++) {
-        if (a.values().get(i) != b.values().get(i)) {
+      for (int i = 0, n = a.size(); i < n; i++) {
+        if (a.get(i) != b.get(i)) {
           return false;
         }
       }
