@@ -8,6 +8,8 @@ import dev.sluice.proto.v1.IngestGrpc;
 import dev.sluice.proto.v1.IngestReply;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
@@ -18,11 +20,12 @@ import io.vertx.core.internal.buffer.BufferInternal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Ingest.Stream over plain gRPC on HTTP/2, read and answered on the HTTP request itself, as
  * {@link Http2Tail} does for tails: each length-prefixed IngestFrame is copied once out of the
- * transport's buffers into the array its lines stay in, and replies are written as
+ * transport's buffers into a pooled heap buffer its lines are read from, and replies are written as
  * length-prefixed IngestReplies, then {@code grpc-status} trailers. The gRPC library layers
  * between (a message queue, a deframer, a server call and its listener for every frame) were
  * about a tenth of the broker's work at saturation. Calls this does not take (compressed,
@@ -33,6 +36,15 @@ import java.util.ArrayDeque;
  */
 final class Http2Ingest {
   static final String PATH = "/" + IngestGrpc.getStreamMethod().getFullMethodName();
+  /**
+   * Where frames are read into. Pooled: a busy runner's frames are hundreds of KB each, and a
+   * fresh array per frame was zeroed and collected for nothing (its bytes are done with once
+   * the session stored them, {@link IngestSession#batch}). Heap, not direct: the frame is
+   * parsed and encoded from its array.
+   */
+  private static final PooledByteBufAllocator FRAMES = PooledByteBufAllocator.DEFAULT;
+  /** Frame buffers taken from the pool and not given back, over every call. */
+  private static final AtomicInteger HELD = new AtomicInteger();
 
   private final IngestSession.Deps deps;
   private final GrpcFrontend.ActiveCalls calls;
@@ -47,6 +59,22 @@ final class Http2Ingest {
     this.connections = connections;
     this.access = access;
     this.frames = new IngestFrames(deps.config().maxRecordsPerBatch());
+  }
+
+  /** Frame buffers held by calls now (tests: every one goes back however a call ends). */
+  static int framesHeld() {
+    return HELD.get();
+  }
+
+  private static ByteBuf takeFrame(int size) {
+    ByteBuf frame = FRAMES.heapBuffer(size, size);
+    HELD.incrementAndGet();
+    return frame;
+  }
+
+  private static void giveBack(ByteBuf frame) {
+    HELD.decrementAndGet();
+    frame.release();
   }
 
   /** True for a plain gRPC call of Ingest.Stream whose frames are not compressed. */
@@ -78,11 +106,12 @@ final class Http2Ingest {
     private final HttpServerResponse response;
     private final int maxMessage;
     private final byte[] header = new byte[5];
-    private final ArrayDeque<byte[]> ready = new ArrayDeque<>(); // read, not yet asked for
+    // Read, not yet asked for; each released once handed on, or when the call ends.
+    private final ArrayDeque<ByteBuf> ready = new ArrayDeque<>();
     private IngestCall ingest;
     private int headerFill;
-    private byte[] body; // the message being read, once its header is known
-    private int bodyFill;
+    private ByteBuf body; // the message being read, once its header is known
+    private int bodySize;
     private int credit;
     private boolean paused;
     private boolean halfClosed;
@@ -105,12 +134,14 @@ final class Http2Ingest {
       });
       // A reset stream or a closed connection: the response closes without having ended.
       response.closeHandler(v -> {
+        releaseFrames();
         if (!ended) {
           ended = true;
           onCancel.run();
         }
       });
       request.exceptionHandler(t -> {
+        releaseFrames();
         if (!ended) {
           ended = true;
           onCancel.run();
@@ -118,7 +149,19 @@ final class Http2Ingest {
       });
     }
 
-    /** Splits the DATA frames into messages, each copied once into its own array. */
+    /** Gives every frame held back to the pool; the call reads no more. */
+    private void releaseFrames() {
+      ByteBuf frame;
+      while ((frame = ready.poll()) != null) {
+        giveBack(frame);
+      }
+      if (body != null) {
+        giveBack(body);
+        body = null;
+      }
+    }
+
+    /** Splits the DATA frames into messages, each copied once into its own buffer. */
     private void read(Buffer chunk) {
       if (ended) {
         return;
@@ -147,14 +190,15 @@ final class Http2Ingest {
                 + "size " + maxMessage + ": " + Integer.toUnsignedLong(size)));
             return;
           }
-          body = new byte[size];
-          bodyFill = 0;
+          body = takeFrame(size);
+          bodySize = size;
         }
-        int n = Math.min(body.length - bodyFill, length - at);
-        chunk.getBytes(at, at + n, body, bodyFill);
-        bodyFill += n;
+        int fill = body.writerIndex();
+        int n = Math.min(bodySize - fill, length - at);
+        chunk.getBytes(at, at + n, body.array(), body.arrayOffset() + fill);
+        body.writerIndex(fill + n);
         at += n;
-        if (bodyFill == body.length) {
+        if (fill + n == bodySize) {
           ready.add(body);
           body = null;
         }
@@ -178,15 +222,21 @@ final class Http2Ingest {
     private void deliverReady() {
       while (credit > 0 && !ready.isEmpty() && !ended) {
         credit--;
-        byte[] message = ready.poll();
-        IngestFrames.In in;
+        ByteBuf message = ready.poll();
         try {
-          in = frames.read(message);
-        } catch (IOException e) {
-          refuse(Status.INTERNAL.withDescription("Invalid protobuf byte sequence"));
-          return;
+          IngestFrames.In in;
+          try {
+            in = frames.read(message.array(), message.arrayOffset(), message.readableBytes());
+          } catch (IOException e) {
+            refuse(Status.INTERNAL.withDescription("Invalid protobuf byte sequence"));
+            return;
+          }
+          // The session has stored (encoded) the frame's lines when this returns: nothing
+          // reads the buffer after it (LogStore#appendDrafts).
+          ingest.onNext(in);
+        } finally {
+          giveBack(message);
         }
-        ingest.onNext(in);
       }
       if (ended) {
         return;
@@ -213,8 +263,7 @@ final class Http2Ingest {
 
     /** A protocol error of the client's: the call ends with it, as a failed store would. */
     private void refuse(Status status) {
-      ready.clear();
-      body = null;
+      releaseFrames();
       ingest.onError(status.asRuntimeException());
       fail(status.asRuntimeException());
     }
@@ -265,6 +314,7 @@ final class Http2Ingest {
         return;
       }
       ended = true;
+      releaseFrames();
       if (paused) {
         request.resume(); // what the client still sends is read and dropped
       }

@@ -73,8 +73,26 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
 
   /** The frame in {@code bytes}, which it keeps (a batch's lines stay in them). */
   In read(byte[] bytes) throws InvalidProtocolBufferException {
-    RawBatch batch = onlyBatch(bytes, maxLines);
-    return batch != null ? new In(null, batch) : new In(IngestFrame.parseFrom(bytes), null);
+    return read(bytes, 0, bytes.length);
+  }
+
+  /**
+   * The frame in {@code bytes[offset, offset + length)}; a batch reads its lines from there, so
+   * the bytes must stay unchanged until the batch is stored.
+   */
+  In read(byte[] bytes, int offset, int length) throws InvalidProtocolBufferException {
+    RawBatch batch = onlyBatch(bytes, offset, length, maxLines);
+    if (batch != null) {
+      return new In(null, batch);
+    }
+    try {
+      return new In(IngestFrame.parseFrom(CodedInputStream.newInstance(bytes, offset, length)),
+          null);
+    } catch (InvalidProtocolBufferException e) {
+      throw e;
+    } catch (IOException e) {
+      throw new InvalidProtocolBufferException(e);
+    }
   }
 
   /** The stream's bytes; in one copy when it knows its length, as the bridge's streams do. */
@@ -98,19 +116,19 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
   }
 
   /** The batch, if the frame is one batch field and nothing else; else null. */
-  private static RawBatch onlyBatch(byte[] bytes, int maxLines)
+  private static RawBatch onlyBatch(byte[] bytes, int from, int size, int maxLines)
       throws InvalidProtocolBufferException {
-    CodedInputStream in = CodedInputStream.newInstance(bytes);
+    CodedInputStream in = CodedInputStream.newInstance(bytes, from, size);
     try {
       if (in.isAtEnd() || in.readTag() != BATCH_TAG) {
         return null;
       }
       int length = in.readRawVarint32();
       int offset = in.getTotalBytesRead();
-      if (length < 0 || offset + length != bytes.length) {
+      if (length < 0 || offset + length != size) {
         return null; // more than a batch (or framing the generic parser will judge)
       }
-      return RawBatch.parse(bytes, offset, length, maxLines);
+      return RawBatch.parse(bytes, from + offset, length, maxLines);
     } catch (InvalidProtocolBufferException e) {
       throw e;
     } catch (IOException e) {

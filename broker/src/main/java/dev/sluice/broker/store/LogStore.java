@@ -31,7 +31,9 @@ public interface LogStore extends AutoCloseable {
   /**
    * {@link #append(String, String, long, List)} of records ingest encoded itself: each
    * {@link Draft} carries its bytes without seq and cursor, which the store puts in front
-   * (see {@link StoredRecord#of(long, Draft)}).
+   * (see {@link StoredRecord#of(long, Draft)}). The store encodes every draft before this
+   * returns, and never later: ingest reads the drafts' lines from a frame buffer that it
+   * reuses once this returned.
    */
   Future<List<StoredRecord>> appendDrafts(String account, String sessionKey, long clientSeq,
       List<Draft> drafts);

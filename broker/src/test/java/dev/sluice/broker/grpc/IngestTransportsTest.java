@@ -127,6 +127,48 @@ class IngestTransportsTest {
     assertThat(cut.message).contains("inside a frame");
   }
 
+  @Test
+  void frameBuffersAreReusedWithoutMixingFramesAndAllGoBackHoweverTheCallEnds()
+      throws Exception {
+    byte[] hello = grpcMessage(IngestFrame.newBuilder().setHello(Hello.newBuilder()
+        .setApp("pool").setRunner("r1").setVersion("v1")).build().toByteArray());
+    // A long frame, then shorter ones that land in the buffers it used: each must be read
+    // only as far as its own length.
+    List<Buffer> pieces = new ArrayList<>(List.of(Buffer.buffer(hello)));
+    List<String> sent = new ArrayList<>();
+    for (int f = 0; f < 6; f++) {
+      LogBatch.Builder batch = LogBatch.newBuilder().setFirstSeq(sent.size() + 1);
+      int size = f == 0 ? 3_000 : 40 - 5 * f;
+      for (int i = 0; i < 3; i++) {
+        String message = ("f" + f + "l" + i + "-").repeat(size).substring(0, size);
+        batch.addLines(LogLine.newBuilder().setMessage(message));
+        sent.add(message);
+      }
+      pieces.add(Buffer.buffer(grpcMessage(
+          IngestFrame.newBuilder().setBatch(batch).build().toByteArray())));
+    }
+    Answer done = call(pieces);
+    assertThat(done.status).isEqualTo("0");
+    var tail = LogsGrpc.newBlockingStub(sluice.channel()).tail(TailRequest.newBuilder()
+        .setFilter("pool.>").setStart(StartPosition.newBuilder().setLastN(sent.size())).build());
+    List<String> stored = new ArrayList<>();
+    while (stored.size() < sent.size()) {
+      tail.next().getRecordsList().forEach(r -> stored.add(r.getMessage()));
+    }
+    assertThat(stored).containsExactlyElementsOf(sent);
+
+    // Refused in the middle of a frame's bytes, and reset with a frame half read.
+    byte[] cut = java.util.Arrays.copyOf(hello, hello.length - 2);
+    assertThat(call(List.of(Buffer.buffer(cut))).message).contains("inside a frame");
+    HttpClientRequest reset = openIngest();
+    reset.write(Buffer.buffer(java.util.Arrays.copyOf(hello, hello.length - 3))).await();
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> Http2Ingest.framesHeld() > 0);
+    reset.reset();
+    org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
+        .until(() -> Http2Ingest.framesHeld() == 0);
+  }
+
   private static byte[] grpcMessage(byte[] message) {
     return java.nio.ByteBuffer.allocate(5 + message.length).put((byte) 0)
         .putInt(message.length).put(message).array();
