@@ -25,7 +25,7 @@ final class Scenarios {
    * Ingests 1 GiB of 200-byte lines into a broker with {@code -Xmx256m} while three tails keep
    * up and a fourth never reads, and compares the three tails' throughput with runs without
    * the stalled one (same broker settings, same run). Fails on an OutOfMemoryError. Four runs
-   * in the order alone, stalled, stalled, alone, and the ratio of the sums: this machine's
+   * in the order alone, stalled, stalled, alone, and the ratio of the means: this machine's
    * speed drifts over the minute they take, and the symmetric order cancels a steady drift
    * (one run each, in one order, moved the ratio by 10-15 % from run to run).
    */
@@ -38,7 +38,7 @@ final class Scenarios {
     double alone = (alone1 + alone2) / 2;
     double besideStalled = (stalled1 + stalled2) / 2;
     return String.format("%,d lines (%s) into -Xmx256m, four times: 3 tails alone %,.0f and "
-        + "%,.0f lines/s each; beside a stalled tail %,.0f and %,.0f lines/s each; means: = %.2f x; "
+        + "%,.0f lines/s each; beside a stalled tail %,.0f and %,.0f lines/s each; ratio of the means = %.2f x; "
         + "no OutOfMemoryError", lines, quick ? "64 MiB" : "1 GiB", alone1, alone2, stalled1,
         stalled2, besideStalled / alone);
   }

@@ -110,8 +110,7 @@ final class Http2Ingest {
     private final ArrayDeque<ByteBuf> ready = new ArrayDeque<>();
     private IngestCall ingest;
     private int headerFill;
-    private ByteBuf body; // the message being read, once its header is known
-    private int bodySize;
+    private ByteBuf body; // the message being read, once its header is known; sized to it
     private int credit;
     private boolean paused;
     private boolean halfClosed;
@@ -191,14 +190,13 @@ final class Http2Ingest {
             return;
           }
           body = takeFrame(size);
-          bodySize = size;
         }
         int fill = body.writerIndex();
-        int n = Math.min(bodySize - fill, length - at);
+        int n = Math.min(body.writableBytes(), length - at);
         chunk.getBytes(at, at + n, body.array(), body.arrayOffset() + fill);
         body.writerIndex(fill + n);
         at += n;
-        if (fill + n == bodySize) {
+        if (!body.isWritable()) {
           ready.add(body);
           body = null;
         }
