@@ -45,7 +45,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * writer should force once per group of waiting appends, not once per append).
  *
  * <p>Baselines in the same run, one thread, on the same disk, writing the same framed bytes
- * (length, CRC32C, body; framed per batch, like the log) with a plain positional
+ * (length, CRC32C, a check word, body; framed per batch, like the log) with a plain positional
  * {@link FileChannel#write}: without any force ({@code baselineWriteNoForce}, the page cache's
  * speed) and with {@code force(false)} after every batch ({@code baselineWriteAndForce}, one
  * fdatasync per batch). For comparison, {@link MemoryStore#append} of the same batch as
@@ -64,7 +64,7 @@ public class SegmentAppendBenchmark {
   static final int BATCH = 100;
   static final int BODY_BYTES = 200;
   static final long SEGMENT_BYTES = 256L * 1024 * 1024;
-  static final int FRAME_HEADER = 8;
+  static final int FRAME_HEADER = 12;
 
   /** 100 bodies of 200 random bytes (fixed seed), shared read-only by every thread. */
   static List<byte[]> bodies() {
@@ -165,7 +165,10 @@ public class SegmentAppendBenchmark {
       size = 0;
     }
 
-    /** Frames the batch as the log does (length, CRC32C, body) and writes it at the end. */
+    /**
+     * Frames the batch as the log does (length, CRC32C, a check word mixing both with the
+     * offset, body) and writes it at the end.
+     */
     void writeBatch() throws IOException {
       int bytes = 0;
       for (byte[] body : bodies) {
@@ -178,8 +181,11 @@ public class SegmentAppendBenchmark {
       for (byte[] body : bodies) {
         CRC32C crc = new CRC32C();
         crc.update(ByteBuffer.wrap(body));
+        long check = (size + out.position()) * 0x9E3779B97F4A7C15L
+            ^ ((long) body.length << 32 | crc.getValue());
         out.putInt(body.length);
         out.putInt((int) crc.getValue());
+        out.putInt((int) (check ^ check >>> 29));
         out.put(body);
       }
       out.flip();

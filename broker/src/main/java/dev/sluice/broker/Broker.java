@@ -180,8 +180,8 @@ public final class Broker implements AutoCloseable {
   }
 
   /**
-   * What the store's recovery found at start: bytes cut from a torn tail and damage it
-   * reported (quarantined segments). Empty for the in-memory store.
+   * What the store's recovery found at start: bytes cut from a torn tail, the damaged ranges
+   * it read past, and how long it took. Empty for the in-memory store.
    */
   public Optional<SegmentLog.Recovery> storeRecovery() {
     return store instanceof SegmentStore segments ? Optional.of(segments.recovery())

@@ -7,7 +7,9 @@ import dev.sluice.broker.error.SluiceException;
 import dev.sluice.broker.plugin.PluginContext;
 import dev.sluice.broker.plugin.StoreWalk;
 import dev.sluice.broker.store.Cursor;
+import dev.sluice.broker.store.LogStore.Lost;
 import dev.sluice.broker.store.LogStore.RequestSpan;
+import dev.sluice.broker.plugin.Notices;
 import dev.sluice.broker.store.RecordPredicate;
 import dev.sluice.broker.store.Scan;
 import dev.sluice.broker.store.StoredRecord;
@@ -77,6 +79,7 @@ public final class History {
     }
     return page(grant, scan, wanted, limit, broker.lastSeq(grant)).map(p -> {
       QueryResponse.Builder out = QueryResponse.newBuilder().addAllRecords(p.records());
+      p.lost().forEach(range -> out.addNotices(Notices.gap(range)));
       if (!p.finished()) {
         out.setNextPageCursor(Cursor.of(p.position()));
       }
@@ -124,13 +127,17 @@ public final class History {
     });
   }
 
-  /** What a page collected, where it ended, and whether anything is left. */
-  private record Page(List<Record> records, long position, boolean finished) {}
+  /**
+   * What a page collected, where it ended, whether anything is left, and the sequence numbers
+   * lost to damage that it passed.
+   */
+  private record Page(List<Record> records, long position, boolean finished, List<Lost> lost) {}
 
   /** Reads one page: until it is full (records or bytes), the end, or the budget. */
   private Future<Page> page(ReadGrant grant, Scan scan, Predicate<Record> wanted, int limit,
       long end) {
     List<Record> records = new ArrayList<>();
+    List<Lost> lost = new ArrayList<>();
     long[] bytes = {0};
     return StoreWalk.walk(broker, grant, scan, end, MAX_EXAMINED, stored -> {
       if (!wanted.test(stored.record())) {
@@ -143,7 +150,7 @@ public final class History {
       records.add(wire(stored));
       bytes[0] += stored.encoded().length;
       return true;
-    }).map(walked -> new Page(records, walked.position(), walked.finished()));
+    }, lost::add).map(walked -> new Page(records, walked.position(), walked.finished(), lost));
   }
 
   /** The record with its sequence and cursor, as subscribers receive it. */

@@ -94,7 +94,7 @@ public final class PluginHost implements PluginContext {
               allowed.add(record);
             }
           }
-          return new ReadResult(allowed, raw.missing(), raw.lastExamined());
+          return new ReadResult(allowed, raw.missing(), raw.lastExamined(), raw.lost());
         });
   }
 

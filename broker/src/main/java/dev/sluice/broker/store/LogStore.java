@@ -86,10 +86,55 @@ public interface LogStore extends AutoCloseable {
    * @param records the records, oldest first
    * @param missing records after the requested position that are gone (retention)
    * @param lastExamined highest sequence the read looked at; continue after it
+   * @param lost sequence numbers in the range the read covered whose records were lost to
+   *     damage in the store, oldest first; the records around them are in {@code records}
    */
-  record ReadResult(List<StoredRecord> records, long missing, long lastExamined) {
+  record ReadResult(List<StoredRecord> records, long missing, long lastExamined,
+      List<Lost> lost) {
     public ReadResult {
       records = List.copyOf(records);
+      lost = List.copyOf(lost);
+    }
+
+    public ReadResult(List<StoredRecord> records, long missing, long lastExamined) {
+      this(records, missing, lastExamined, List.of());
+    }
+  }
+
+  /**
+   * Sequence numbers whose records recovery found damaged on disk: they had been stored (and
+   * acknowledged) and cannot be served any more.
+   *
+   * @param first the first lost sequence number
+   * @param last the last one
+   * @param certain false when only an upper bound is known: the damage hit the account's newest
+   *     records, so nothing after it tells how many there were
+   */
+  record Lost(long first, long last, boolean certain) {
+    public Lost {
+      if (first < 1 || last < first) {
+        throw new IllegalArgumentException("lost: " + first + ".." + last
+            + " (expected: 1 <= first <= last)");
+      }
+    }
+
+    public long count() {
+      return last - first + 1;
+    }
+
+    /** The part of this range in (after, through], or null if none. */
+    public Lost within(long after, long through) {
+      long from = Math.max(first, after + 1);
+      long to = Math.min(last, through);
+      return from > to ? null : new Lost(from, to, certain);
+    }
+
+    /** A sentence for a reader, e.g. "records 5001-5003 were lost to damage in the store". */
+    public String describe() {
+      String range = first == last ? "record " + first : "records " + first + "-" + last;
+      return certain ? range + (first == last ? " was" : " were") + " lost to damage in the store"
+          : "up to " + count() + " records (" + range.substring(range.indexOf(' ') + 1)
+              + ") may have been lost to damage in the store";
     }
   }
 

@@ -1,6 +1,5 @@
 package dev.sluice.broker.store;
 
-import com.google.protobuf.InvalidProtocolBufferException;
 import dev.sluice.broker.store.segment.FsyncPolicy;
 import dev.sluice.broker.store.segment.SegmentLog;
 import dev.sluice.broker.store.segment.SegmentLog.Position;
@@ -94,6 +93,8 @@ public final class SegmentStore implements LogStore {
     final RecordRing ring = new RecordRing(options.recent()); // durable records; guarded by this
     final BlockIndex index = new BlockIndex(); // guarded by this
     long assigned; // last sequence handed out, guarded by this
+    // Sequence numbers recovery found lost to damage, oldest first; replaced, never changed.
+    volatile List<Lost> lost = List.of();
 
     // Each entry's type and account, written in front of its body.
     final byte[] recordHead;
@@ -124,19 +125,24 @@ public final class SegmentStore implements LogStore {
     this.options = options;
     this.requests = new RequestIndex(options.requestIndexSize());
     this.checkpoint = new SequenceCheckpoint(dir.resolve("sequences"));
+    Map<String, Long> floors = new HashMap<>();
     checkpoint.load().forEach((name, seqs) -> {
       Account a = account(name);
       a.assigned = seqs[0];
       a.index.purgedThrough(seqs[1]);
+      floors.put(name, seqs[1]);
     });
-    long[] count = new long[1];
-    this.log = SegmentLog.open(dir, options.segmentBytes(), options.fsync(),
-        entry -> count[0] += recover(entry));
-    dropTornBatch();
+    StoreRecovery recovery = new StoreRecovery(recoveryTarget(), floors);
+    this.log = SegmentLog.open(dir, options.segmentBytes(), options.fsync(), recovery);
+    dropTornBatch(recovery.torn());
     // No block may span a crash point: whatever a crash left between two blocks is never read.
     accounts.values().forEach(a -> a.index.seal());
-    LOG.info("store recovered {} records of {} accounts and {} runner sessions", count[0],
-        accounts.size(), sessions.size());
+    reportLost(recovery.lost(), recovery.damage());
+    SegmentLog.Recovery scan = log.recovery();
+    LOG.info("store recovered {} records of {} accounts and {} runner sessions: read {} entries "
+        + "({} MB) in {} ms, {} entries/s", recovery.committed(), accounts.size(),
+        sessions.size(), scan.entries(), scan.bytes() >> 20, scan.nanos() / 1_000_000,
+        scan.entriesPerSecond());
     this.readers = Executors.newFixedThreadPool(2, daemon("sluice-store-reader"));
     this.disk = new DiskReader(log);
     this.retention = Executors.newSingleThreadScheduledExecutor(daemon("sluice-store-retention"));
@@ -167,81 +173,76 @@ public final class SegmentStore implements LogStore {
     };
   }
 
-  /** A record found by recovery whose batch end has not been seen yet. */
-  private record Uncommitted(String account, StoredRecord record, Position position) {}
-
-  private final List<Uncommitted> uncommitted = new ArrayList<>();
-
-  /** Recovers one entry; returns how many records it committed. */
-  private int recover(SegmentLog.Entry entry) {
-    ByteBuffer body = ByteBuffer.wrap(entry.body());
-    byte type = body.get();
-    String account = string(body);
-    if (type == RECORD) {
-      byte[] bytes = new byte[body.remaining()];
-      body.get(bytes);
-      try {
-        Record wire = Record.parseFrom(bytes);
-        uncommitted.add(new Uncommitted(account,
-            new StoredRecord(wire.getSeq(), wire, bytes), entry.position()));
-      } catch (InvalidProtocolBufferException e) {
-        LOG.error("recovery: a record of account {} at {} does not parse; skipped",
-            account, entry.position());
+  private StoreRecovery.Target recoveryTarget() {
+    return new StoreRecovery.Target() {
+      @Override
+      public boolean commit(String account, StoredRecord record, Position position) {
+        Account a = account(account);
+        long seq = record.seq();
+        if (seq <= a.index.purgedThrough() || seq <= a.ring.lastSeq()) {
+          return false; // retention deleted it (its file outlived the crash), or a repeat
+        }
+        Record wire = record.record();
+        a.stored(record, position, wire.getTimeUnixNano(), BlockIndex.keys(wire.getLabels()),
+            wire, account);
+        a.assigned = Math.max(a.assigned, seq);
+        return true;
       }
-      return 0;
-    }
-    if (type != SESSION) {
-      return 0;
-    }
-    String session = string(body);
-    long clientSeq = body.getLong();
-    // The batch's end: its last `count` records are committed (older logs have no count).
-    int count = body.remaining() >= 4 ? body.getInt() : uncommitted.size();
-    int orphans = uncommitted.size() - Math.min(count, uncommitted.size());
-    if (orphans > 0) {
-      LOG.warn("recovery: {} records without their batch end before {}; dropped", orphans,
-          entry.position());
-    }
-    int committed = 0;
-    Account a = account(account);
-    for (Uncommitted u : uncommitted.subList(orphans, uncommitted.size())) {
-      long seq = u.record().seq();
-      if (seq <= a.index.purgedThrough() || seq <= a.ring.lastSeq()) {
-        continue; // retention deleted it (its file outlived the crash), or a repeat
+
+      @Override
+      public void session(String account, String session, long clientSeq) {
+        sessions.merge(account + '\u0000' + session, clientSeq, Math::max);
       }
-      Record wire = u.record().record();
-      a.stored(u.record(), u.position(), wire.getTimeUnixNano(), BlockIndex.keys(wire.getLabels()),
-          wire, account);
-      a.assigned = Math.max(a.assigned, seq);
-      committed++;
-    }
-    uncommitted.clear();
-    if (!session.isEmpty()) {
-      sessions.merge(account + '\u0000' + session, clientSeq, Math::max);
-    }
-    return committed;
+
+      @Override
+      public void seal() {
+        accounts.values().forEach(a -> a.index.seal());
+      }
+    };
   }
 
   /**
-   * Records after the last batch end belong to a batch a crash cut short: never acknowledged,
-   * so the runner resends them. They are dropped, and cut from the log so no later batch
-   * follows them.
+   * Records after the last batch end belong to a batch whose write a crash tore: it was never
+   * acknowledged, so the runner sends it again. They are dropped, and cut from the log so no
+   * later batch follows them.
    */
-  private void dropTornBatch() throws IOException {
-    if (uncommitted.isEmpty()) {
+  private void dropTornBatch(List<StoreRecovery.Uncommitted> torn) throws IOException {
+    if (torn.isEmpty()) {
       return;
     }
-    Position first = uncommitted.get(0).position();
-    LOG.warn("recovery: dropped {} records of a batch a crash cut short (never acknowledged;"
-        + " the runner resends them)", uncommitted.size());
-    uncommitted.clear();
+    Position first = torn.get(0).position();
+    LOG.warn("recovery: dropped {} records of a batch whose end a crash cut off (its write was "
+        + "torn, so it was never acknowledged; the runner sends it again)", torn.size());
+    torn.clear();
     try {
       log.truncateTail(first);
     } catch (IOException e) {
-      // Not in the active segment (it was quarantined): the records stay on disk but are
-      // never indexed, and every later recovery drops them again as records without a batch.
+      // The records stay on disk but are never indexed: every later recovery drops them again
+      // as records without a batch end.
       LOG.error("recovery: could not cut the torn batch at {}: {}", first, e.getMessage());
     }
+  }
+
+  /**
+   * Keeps each account's lost sequence numbers for readers (GAP notices) and says which they
+   * are; the account's sequence moves past them, so none is handed out again.
+   */
+  private void reportLost(Map<String, List<Lost>> lost, List<SegmentLog.Damage> damage) {
+    boolean known = damage.stream().allMatch(SegmentLog.Damage::known);
+    lost.forEach((name, ranges) -> {
+      Account a = account(name);
+      a.lost = List.copyOf(ranges);
+      for (Lost range : ranges) {
+        a.assigned = Math.max(a.assigned, range.last());
+        if (known) {
+          LOG.warn("recovery: account {}: {} (known damage)", name, range.describe());
+        } else {
+          LOG.error("recovery: account {}: {}; {} stored and acknowledged", name,
+              range.describe(), !range.certain() ? "any that were had been"
+                  : range.count() == 1 ? "it had been" : "they had been");
+        }
+      }
+    });
   }
 
   private Account account(String name) {
@@ -264,14 +265,15 @@ public final class SegmentStore implements LogStore {
         heads.add(a.recordHead);
         bodies.add(record.encoded());
       }
-      // Every append ends with this entry (session progress and the batch's record count):
-      // recovery keeps a batch only once its end is found, so a write cut short by a crash
-      // never leaves part of an unacknowledged batch that the runner then sends again.
+      // Every append ends with this entry (session progress, the batch's record count and the
+      // account's last sequence): recovery keeps a batch only once its end is found, so a
+      // write cut short by a crash never leaves part of an unacknowledged batch that the
+      // runner then sends again; and damage before it shows as lost sequence numbers.
       byte[] key = sessionKey.getBytes(StandardCharsets.UTF_8);
       heads.add(a.sessionHead);
-      bodies.add(ByteBuffer.allocate(2 + key.length + 8 + 4)
+      bodies.add(ByteBuffer.allocate(2 + key.length + 8 + 4 + 8)
           .putShort((short) key.length).put(key).putLong(clientSeq).putInt(drafts.size())
-          .array());
+          .putLong(a.assigned).array());
       // Enqueued under the account's lock: the log's order is the sequence order.
       // The callback runs on the writer thread (in log order, so sequence order), never here
       // under the account's lock: publishing takes subscribers' locks, and they take ours.
@@ -327,12 +329,6 @@ public final class SegmentStore implements LogStore {
         .putShort((short) account.length).put(account).put(payload).array();
   }
 
-  private static String string(ByteBuffer body) {
-    byte[] bytes = new byte[body.getShort() & 0xffff];
-    body.get(bytes);
-    return new String(bytes, StandardCharsets.UTF_8);
-  }
-
   @Override
   public long lastClientSeq(String account, String sessionKey) {
     return sessions.getOrDefault(account + '\u0000' + sessionKey, 0L);
@@ -346,8 +342,9 @@ public final class SegmentStore implements LogStore {
     }
     synchronized (a) {
       // After retention deleted all of an account's records and a restart, the ring is empty
-      // but the sequence went that far: cursors up to it are ours.
-      return Math.max(a.ring.lastSeq(), a.index.purgedThrough());
+      // but the sequence went that far: cursors up to it are ours. So are numbers lost to
+      // damage after the newest record: readers may hold them.
+      return Math.max(Math.max(a.ring.lastSeq(), a.index.purgedThrough()), lostTop(a));
     }
   }
 
@@ -369,8 +366,11 @@ public final class SegmentStore implements LogStore {
         // In memory: no disk, no thread hop. Records retention already deleted are not served.
         long after = Math.max(scan.afterSeq(), first - 1);
         ReadResult read = a.ring.read(after, scan.max());
-        return Future.succeededFuture(new ReadResult(read.records(),
-            read.missing() + (after - scan.afterSeq()), read.lastExamined()));
+        // A read that reached the newest record also passed what was lost after it.
+        long examined = read.lastExamined() >= a.ring.lastSeq()
+            ? Math.max(read.lastExamined(), lostTop(a)) : read.lastExamined();
+        return Future.succeededFuture(withLost(a, scan.afterSeq(), new ReadResult(read.records(),
+            read.missing() + (after - scan.afterSeq()), examined)));
       }
       plan = a.index.plan(scan, READ_BLOCKS);
     }
@@ -384,12 +384,40 @@ public final class SegmentStore implements LogStore {
     return promise.future();
   }
 
+  private static long lostTop(Account a) {
+    List<Lost> lost = a.lost;
+    return lost.isEmpty() ? 0 : lost.get(lost.size() - 1).last();
+  }
+
+  /** {@code read} with the lost sequence numbers it crossed after {@code after}. */
+  private static ReadResult withLost(Account a, long after, ReadResult read) {
+    List<Lost> lost = a.lost;
+    if (lost.isEmpty()) {
+      return read;
+    }
+    List<Lost> crossed = new ArrayList<>(1);
+    for (Lost range : lost) {
+      Lost part = range.within(after, read.lastExamined());
+      if (part != null) {
+        crossed.add(part);
+      }
+    }
+    return crossed.isEmpty() ? read
+        : new ReadResult(read.records(), read.missing(), read.lastExamined(), crossed);
+  }
+
+  /** The sequence numbers recovery found lost to damage in {@code account}, oldest first. */
+  public List<Lost> lost(String account) {
+    Account a = accounts.get(account);
+    return a == null ? List.of() : a.lost;
+  }
+
   private void readOffLoop(Account a, Scan scan, BlockIndex.Plan plan, Context context,
       Promise<ReadResult> promise) {
     BlockIndex.Plan current = plan;
     for (int attempt = 1; ; attempt++) {
       try {
-        ReadResult done = disk.read(a.name, scan, current);
+        ReadResult done = withLost(a, scan.afterSeq(), disk.read(a.name, scan, current));
         onContext(context, () -> promise.complete(done));
         return;
       } catch (IOException e) {
@@ -447,6 +475,10 @@ public final class SegmentStore implements LogStore {
       for (Account a : accounts.values()) {
         synchronized (a) {
           a.index.purge(segment.id());
+          long floor = a.index.purgedThrough();
+          // Deleted with their segment: a reader is told of them as of any deleted record.
+          a.lost = a.lost.stream().map(l -> l.within(floor, Long.MAX_VALUE))
+              .filter(java.util.Objects::nonNull).toList();
         }
       }
       checkpoint.save(snapshotSequences());

@@ -76,6 +76,10 @@ class RetentionTest {
     long limit = 7 * SEGMENT / 2;
     store = open(limit);
     append("acme", 600);
+    // Reopened, the active segment's file is cut back to its last frame: no block padding of
+    // a direct write counts in the sizes below that retention does not see.
+    store.close();
+    store = open(limit);
     List<Path> files = segments();
     List<Long> sizes = new ArrayList<>();
     for (Path file : files) {

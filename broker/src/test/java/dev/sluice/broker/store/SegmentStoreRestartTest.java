@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.broker.Broker;
 import dev.sluice.broker.BrokerConfig;
 import dev.sluice.broker.store.segment.FsyncPolicy;
+import dev.sluice.broker.testing.BrokerChannels;
 import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.broker.testing.TailCollector;
-import dev.sluice.proto.v1.Hello;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.LogBatch;
 import dev.sluice.proto.v1.LogLine;
@@ -15,10 +15,8 @@ import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
 import io.grpc.ManagedChannel;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
@@ -36,7 +34,7 @@ class SegmentStoreRestartTest {
     BrokerConfig config = BrokerConfig.defaults().withGrpcPort(0).withDataDir(dataDir)
         .withInsecure(true).withStore(BrokerConfig.StoreKind.SEGMENT, FsyncPolicy.always());
     try (Broker first = Broker.start(config)) {
-      withChannel(first, channel -> {
+      BrokerChannels.with(first, channel -> {
         RawRunner runner = hello(channel);
         assertThat(runner.replies().get(0).getWelcome().getLastDurableSeq()).isZero();
         runner.send(batch(1, 50)).awaitAckOf(50);
@@ -48,7 +46,7 @@ class SegmentStoreRestartTest {
         assertThat(r.truncatedBytes()).isZero();
         assertThat(r.damage()).isEmpty();
       });
-      withChannel(second, channel -> {
+      BrokerChannels.with(second, channel -> {
         RawRunner runner = hello(channel);
         assertThat(runner.replies().get(0).getWelcome().getLastDurableSeq()).isEqualTo(50);
         // A runner that did not see its last acks resends 41..50 along with 51..60.
@@ -66,26 +64,9 @@ class SegmentStoreRestartTest {
     }
   }
 
-  private interface ChannelUse {
-    void use(ManagedChannel channel) throws Exception;
-  }
-
-  private static void withChannel(Broker broker, ChannelUse use) throws Exception {
-    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", broker.grpcPort())
-        .usePlaintext().build();
-    try {
-      use.use(channel);
-    } finally {
-      channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
-    }
-  }
 
   private static RawRunner hello(ManagedChannel channel) {
-    RawRunner runner = new RawRunner(channel);
-    runner.send(IngestFrame.newBuilder().setHello(Hello.newBuilder().setApp("app")
-        .setRunner("r1").setSessionId("session-1")).build());
-    runner.awaitWelcome();
-    return runner;
+    return RawRunner.connect(channel, "app", "r1", "session-1");
   }
 
   private static IngestFrame batch(int from, int to) {

@@ -54,6 +54,15 @@ public final class RawRunner implements AutoCloseable {
     return r;
   }
 
+  /** A runner of a session that a reconnect resumes (Welcome tells where). */
+  public static RawRunner connect(Channel channel, String app, String runner, String session) {
+    RawRunner r = new RawRunner(channel);
+    r.send(IngestFrame.newBuilder().setHello(Hello.newBuilder().setApp(app).setRunner(runner)
+        .setSessionId(session)).build());
+    r.awaitWelcome();
+    return r;
+  }
+
   public RawRunner send(IngestFrame frame) {
     up.onNext(frame);
     return this;

@@ -22,6 +22,7 @@ import org.awaitility.Awaitility;
 public final class TailCollector implements AutoCloseable {
   private final List<Record> records = new CopyOnWriteArrayList<>();
   private final List<Notice> notices = new CopyOnWriteArrayList<>();
+  private final List<Long> noticePlaces = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Status> ended = new CompletableFuture<>();
   private final Context.CancellableContext context = Context.current().withCancellation();
 
@@ -36,6 +37,9 @@ public final class TailCollector implements AutoCloseable {
     c.context.run(() -> LogsGrpc.newStub(channel).tail(request, new StreamObserver<>() {
       @Override
       public void onNext(TailResponse response) {
+        // A response's notices apply before its records: after the last record received.
+        long before = c.records.isEmpty() ? 0 : c.records.get(c.records.size() - 1).getSeq();
+        response.getNoticesList().forEach(n -> c.noticePlaces.add(before));
         c.notices.addAll(response.getNoticesList());
         c.records.addAll(response.getRecordsList());
       }
@@ -65,6 +69,11 @@ public final class TailCollector implements AutoCloseable {
 
   public List<Notice> notices() {
     return notices;
+  }
+
+  /** For each notice, in order, the sequence of the last record received before it (0: none). */
+  public List<Long> noticePlaces() {
+    return noticePlaces;
   }
 
   public void awaitRecords(int n) {

@@ -71,6 +71,10 @@ final class DrainFormat {
     field(out, "last error", s.getLastError().isEmpty() ? "-" : s.getLastError());
     field(out, "lag lines", Long.toUnsignedString(s.getLagLines()));
     field(out, "lag seconds", seconds(s.getLagSeconds()));
+    if (s.getLostRecords() > 0) {
+      field(out, "lost records", Long.toUnsignedString(s.getLostRecords()) + " (" + s.getLastGap()
+          + ")");
+    }
   }
 
   /** One drain as one line of JSON; field names as in the proto. */
@@ -102,6 +106,8 @@ final class DrainFormat {
     Json.name(out, "delivered_batches").append(Long.toUnsignedString(s.getDeliveredBatches()));
     Json.name(out, "lag_lines").append(Long.toUnsignedString(s.getLagLines()));
     Json.name(out, "lag_seconds").append(seconds(s.getLagSeconds(), "%.3f"));
+    Json.name(out, "lost_records").append(Long.toUnsignedString(s.getLostRecords()));
+    Json.field(out, "last_gap", s.getLastGap());
     return out.append("}}").toString();
   }
 

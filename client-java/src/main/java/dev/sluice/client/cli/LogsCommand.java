@@ -5,6 +5,7 @@ import dev.sluice.client.Subjects;
 import dev.sluice.client.tail.TailEvent;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.LogsGrpc;
+import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.Predicates;
 import dev.sluice.proto.v1.QueryRequest;
 import dev.sluice.proto.v1.QueryResponse;
@@ -17,6 +18,7 @@ import io.grpc.stub.MetadataUtils;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
@@ -202,10 +204,7 @@ final class LogsCommand implements Callable<Integer> {
       int limit = (int) Math.min(PAGE, lines - printed);
       QueryResponse page = query(stub, request.toBuilder().setLimit(limit)
           .setPageCursor(cursor).build());
-      for (Record record : page.getRecordsList()) {
-        out.println(format.format(new TailEvent.RecordEvent(record)));
-        printed++;
-      }
+      printed += print(page.getRecordsList(), page.getNoticesList(), format, out);
       out.flush();
       cursor = page.getNextPageCursor();
     } while (!cursor.isEmpty() && printed < lines);
@@ -215,21 +214,45 @@ final class LogsCommand implements Callable<Integer> {
   private void printLast(LogsGrpc.LogsBlockingStub stub, QueryRequest request,
       RecordFormat format, PrintWriter out) {
     ArrayDeque<Record> newest = new ArrayDeque<>(Math.min(lines, PAGE));
+    ArrayDeque<Notice> notices = new ArrayDeque<>();
     ByteString cursor = ByteString.EMPTY;
     do {
       QueryResponse page = query(stub, request.toBuilder().setLimit(PAGE)
           .setPageCursor(cursor).build());
+      notices.addAll(page.getNoticesList());
       for (Record record : page.getRecordsList()) {
         if (newest.size() == lines) {
           newest.removeFirst();
         }
         newest.addLast(record);
       }
+      // Only gaps after the oldest record kept are printed: bounded by N as the records are.
+      while (!notices.isEmpty() && !newest.isEmpty()
+          && notices.peekFirst().getFirstSeq() < newest.peekFirst().getSeq()) {
+        notices.removeFirst();
+      }
       cursor = page.getNextPageCursor();
     } while (!cursor.isEmpty());
-    for (Record record : newest) {
+    print(List.copyOf(newest), List.copyOf(notices), format, out);
+  }
+
+  /**
+   * Prints records oldest first with each gap notice where it lies (before the first record
+   * after it); returns how many records were printed.
+   */
+  private static int print(List<Record> records, List<Notice> notices, RecordFormat format,
+      PrintWriter out) {
+    int next = 0;
+    for (Record record : records) {
+      for (; next < notices.size() && notices.get(next).getFirstSeq() < record.getSeq(); next++) {
+        out.println(format.format(new TailEvent.NoticeEvent(notices.get(next))));
+      }
       out.println(format.format(new TailEvent.RecordEvent(record)));
     }
+    for (; next < notices.size(); next++) {
+      out.println(format.format(new TailEvent.NoticeEvent(notices.get(next))));
+    }
+    return records.size();
   }
 
   private static QueryResponse query(LogsGrpc.LogsBlockingStub stub, QueryRequest request) {

@@ -58,6 +58,10 @@ enum RecordFormat {
         Json.field(out, "notice", notice.getKind().name());
         Json.field(out, "count", notice.getCount());
         Json.field(out, "detail", notice.getDetail());
+        if (notice.getFirstSeq() > 0) {
+          Json.field(out, "first_seq", notice.getFirstSeq());
+          Json.field(out, "last_seq", notice.getLastSeq());
+        }
         return out.append('}').toString();
       }
       Record r = ((TailEvent.RecordEvent) event).record();
@@ -102,7 +106,9 @@ enum RecordFormat {
   static String describe(Notice notice) {
     return switch (notice.getKind()) {
       case DROPPED -> "dropped " + notice.getCount() + " records (subscriber too slow)";
-      case GAP -> notice.getCount() + " earlier records are no longer stored";
+      // A gap with sequence numbers says what it is (retention, or damage in the store).
+      case GAP -> notice.getFirstSeq() > 0 && !notice.getDetail().isEmpty() ? notice.getDetail()
+          : notice.getCount() + " earlier records are no longer stored";
       default -> notice.getDetail().isEmpty() ? notice.getKind().name() : notice.getDetail();
     };
   }

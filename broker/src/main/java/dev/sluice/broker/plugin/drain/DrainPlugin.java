@@ -352,7 +352,8 @@ public final class DrainPlugin implements SluicePlugin {
             .setConsecutiveFailures(s.consecutiveFailures).setTotalFailures(s.totalFailures)
             .setLastError(s.lastError).setLastSuccessUnixNano(s.lastSuccessNanos)
             .setDeliveredLines(s.deliveredLines).setDeliveredBatches(s.deliveredBatches)
-            .setLagLines(Math.max(0, last - s.cursor)).setLagSeconds(lagSeconds))
+            .setLagLines(Math.max(0, last - s.cursor)).setLagSeconds(lagSeconds)
+            .setLostRecords(s.lostRecords).setLastGap(s.lastGap))
         .build();
   }
 }

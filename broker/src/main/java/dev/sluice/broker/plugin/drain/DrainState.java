@@ -37,6 +37,10 @@ final class DrainState {
   long lastSuccessNanos;
   long deliveredLines;
   long deliveredBatches;
+  /** Records lost to damage in the store that the cursor passed, through {@code lostThrough}. */
+  long lostRecords;
+  long lostThrough;
+  String lastGap = "";
 
   JsonObject toJson() {
     return new JsonObject().put("uid", uid).put("account", account).put("name", name)
@@ -49,7 +53,8 @@ final class DrainState {
         .put("pendingFilter", pendingFilter).put("pendingMinLevel", pendingMinLevel)
         .put("consecutiveFailures", consecutiveFailures).put("totalFailures", totalFailures)
         .put("lastError", lastError).put("lastSuccessNanos", lastSuccessNanos)
-        .put("deliveredLines", deliveredLines).put("deliveredBatches", deliveredBatches);
+        .put("deliveredLines", deliveredLines).put("deliveredBatches", deliveredBatches)
+        .put("lostRecords", lostRecords).put("lostThrough", lostThrough).put("lastGap", lastGap);
   }
 
   static DrainState fromJson(JsonObject j) {
@@ -79,6 +84,9 @@ final class DrainState {
     s.lastSuccessNanos = j.getLong("lastSuccessNanos", 0L);
     s.deliveredLines = j.getLong("deliveredLines", 0L);
     s.deliveredBatches = j.getLong("deliveredBatches", 0L);
+    s.lostRecords = j.getLong("lostRecords", 0L);
+    s.lostThrough = j.getLong("lostThrough", 0L);
+    s.lastGap = j.getString("lastGap", "");
     return s;
   }
 }

@@ -3,6 +3,7 @@ package dev.sluice.broker.plugin.drain;
 import dev.sluice.broker.access.AccessProxy.ReadGrant;
 import dev.sluice.broker.plugin.PluginContext;
 import dev.sluice.broker.plugin.StoreWalk;
+import dev.sluice.broker.store.LogStore.Lost;
 import dev.sluice.broker.store.Scan;
 import dev.sluice.broker.subject.Subjects;
 import dev.sluice.proto.v1.Record;
@@ -167,6 +168,7 @@ final class DrainWorker {
     state.pendingFirst = 0;
     state.pendingThrough = 0;
     state.startBoundary = 0;
+    state.lostThrough = 0;
     state.lastError = "the store was reset; delivery started again from its beginning";
   }
 
@@ -195,9 +197,26 @@ final class DrainWorker {
       }
       out.add(r);
       return true;
-    }).map(end -> retry && end.finished()
+    }, this::passedLost).map(end -> retry && end.finished()
         ? new Batch(out, after + 1, through, false, filter, minLevel)
         : new Batch(out, after + 1, end.position(), !end.finished(), filter, minLevel));
+  }
+
+  /**
+   * The drain's read passed records recovery found damaged on disk: they cannot be delivered.
+   * Counted once (a retry reads the same range again) and shown in the drain's status.
+   */
+  private void passedLost(Lost range) {
+    synchronized (this) {
+      if (range.last() <= state.lostThrough) {
+        return;
+      }
+      state.lostRecords += range.last() - Math.max(range.first() - 1, state.lostThrough);
+      state.lostThrough = range.last();
+      state.lastGap = range.describe();
+    }
+    LOG.warn("drain {} of account {}: {}; {} not be delivered", state.name, state.account,
+        range.describe(), range.count() == 1 ? "it can" : "they can");
   }
 
   private void deliver(Batch batch) {

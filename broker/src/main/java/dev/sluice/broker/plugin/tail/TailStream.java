@@ -8,6 +8,8 @@ import dev.sluice.broker.error.SluiceException;
 import dev.sluice.broker.plugin.PluginContext;
 import dev.sluice.broker.plugin.Subscriber;
 import dev.sluice.broker.store.Cursor;
+import dev.sluice.broker.plugin.Notices;
+import dev.sluice.broker.store.LogStore.Lost;
 import dev.sluice.broker.store.LogStore.ReadResult;
 import dev.sluice.broker.store.RecordPredicate;
 import dev.sluice.broker.store.StoredRecord;
@@ -311,15 +313,30 @@ public final class TailStream implements Subscriber {
         : new SluiceException(Failure.INTERNAL, "reading stored records failed"), true);
   }
 
+  /**
+   * The records of a replay read to send now, with the notices that go before them. A notice
+   * applies before the records of its message, so a chunk ends where records lost to damage
+   * lie between two of its records: the next one starts with that notice.
+   */
   private List<StoredRecord> replayChunk(ReadResult read, List<Notice> notices) {
     if (read.missing() > 0) {
-      notices.add(Notice.newBuilder().setKind(NoticeKind.GAP).setCount(read.missing())
-          .setDetail(read.missing() + " records before this point are no longer stored").build());
+      notices.add(Notices.deleted(read.missing(), replayAfter + 1));
     }
+    List<Lost> lost = read.lost();
+    int gap = 0;
     List<StoredRecord> out = new ArrayList<>(read.records().size());
     long bytes = 0;
     long examined = replayAfter;
     for (StoredRecord record : read.records()) {
+      if (gap < lost.size() && lost.get(gap).first() < record.seq()) {
+        if (!out.isEmpty()) {
+          replayAfter = examined; // the notice starts the next chunk
+          return out;
+        }
+        for (; gap < lost.size() && lost.get(gap).first() < record.seq(); gap++) {
+          gapNotice(lost.get(gap), notices);
+        }
+      }
       if (!out.isEmpty() && bytes + record.encoded().length > batchBytes) {
         replayAfter = examined; // the rest goes in the next chunk
         return out;
@@ -331,8 +348,21 @@ public final class TailStream implements Subscriber {
         bytes += record.encoded().length;
       }
     }
+    if (gap < lost.size() && !out.isEmpty()) {
+      replayAfter = examined; // records lost after these: told before what comes next
+      return out;
+    }
+    for (; gap < lost.size(); gap++) {
+      gapNotice(lost.get(gap), notices);
+    }
     replayAfter = read.lastExamined() > replayAfter ? read.lastExamined() : boundary;
     return out;
+  }
+
+  private void gapNotice(Lost lost, List<Notice> notices) {
+    if (lost.first() <= boundary) { // what lies beyond is the live part's
+      notices.add(Notices.gap(lost));
+    }
   }
 
   /** The next live batch; null when there is nothing left and the drain is over. */

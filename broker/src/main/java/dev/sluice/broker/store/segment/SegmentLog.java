@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import dev.sluice.broker.store.segment.Frames.Layout;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,15 +20,15 @@ import org.slf4j.LoggerFactory;
  * thread (never an event loop) writes every waiting append with one write per segment and
  * acknowledges them only after the {@link FsyncPolicy}'s force has put them on disk.
  *
- * <p>{@link #open} recovers: a damaged frame with nothing after it at the end of the last
- * segment is a torn write and is truncated; damage anywhere else is reported and its segment
- * quarantined (renamed {@code *.quarantined}, never deleted), keeping every entry before the
- * damage readable. Reads are positional and blocking: call them off the event loop.
+ * <p>{@link #open} recovers ({@link SegmentRecovery}): a write a crash tore at the end of the
+ * last segment is cut; damage anywhere else costs only the frames it hits: recovery reads past
+ * it, keeps every intact entry before and after, leaves the damaged bytes in place and tells
+ * its listener where they are. Reads are positional and blocking: call them off the event
+ * loop.
  */
 public final class SegmentLog implements AutoCloseable {
   private static final Logger LOG = LoggerFactory.getLogger(SegmentLog.class);
   static final String SUFFIX = ".seg";
-  static final String QUARANTINED = ".quarantined";
   private static final int SCAN_CHUNK = 256 * 1024;
   private static final byte[] NO_HEAD = new byte[0];
 
@@ -36,14 +36,15 @@ public final class SegmentLog implements AutoCloseable {
   private final long segmentBytes;
   private final FsyncPolicy fsync;
   private final List<Segment> segments = new ArrayList<>(); // guarded by this
-  private final Consumer<Entry> visitor;
   private final Recovery recovery;
+  private final long salt;
   private final LinkedBlockingQueue<Pending> queue = new LinkedBlockingQueue<>();
   private final Thread writer;
   private final SegmentWriter appender; // the writer thread's
   private volatile boolean closed;
   private volatile Segment active; // written by the writer thread, read by delete()
   private volatile boolean restartWriter;
+  private volatile boolean written; // set once the writer wrote anything: no more tail cuts
 
   /** Where an entry is: its segment's id and the frame's offset in it. */
   public record Position(long segment, long offset) {}
@@ -51,8 +52,57 @@ public final class SegmentLog implements AutoCloseable {
   /** An entry found by recovery. */
   public record Entry(Position position, byte[] body) {}
 
-  /** What recovery found: bytes cut from a torn tail, and damage it could not repair. */
-  public record Recovery(long truncatedBytes, List<String> damage) {}
+  /**
+   * What recovery found and how long it took.
+   *
+   * @param truncatedBytes bytes cut from a write a crash tore at the end of the log
+   * @param damage damaged byte ranges read past (left in place), in log order
+   * @param entries intact entries read
+   * @param bytes bytes of all segments
+   * @param nanos time the scan took
+   */
+  public record Recovery(long truncatedBytes, List<Damage> damage, long entries, long bytes,
+      long nanos) {
+    /** Entries read per second. */
+    public long entriesPerSecond() {
+      return nanos <= 0 ? entries : (long) (entries * 1e9 / nanos);
+    }
+  }
+
+  /**
+   * Bytes recovery could not read as frames, read past and left where they are.
+   *
+   * @param segment the segment's id
+   * @param file the segment's file name
+   * @param from first damaged byte
+   * @param to where the next intact frame (or the file's end) starts
+   * @param frames how many frames the range held: 1 when only a frame's body is damaged (its
+   *     header still checks), -1 when the header was damaged too and the count is unknown
+   * @param known an earlier recovery found and listed it already
+   */
+  public record Damage(long segment, String file, long from, long to, int frames,
+      boolean known) {
+    public long bytes() {
+      return to - from;
+    }
+
+    @Override
+    public String toString() {
+      return "segment " + file + ": " + bytes() + " damaged bytes at offsets [" + from + ", "
+          + to + ") (" + (frames == 1 ? "one frame" : "an unknown number of frames") + ")";
+    }
+  }
+
+  /** Hears what recovery finds, in log order. */
+  @FunctionalInterface
+  public interface RecoveryListener {
+    /** An intact entry. */
+    void entry(Entry entry);
+
+    /** Damaged bytes between the entries before and after this call. */
+    default void damage(Damage damage) {
+    }
+  }
 
   /** A segment file as retention sees it. */
   public record SegmentInfo(long id, long bytes, long lastModifiedMillis, boolean active) {}
@@ -69,13 +119,19 @@ public final class SegmentLog implements AutoCloseable {
     Path path;
     final FileChannel channel;
     volatile long size; // grown by the writer, read by scans
-    boolean quarantined;
+    final Layout layout;
 
-    Segment(long id, Path path, FileChannel channel, long size) {
+    Segment(long id, Path path, FileChannel channel, long size, Layout layout) {
       this.id = id;
       this.path = path;
       this.channel = channel;
       this.size = size;
+      this.layout = layout;
+    }
+
+    @Override
+    public Layout layout() {
+      return layout;
     }
 
     @Override
@@ -153,17 +209,20 @@ public final class SegmentLog implements AutoCloseable {
     }
   }
 
-  private SegmentLog(Path dir, long segmentBytes, FsyncPolicy fsync, Consumer<Entry> visitor,
+  private SegmentLog(Path dir, long segmentBytes, FsyncPolicy fsync, RecoveryListener listener,
       SegmentWriter.Faults faults) throws IOException {
     this.dir = dir;
     this.segmentBytes = segmentBytes;
     this.fsync = fsync;
-    this.visitor = visitor;
     Files.createDirectories(dir);
-    this.recovery = SegmentRecovery.recover(dir, segments, visitor);
+    SegmentRecovery.Outcome outcome = SegmentRecovery.recover(dir, segments, listener);
+    this.recovery = outcome.recovery();
+    this.salt = outcome.salt();
     Segment tail = segments.isEmpty() ? null : segments.get(segments.size() - 1);
-    this.active = tail == null || tail.quarantined ? newSegment(tail == null ? 1 : tail.id + 1)
-        : tail;
+    // Segments of an earlier layout, or whose file header is lost, are read and never written
+    // again: new entries go to a new segment.
+    this.active = tail == null || tail.layout.version() != Frames.VERSION
+        || !tail.layout.checked() ? newSegment(tail == null ? 1 : tail.id + 1) : tail;
     this.appender = SegmentWriter.open(dir, faults);
     this.writer = new Thread(this::writeLoop, "sluice-segment-writer");
     this.writer.setDaemon(true);
@@ -171,21 +230,21 @@ public final class SegmentLog implements AutoCloseable {
   }
 
   /**
-   * Opens (and recovers) the log in {@code dir}, handing every intact entry to
-   * {@code recovered} in log order, so the caller rebuilds its indexes without the log holding
-   * them all in memory.
+   * Opens (and recovers) the log in {@code dir}, telling {@code listener} of every intact entry
+   * and every damaged range, in log order, so the caller rebuilds its indexes without the log
+   * holding them all in memory.
    */
   public static SegmentLog open(Path dir, long segmentBytes, FsyncPolicy fsync,
-      Consumer<Entry> recovered) throws IOException {
-    return open(dir, segmentBytes, fsync, recovered, SegmentWriter.Faults.NONE);
+      RecoveryListener listener) throws IOException {
+    return open(dir, segmentBytes, fsync, listener, SegmentWriter.Faults.NONE);
   }
 
   static SegmentLog open(Path dir, long segmentBytes, FsyncPolicy fsync,
-      Consumer<Entry> recovered, SegmentWriter.Faults faults) throws IOException {
+      RecoveryListener listener, SegmentWriter.Faults faults) throws IOException {
     if (segmentBytes < 1024) {
       throw new IllegalArgumentException("segmentBytes: " + segmentBytes + " (expected: >= 1024)");
     }
-    return new SegmentLog(dir, segmentBytes, fsync, recovered, faults);
+    return new SegmentLog(dir, segmentBytes, fsync, listener, faults);
   }
 
   public Recovery recovery() {
@@ -248,11 +307,16 @@ public final class SegmentLog implements AutoCloseable {
   /** Reads the entry at {@code position}. Blocking. */
   public byte[] read(Position position) throws IOException {
     Segment segment = segment(position.segment());
-    ByteBuffer header = ByteBuffer.allocate(Frames.HEADER);
+    int headerBytes = segment.layout.header();
+    ByteBuffer header = ByteBuffer.allocate(headerBytes);
     readFully(segment.channel, header, position.offset());
     int length = header.getInt(0);
+    if (!segment.layout.plausible(header, 0, position.offset())) {
+      throw new IOException("segment " + segment.path.getFileName() + ": bad frame at "
+          + position.offset());
+    }
     ByteBuffer body = ByteBuffer.allocate(length);
-    readFully(segment.channel, body, position.offset() + Frames.HEADER);
+    readFully(segment.channel, body, position.offset() + headerBytes);
     return body.array();
   }
 
@@ -263,26 +327,29 @@ public final class SegmentLog implements AutoCloseable {
    */
   public void scan(Position from, Visitor visitor) throws IOException {
     Segment segment = segment(from.segment());
+    Layout layout = segment.layout;
+    int headerBytes = layout.header();
     long offset = from.offset();
     long end = segment.size;
     ByteBuffer chunk = ByteBuffer.allocate(SCAN_CHUNK);
-    while (offset + Frames.HEADER <= end) {
+    while (offset + headerBytes <= end) {
       chunk.clear();
       chunk.limit((int) Math.min(chunk.capacity(), end - offset));
       readFully(segment.channel, chunk, offset);
       chunk.flip();
       int consumed = 0;
-      while (chunk.remaining() - consumed >= Frames.HEADER) {
+      while (chunk.remaining() - consumed >= headerBytes) {
         int length = chunk.getInt(consumed);
         int crc = chunk.getInt(consumed + 4);
-        if (length <= 0 || length > Frames.MAX_BODY || offset + consumed + Frames.HEADER + length > end) {
+        if (!layout.plausible(chunk, consumed, offset + consumed)
+            || offset + consumed + headerBytes + length > end) {
           throw new IOException("segment " + segment.path.getFileName() + ": bad frame at "
               + (offset + consumed));
         }
-        if (chunk.remaining() - consumed - Frames.HEADER < length) {
+        if (chunk.remaining() - consumed - headerBytes < length) {
           break; // the frame continues past this chunk
         }
-        ByteBuffer body = chunk.slice(consumed + Frames.HEADER, length);
+        ByteBuffer body = chunk.slice(consumed + headerBytes, length);
         if (Frames.crc(body) != crc) {
           throw new IOException("segment " + segment.path.getFileName() + ": CRC mismatch at "
               + (offset + consumed));
@@ -290,15 +357,15 @@ public final class SegmentLog implements AutoCloseable {
         if (!visitor.visit(new Position(segment.id, offset + consumed), body)) {
           return;
         }
-        consumed += Frames.HEADER + length;
+        consumed += headerBytes + length;
       }
       if (consumed == 0) {
-        // One frame larger than the chunk: read it alone.
+        // One frame larger than the chunk (its header was checked above): read it alone.
         int length = chunk.getInt(0);
-        ByteBuffer big = ByteBuffer.allocate(Frames.HEADER + length);
+        ByteBuffer big = ByteBuffer.allocate(headerBytes + length);
         readFully(segment.channel, big, offset);
         big.flip();
-        ByteBuffer body = big.slice(Frames.HEADER, length);
+        ByteBuffer body = big.slice(headerBytes, length);
         if (Frames.crc(body) != big.getInt(4)) {
           throw new IOException("segment " + segment.path.getFileName() + ": CRC mismatch at "
               + offset);
@@ -306,22 +373,27 @@ public final class SegmentLog implements AutoCloseable {
         if (!visitor.visit(new Position(segment.id, offset), body)) {
           return;
         }
-        consumed = Frames.HEADER + length;
+        consumed = headerBytes + length;
       }
       offset += consumed;
     }
   }
 
   /**
-   * Cuts the log at {@code from}, in the segment being written, before anything was appended:
-   * for a caller whose recovery found entries at the end that must not count (a batch a crash
-   * cut short). Fails for any other segment.
+   * Cuts the log at {@code from} before anything was appended: for a caller whose recovery
+   * found entries at the end that must not count (a batch a crash cut short). {@code from}
+   * must be in the last segment that holds entries; segments after it (a new active one) are
+   * empty. Fails otherwise.
    */
   public synchronized void truncateTail(Position from) throws IOException {
-    Segment segment = active;
-    if (segment.id != from.segment() || from.offset() > segment.size) {
-      throw new IOException("truncateTail: " + from + " is not in the active segment "
-          + segment.id + " (" + segment.size + " bytes)");
+    Segment segment = segment(from.segment());
+    boolean emptyAfter = true;
+    for (Segment s : segments) {
+      emptyAfter &= s.id <= segment.id || s.size <= s.layout.firstFrame();
+    }
+    if (written || !emptyAfter || from.offset() < segment.layout.firstFrame()
+        || from.offset() > segment.size) {
+      throw new IOException("truncateTail: " + from + " is not at the end of the log");
     }
     segment.channel.truncate(from.offset());
     segment.channel.force(true);
@@ -357,6 +429,8 @@ public final class SegmentLog implements AutoCloseable {
     segments.remove(segment);
     segment.channel.close();
     Files.deleteIfExists(segment.path);
+    Files.deleteIfExists(segment.path.resolveSibling(segment.path.getFileName()
+        + SegmentRecovery.DAMAGED));
     LOG.info("retention: deleted segment {} ({} bytes)", segment.path.getFileName(), segment.size);
   }
 
@@ -373,7 +447,16 @@ public final class SegmentLog implements AutoCloseable {
     Path file = dir.resolve(String.format("%020d%s", id, SUFFIX));
     FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
         StandardOpenOption.READ, StandardOpenOption.WRITE);
-    Segment segment = new Segment(id, file, channel, 0);
+    try {
+      // On disk before any frame is: recovery reads every frame with the header's salt.
+      writeFully(channel, Frames.fileHeader(salt), 0);
+      channel.force(true);
+    } catch (IOException e) {
+      channel.close();
+      Files.deleteIfExists(file);
+      throw e;
+    }
+    Segment segment = new Segment(id, file, channel, Frames.FILE_HEADER, Layout.v2(salt, id));
     segments.add(segment);
     return segment;
   }
@@ -431,6 +514,7 @@ public final class SegmentLog implements AutoCloseable {
 
   /** Writes the group with one write per segment it touches. */
   private void write(List<Pending> group, List<Pending> unforced) throws IOException {
+    written = true;
     if (appender.segment() != active || restartWriter) {
       restartWriter = false;
       appender.start(active); // the first write, or the segment was cut under us
@@ -438,9 +522,10 @@ public final class SegmentLog implements AutoCloseable {
     for (Pending pending : group) {
       int bytes = 0;
       for (int i = 0; i < pending.bodies.size(); i++) {
-        bytes += Frames.HEADER + pending.head(i).length + pending.bodies.get(i).length;
+        bytes += active.layout.header() + pending.head(i).length + pending.bodies.get(i).length;
       }
-      if (appender.nextOffset() > 0 && appender.nextOffset() + bytes > segmentBytes) {
+      if (appender.nextOffset() > active.layout.firstFrame()
+          && appender.nextOffset() + bytes > segmentBytes) {
         // The old segment is complete and durable before we move on, and so is everything
         // in it: its appends complete now, whatever happens in the next segment.
         appender.flush();
@@ -459,6 +544,14 @@ public final class SegmentLog implements AutoCloseable {
       unforced.add(pending);
     }
     appender.flush();
+  }
+
+  static void writeFully(FileChannel channel, ByteBuffer from, long position)
+      throws IOException {
+    long start = position - from.position();
+    while (from.hasRemaining()) {
+      channel.write(from, start + from.position());
+    }
   }
 
   static void readFully(FileChannel channel, ByteBuffer into, long position)

@@ -26,8 +26,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>The price: rewriting the last partial block rewrites frames already acknowledged. On a
  * device that can tear or garble a 4 KiB write on power loss (no power-loss protection), such
- * a crash can damage up to a block of acknowledged frames, which recovery then cuts (at the
- * end) or quarantines; page-cache writes of that block carry the same exposure at writeback.
+ * a crash can damage up to a block of acknowledged frames, which recovery then reads past and
+ * reports lost; page-cache writes of that block carry the same exposure at writeback.
  * Disks with power-loss protection, and cloud block devices, write a block whole.
  */
 final class SegmentWriter {
@@ -55,8 +55,13 @@ final class SegmentWriter {
     }
   }
 
-  /** A segment as the writer sees it: its id, its file, its channel and its logical size. */
+  /**
+   * A segment as the writer sees it: its id, its file, its channel, its logical size and its
+   * layout (always {@link Frames#VERSION}'s: older segments are never written).
+   */
   interface Segment {
+    Frames.Layout layout();
+
     long id();
 
     Path path();
@@ -170,11 +175,13 @@ final class SegmentWriter {
   long add(byte[] head, byte[] body) {
     long offset = nextOffset();
     int length = head.length + body.length;
-    ensure(Frames.HEADER + length);
+    Frames.Layout layout = segment.layout();
+    ensure(layout.header() + length);
     crc.reset();
     crc.update(head, 0, head.length);
     crc.update(body, 0, body.length);
-    buf.putInt(length).putInt((int) crc.getValue()).put(head).put(body);
+    Frames.putHeader(buf, layout.key(), offset, length, (int) crc.getValue());
+    buf.put(head).put(body);
     return offset;
   }
 
