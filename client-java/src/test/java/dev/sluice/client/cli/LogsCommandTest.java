@@ -87,6 +87,49 @@ class LogsCommandTest {
   // ---- what is printed ----
 
   @Test
+  void aRecordLostToDamageInTheStoreIsPrintedAsAGapWhereItWas() throws Exception {
+    logNumbered(100);
+    runner.close();
+    broker.stop();
+    flipInside(broker.dataDir().resolve("log"), "line 50");
+    broker.restartOn(0);
+
+    CliRun run = logs("demo-model.>", "-n", "1000");
+    List<String> printed = printed(run);
+    int gap = printed.indexOf("--- record 51 was lost to damage in the store (they may not have "
+        + "matched this filter) ---");
+    assertThat(gap).as("the gap line in %s", printed).isEqualTo(50);
+    assertThat(printed.get(gap - 1)).isEqualTo("line 49");
+    assertThat(printed.get(gap + 1)).isEqualTo("line 51");
+    assertThat(printed).hasSize(100); // 99 lines and the gap
+
+    CliRun json = logs("demo-model.>", "-n", "1000", "--json");
+    assertThat(json.exitCode()).isZero();
+    assertThat(json.out()).contains("{\"notice\":\"GAP\",\"count\":1,\"detail\":\"record 51 was "
+        + "lost to damage in the store (they may not have matched this filter)\",\"first_seq\":51,"
+        + "\"last_seq\":51}");
+  }
+
+  /** Flips a byte in the message of the one stored record that says {@code text}. */
+  private static void flipInside(Path log, String text) throws Exception {
+    byte[] needle = text.getBytes(java.nio.charset.StandardCharsets.UTF_8);
+    try (var files = java.nio.file.Files.list(log)) {
+      for (Path segment : files.filter(p -> p.toString().endsWith(".seg")).toList()) {
+        byte[] bytes = java.nio.file.Files.readAllBytes(segment);
+        for (int i = 0; i + needle.length < bytes.length; i++) {
+          if (java.util.Arrays.equals(bytes, i, i + needle.length, needle, 0, needle.length)
+              && !Character.isDigit(bytes[i + needle.length])) {
+            bytes[i + 2] ^= 1;
+            java.nio.file.Files.write(segment, bytes);
+            return;
+          }
+        }
+      }
+    }
+    throw new AssertionError("no stored record says " + text);
+  }
+
+  @Test
   void printsTheLastHundredByDefaultOldestFirst() throws Exception {
     logNumbered(250);
 

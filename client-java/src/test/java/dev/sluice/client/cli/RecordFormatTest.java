@@ -28,6 +28,23 @@ class RecordFormatTest {
   }
 
   @Test
+  void aGapNoticeSaysWhichRecordsAreMissingAndWhy() {
+    TailEvent lost = new TailEvent.NoticeEvent(Notice.newBuilder().setKind(NoticeKind.GAP)
+        .setCount(2).setFirstSeq(41).setLastSeq(42)
+        .setDetail("records 41-42 were lost to damage in the store").build());
+    TailEvent old = new TailEvent.NoticeEvent(Notice.newBuilder().setKind(NoticeKind.GAP)
+        .setCount(7).build()); // from a broker that named no range
+
+    assertThat(RecordFormat.HUMAN.format(lost))
+        .isEqualTo("--- records 41-42 were lost to damage in the store ---");
+    assertThat(RecordFormat.JSON.format(lost)).isEqualTo("{\"notice\":\"GAP\",\"count\":2,"
+        + "\"detail\":\"records 41-42 were lost to damage in the store\",\"first_seq\":41,"
+        + "\"last_seq\":42}");
+    assertThat(RecordFormat.HUMAN.format(old))
+        .isEqualTo("--- 7 earlier records are no longer stored ---");
+  }
+
+  @Test
   void humanLineHasTheDocumentedShape() {
     Record record = Record.newBuilder().setTimeUnixNano(NOV_21_2026).setLevel(Level.INFO)
         .setSubject("demo-model.runner-1.req-7").setMessage("message").putFields("k", "v")

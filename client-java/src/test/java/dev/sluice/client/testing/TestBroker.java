@@ -46,6 +46,11 @@ public final class TestBroker implements BeforeEachCallback, AfterEachCallback {
     return broker;
   }
 
+  /** The broker's data directory, the same across restarts. */
+  public Path dataDir() {
+    return dataDir;
+  }
+
   public int port() {
     return broker.grpcPort();
   }

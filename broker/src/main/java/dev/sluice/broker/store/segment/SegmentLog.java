@@ -448,9 +448,10 @@ public final class SegmentLog implements AutoCloseable {
     FileChannel channel = FileChannel.open(file, StandardOpenOption.CREATE_NEW,
         StandardOpenOption.READ, StandardOpenOption.WRITE);
     try {
-      // On disk before any frame is: recovery reads every frame with the header's salt.
+      // Not forced here (the writer thread would wait for it): the force that makes the first
+      // frames durable makes the header durable with them, and recovery starts a segment
+      // whose header a crash left unfinished again.
       writeFully(channel, Frames.fileHeader(salt), 0);
-      channel.force(true);
     } catch (IOException e) {
       channel.close();
       Files.deleteIfExists(file);
