@@ -23,7 +23,8 @@ import java.util.stream.Stream;
  * sequentially in the same run (the disk's and page cache's speed on this machine today).
  *
  * <p>Writes a log of {@code --gib} GiB through {@link SegmentStore} (records like the load
- * harness's: 200-byte lines over 6,400 subjects in batches of 2,000), closes it, then, in
+ * harness's: 200-byte lines over 6,400 subjects, in batches of 2,000 that go round four
+ * accounts), closes it, then, in
  * alternating rounds, reads every segment file with 1 MiB reads (the baseline) and opens the
  * store (recovery: every frame checked, every record parsed and indexed). Where it may, it
  * drops the page cache before each (root on Linux); it says whether it could. Prints one line
@@ -126,7 +127,8 @@ public final class RecoveryBench {
               .setLabels(Labels.newBuilder().setAppName(app).setRunnerId(runner)
                   .setRequestId(request)).build());
         }
-        store.append("acct-" + seq % 4, "bench/" + seq % 4, seq, batch).toCompletionStage()
+        long account = seq / BATCH % 4; // batches go round four accounts
+        store.append("acct-" + account, "bench/" + account, seq, batch).toCompletionStage()
             .toCompletableFuture().get(60, TimeUnit.SECONDS);
         written = SegmentBytes.of(dir);
         if (written >= next) {
