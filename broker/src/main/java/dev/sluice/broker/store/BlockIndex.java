@@ -141,7 +141,9 @@ final class BlockIndex {
   Plan plan(Scan scan, int maxBlocks) {
     long from = scan.afterSeq() + 1;
     long first = firstSeq();
-    long missing = from < first ? first - from : 0;
+    // What retention deleted is missing; numbers between that and the first block were lost
+    // to damage (or used up by failed appends): the store tells readers of those itself.
+    long missing = Math.max(0, purgedThrough - scan.afterSeq());
     from = Math.max(from, first);
     int runnerKey = scan.app() != null && scan.runner() != null
         ? runnerKey(scan.app(), scan.runner()) : 0;

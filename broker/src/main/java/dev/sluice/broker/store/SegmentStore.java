@@ -84,6 +84,11 @@ public final class SegmentStore implements LogStore {
   private final RequestIndex requests;
   private volatile Listener listener = (account, records) -> { };
   private final SequenceCheckpoint checkpoint;
+  private final ReservedNumbers reserved;
+  // After recovery found damage: the most entries it could have held. An account first seen
+  // after that may have had them all (nothing else of it survived), so its numbers start past.
+  private volatile long newAccountFloor;
+  private volatile boolean opened;
   private final ExecutorService readers;
   private final DiskReader disk;
   private final ScheduledExecutorService retention;
@@ -132,12 +137,20 @@ public final class SegmentStore implements LogStore {
       a.index.purgedThrough(seqs[1]);
       floors.put(name, seqs[1]);
     });
-    StoreRecovery recovery = new StoreRecovery(recoveryTarget(), floors);
+    this.reserved = new ReservedNumbers(dir.resolve("reserved"));
+    StoreRecovery recovery = new StoreRecovery(recoveryTarget(), floors, reserved.load());
     this.log = SegmentLog.open(dir, options.segmentBytes(), options.fsync(), recovery);
     dropTornBatch(recovery.torn());
     // No block may span a crash point: whatever a crash left between two blocks is never read.
     accounts.values().forEach(a -> a.index.seal());
     reportLost(recovery.lost(), recovery.damage());
+    if (recovery.heldSessions()) {
+      LOG.warn("recovery: the segment being written is damaged, which a crash can do to its "
+          + "last write: runner sessions resume from before the damage, so runners send again "
+          + "what they had not had acknowledged (a batch stored but never acknowledged may be "
+          + "stored twice, none is lost)");
+    }
+    this.newAccountFloor = recovery.bound();
     SegmentLog.Recovery scan = log.recovery();
     LOG.info("store recovered {} records of {} accounts and {} runner sessions: read {} entries "
         + "({} MB) in {} ms, {} entries/s", recovery.committed(), accounts.size(),
@@ -148,6 +161,7 @@ public final class SegmentStore implements LogStore {
     this.retention = Executors.newSingleThreadScheduledExecutor(daemon("sluice-store-retention"));
     long every = options.retentionCheck().toMillis();
     retention.scheduleWithFixedDelay(this::retentionQuietly, every, every, TimeUnit.MILLISECONDS);
+    this.opened = true;
   }
 
   /** Opens the store in {@code dir}, recovering what is there. */
@@ -227,11 +241,17 @@ public final class SegmentStore implements LogStore {
    * Keeps each account's lost sequence numbers for readers (GAP notices) and says which they
    * are; the account's sequence moves past them, so none is handed out again.
    */
-  private void reportLost(Map<String, List<Lost>> lost, List<SegmentLog.Damage> damage) {
+  private void reportLost(Map<String, List<Lost>> lost, List<SegmentLog.Damage> damage)
+      throws IOException {
     boolean known = damage.stream().allMatch(SegmentLog.Damage::known);
-    lost.forEach((name, ranges) -> {
+    Map<String, List<Lost>> kept = new HashMap<>();
+    lost.forEach((name, found) -> {
       Account a = account(name);
-      a.lost = List.copyOf(ranges);
+      long floor = a.index.purgedThrough(); // retention's: told as deleted, not as lost
+      List<Lost> ranges = found.stream().map(l -> l.within(floor, Long.MAX_VALUE))
+          .filter(java.util.Objects::nonNull).toList();
+      a.lost = ranges;
+      kept.put(name, ranges);
       for (Lost range : ranges) {
         a.assigned = Math.max(a.assigned, range.last());
         if (known) {
@@ -243,10 +263,42 @@ public final class SegmentStore implements LogStore {
         }
       }
     });
+    reserved.save(kept);
   }
 
   private Account account(String name) {
-    return accounts.computeIfAbsent(name, Account::new);
+    Account known = accounts.get(name);
+    if (known != null) {
+      return known;
+    }
+    boolean[] created = {false};
+    Account a = accounts.computeIfAbsent(name, n -> {
+      Account fresh = new Account(n);
+      long floor = newAccountFloor;
+      if (opened && floor > 0) {
+        // Not yet shared: no lock needed. Readers that held numbers of it are told.
+        fresh.assigned = floor;
+        fresh.lost = List.of(new Lost(1, floor, false));
+        created[0] = true;
+      }
+      return fresh;
+    });
+    if (created[0]) {
+      // Kept off the calling event loop; until it is on disk, a restart would call the
+      // numbers lost rather than set aside (no number is reused either way).
+      retention.execute(this::saveReservedQuietly);
+    }
+    return a;
+  }
+
+  private void saveReservedQuietly() {
+    Map<String, List<Lost>> lost = new HashMap<>();
+    accounts.forEach((name, a) -> lost.put(name, a.lost));
+    try {
+      reserved.save(lost);
+    } catch (IOException | RuntimeException e) {
+      LOG.warn("store: keeping the numbers set aside for new accounts failed: {}", e.toString());
+    }
   }
 
   @Override
@@ -363,8 +415,9 @@ public final class SegmentStore implements LogStore {
     synchronized (a) {
       long first = a.index.firstSeq();
       if (scan.afterSeq() + 1 >= a.ring.firstSeq() || first > a.ring.lastSeq()) {
-        // In memory: no disk, no thread hop. Records retention already deleted are not served.
-        long after = Math.max(scan.afterSeq(), first - 1);
+        // In memory: no disk, no thread hop. Records retention already deleted are not served
+        // and are counted missing; numbers lost to damage are told as lost instead.
+        long after = Math.max(scan.afterSeq(), a.index.purgedThrough());
         ReadResult read = a.ring.read(after, scan.max());
         // A read that reached the newest record also passed what was lost after it.
         long examined = read.lastExamined() >= a.ring.lastSeq()
@@ -501,7 +554,14 @@ public final class SegmentStore implements LogStore {
 
   @Override
   public void close() {
-    retention.shutdownNow();
+    // Not shutdownNow: a pending save of the numbers set aside for a new account still runs
+    // (the periodic retention pass does not).
+    retention.shutdown();
+    try {
+      retention.awaitTermination(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     readers.shutdown();
     try {
       readers.awaitTermination(5, TimeUnit.SECONDS);

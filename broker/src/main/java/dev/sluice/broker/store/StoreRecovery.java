@@ -30,7 +30,13 @@ import org.slf4j.LoggerFactory;
  * sequence) around it: those are reported {@link #lost()}. When damage hit an account's newest
  * records and nothing of the account follows, only an upper bound is known (the most entries
  * the damaged bytes could hold); the account's sequence moves past it, so no number a reader
- * may have seen is handed out again.
+ * may have seen is handed out again, and those numbers are kept ({@link ReservedNumbers}), so
+ * that once the account writes again they stay "may have been lost".
+ *
+ * <p>Damage in the last segment may be a write a crash tore out of order (a later block
+ * written, an earlier one not): the batches after it may never have been acknowledged, so
+ * their ends do not move their runner sessions on. A runner then sends again what it still
+ * holds, and a batch that was stored but not acknowledged is stored twice rather than lost.
  */
 final class StoreRecovery implements SegmentLog.RecoveryListener {
   private static final Logger LOG = LoggerFactory.getLogger(StoreRecovery.class);
@@ -63,13 +69,19 @@ final class StoreRecovery implements SegmentLog.RecoveryListener {
   private final List<Uncommitted> uncommitted = new ArrayList<>();
   private final Map<String, Progress> progress = new HashMap<>();
   private final Map<String, List<Lost>> lost = new HashMap<>();
+  private final Map<String, List<Lost>> reserved;
   private final List<Damage> damage = new ArrayList<>();
   private long committed;
   private long bound; // most entries all damaged ranges so far could have held
+  private boolean holdSessions; // damage in the last segment came before
 
-  /** @param floors each account's sequence floor: what retention already deleted */
-  StoreRecovery(Target target, Map<String, Long> floors) {
+  /**
+   * @param floors each account's sequence floor: what retention already deleted
+   * @param reserved numbers earlier recoveries set aside ({@link ReservedNumbers})
+   */
+  StoreRecovery(Target target, Map<String, Long> floors, Map<String, List<Lost>> reserved) {
     this.target = target;
+    this.reserved = reserved;
     floors.forEach((account, floor) -> progress(account).lastSeq = floor);
   }
 
@@ -110,7 +122,7 @@ final class StoreRecovery implements SegmentLog.RecoveryListener {
     if (last >= 0) {
       seen(account, last, last);
     }
-    if (!session.isEmpty()) {
+    if (!session.isEmpty() && !holdSessions) {
       target.session(account, session, clientSeq);
     }
   }
@@ -123,6 +135,7 @@ final class StoreRecovery implements SegmentLog.RecoveryListener {
     target.seal();
     damage.add(d);
     bound += d.frames() > 0 ? d.frames() : (d.bytes() + MIN_ENTRY - 1) / MIN_ENTRY;
+    holdSessions |= d.lastSegment();
   }
 
   private void commit(List<Uncommitted> records) {
@@ -141,11 +154,33 @@ final class StoreRecovery implements SegmentLog.RecoveryListener {
   private void seen(String account, long through, long seen) {
     Progress p = progress(account);
     if (damage.size() > p.damagesAt && through > p.lastSeq) {
-      addLost(account, new Lost(p.lastSeq + 1, through, true));
+      hole(account, p.lastSeq + 1, through);
     }
     p.lastSeq = Math.max(p.lastSeq, seen);
     p.damagesAt = damage.size();
     p.boundAt = bound;
+  }
+
+  /**
+   * Numbers {@code from..to} are missing where damage lies: lost, except those an earlier
+   * recovery set aside, which may never have been used.
+   */
+  private void hole(String account, long from, long to) {
+    long at = from;
+    for (Lost r : reserved.getOrDefault(account, List.of())) {
+      if (r.last() < at || r.first() > to) {
+        continue;
+      }
+      if (r.first() > at) {
+        addLost(account, new Lost(at, r.first() - 1, true));
+      }
+      long end = Math.min(to, r.last());
+      addLost(account, new Lost(Math.max(at, r.first()), end, false));
+      at = end + 1;
+    }
+    if (at <= to) {
+      addLost(account, new Lost(at, to, true));
+    }
   }
 
   private Progress progress(String account) {
@@ -182,7 +217,29 @@ final class StoreRecovery implements SegmentLog.RecoveryListener {
             .add(new Lost(p.lastSeq + 1, p.lastSeq + bound - p.boundAt, false));
       }
     });
+    // Numbers set aside earlier that nothing here touched (the damage that made them is gone
+    // with retention, say) stay set aside: a reader may still cross them.
+    reserved.forEach((account, ranges) -> {
+      List<Lost> ours = out.computeIfAbsent(account, a -> new ArrayList<>());
+      for (Lost r : ranges) {
+        if (ours.stream().noneMatch(l -> l.first() <= r.last() && r.first() <= l.last())) {
+          ours.add(r);
+        }
+      }
+    });
+    out.values().removeIf(List::isEmpty);
+    out.values().forEach(ranges -> ranges.sort(java.util.Comparator.comparingLong(Lost::first)));
     return out;
+  }
+
+  /** The most entries all damaged ranges could have held: a new account's numbers start past it. */
+  long bound() {
+    return bound;
+  }
+
+  /** True if batch ends after damage in the last segment did not move their sessions on. */
+  boolean heldSessions() {
+    return holdSessions;
   }
 
   /** The damaged ranges, in log order. */

@@ -88,13 +88,104 @@ class RandomDamageTest {
           assertThat(notices).as("a gap notice for lost record %d", seq)
               .anyMatch(n -> n.getFirstSeq() <= seq && seq <= n.getLastSeq());
         }
+        long previous = 0;
         for (Notice n : notices) {
           assertThat(expected.subSet(n.getFirstSeq(), true, n.getLastSeq(), true))
               .as("records served inside the gap %s", n.getDetail()).isEmpty();
+          assertThat(n.getDetail()).contains("lost to damage"); // nothing was deleted
+          assertThat(n.getFirstSeq()).as("gaps in order, each once").isGreaterThan(previous);
+          previous = n.getLastSeq();
         }
       }
     }
     assertThat(lost).as("flips that hit records").isNotEmpty();
+  }
+
+  @Test
+  void afterEachOfManyRandomFlipsEveryAccountKeepsItsUntouchedRecordsAndIsToldOfTheRest(
+      @TempDir Path dir) throws Exception {
+    String[] accounts = {"a", "bb", "ccc", "dddd"};
+    long segmentBytes = 1L << 20;
+    java.util.Map<String, TreeSet<Long>> expected = new java.util.HashMap<>();
+    try (SegmentStore store = SegmentStore.open(dir, segmentBytes, FsyncPolicy.always(), 1)) {
+      Random sizes = new Random(SEED);
+      long[] next = new long[accounts.length];
+      for (int batch = 0; batch < 400; batch++) {
+        int i = sizes.nextInt(accounts.length);
+        int n = 1 + sizes.nextInt(60);
+        List<Record> records = DamagedStoreTest.drafts(next[i] + 1, next[i] + n);
+        DamagedStoreTest.append(store, accounts[i], next[i] + 1, records);
+        for (int k = 1; k <= n; k++) {
+          expected.computeIfAbsent(accounts[i], a -> new TreeSet<>()).add(next[i] + k);
+        }
+        next[i] += n;
+      }
+    }
+    List<Located> frames = DamagedStoreTest.locate(dir);
+    List<Path> segments = SegmentFiles.segments(dir);
+    long[] sizes = new long[segments.size()];
+    long total = 0;
+    for (int i = 0; i < sizes.length; i++) {
+      sizes[i] = Files.size(segments.get(i));
+      total += sizes[i];
+    }
+    java.util.Map<String, TreeSet<Long>> lost = new java.util.HashMap<>();
+    Random random = new Random(SEED + 1);
+    for (int flip = 0; flip < 40; flip++) {
+      long at = Math.floorMod(random.nextLong(), total);
+      int file = 0;
+      while (at >= sizes[file]) {
+        at -= sizes[file++];
+      }
+      Located hit = frameAt(frames, segments.get(file), at);
+      if (hit != null && hit.type() == SegmentStore.RECORD) {
+        expected.get(hit.account()).remove(hit.seq());
+        lost.computeIfAbsent(hit.account(), a -> new TreeSet<>()).add(hit.seq());
+      }
+      SegmentFiles.flip(segments.get(file), at);
+      try (SegmentStore store = SegmentStore.open(dir, segmentBytes, FsyncPolicy.always(), 1)) {
+        for (String account : accounts) {
+          List<LogStore.Lost> crossed = new ArrayList<>();
+          List<Long> served = readAll(store, account, crossed);
+          assertThat(served).as("account %s after flip %d", account, flip)
+              .isEqualTo(List.copyOf(expected.get(account)));
+          long previous = 0;
+          for (LogStore.Lost range : crossed) {
+            assertThat(range.first()).as("gaps in order, each once").isGreaterThan(previous);
+            assertThat(expected.get(account).subSet(range.first(), true, range.last(), true))
+                .as("records served inside %s", range).isEmpty();
+            previous = range.last();
+          }
+          long newest = expected.get(account).last();
+          for (long seq : lost.getOrDefault(account, new TreeSet<>())) {
+            if (seq < newest) {
+              assertThat(crossed).as("account %s: the gap of lost record %d", account, seq)
+                  .anyMatch(l -> l.first() <= seq && seq <= l.last());
+            }
+          }
+        }
+      }
+    }
+    assertThat(lost.keySet()).as("flips that hit several accounts' records").hasSizeGreaterThan(1);
+  }
+
+  /** Every record of {@code account}, with the lost ranges the reads crossed; no retention. */
+  private static List<Long> readAll(SegmentStore store, String account,
+      List<LogStore.Lost> crossed) throws Exception {
+    List<Long> out = new ArrayList<>();
+    long after = 0;
+    for (int i = 0; i < 100_000; i++) {
+      LogStore.ReadResult read = store.read(account, Scan.after(after, 97)).toCompletionStage()
+          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertThat(read.missing()).as("records told deleted (none were)").isZero();
+      read.records().forEach(r -> out.add(r.seq()));
+      crossed.addAll(read.lost());
+      if (read.lastExamined() <= after) {
+        return out;
+      }
+      after = read.lastExamined();
+    }
+    throw new AssertionError("the read did not end");
   }
 
   /** Writes records of about 200 bytes in batches of 1,000 until the log holds 100 MB. */

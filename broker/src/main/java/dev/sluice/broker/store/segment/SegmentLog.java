@@ -79,9 +79,12 @@ public final class SegmentLog implements AutoCloseable {
    * @param frames how many frames the range held: 1 when only a frame's body is damaged (its
    *     header still checks), -1 when the header was damaged too and the count is unknown
    * @param known an earlier recovery found and listed it already
+   * @param lastSegment it lies in the last segment, the one being written: it may be a write a
+   *     crash tore out of order (a later block written, an earlier one not) rather than changed
+   *     bytes, so what follows it may not have been acknowledged
    */
   public record Damage(long segment, String file, long from, long to, int frames,
-      boolean known) {
+      boolean known, boolean lastSegment) {
     public long bytes() {
       return to - from;
     }

@@ -42,6 +42,21 @@ final class SegmentRecovery {
   private static final int CHUNK = 1 << 20;
   /** The unit a disk writes whole: a torn write leaves whole sectors unwritten (zeros). */
   private static final int SECTOR = 512;
+  /**
+   * Fewest zero bytes at a frame's end that count as never written: a record or a batch end
+   * can end in a few zero bytes of its own (a sequence number that is a multiple of 256).
+   */
+  private static final int MIN_UNWRITTEN = 16;
+  /**
+   * The most block padding a direct write leaves: up to its block boundary (the file system's
+   * block, 4 KiB on most; 64 KiB allows for larger ones). More zeros are no padding.
+   */
+  private static final int MAX_PADDING = 64 * 1024;
+  /**
+   * Largest body a search without check words tries (earlier layouts): every candidate costs
+   * a CRC over its length, and no entry the broker writes comes near this.
+   */
+  private static final int MAX_UNCHECKED_BODY = 1 << 20;
   private static final long PROGRESS_NANOS = 10_000_000_000L;
 
   /** What recovery found, and the salt new segments are written with. */
@@ -94,10 +109,11 @@ final class SegmentRecovery {
       String name = file.getFileName().toString();
       long id = Long.parseLong(name.substring(0, name.indexOf(SegmentLog.SUFFIX)));
       FileChannel channel = channels.get(i);
-      Layout layout = layout(id, channel, heads.get(i), salt, found != null);
+      boolean last = i == files.size() - 1;
+      Layout layout = layout(id, channel, heads.get(i), salt, found != null, last);
       Segment segment = new Segment(id, file, channel, channel.size(), layout);
       segments.add(segment);
-      recovery.scan(segment, i == files.size() - 1, i + 1, files.size());
+      recovery.scan(segment, last, i + 1, files.size());
     }
     Recovery done = new Recovery(recovery.truncated, List.copyOf(recovery.damage),
         recovery.entries, recovery.total, System.nanoTime() - started);
@@ -124,7 +140,7 @@ final class SegmentRecovery {
 
   /** How a segment's frames are laid out: by its file header, or by what its bytes show. */
   private static Layout layout(long id, FileChannel channel, ByteBuffer head, long salt,
-      boolean saltKnown) throws IOException {
+      boolean saltKnown, boolean last) throws IOException {
     Long own = Frames.salt(head);
     if (own != null) {
       return Layout.v2(own, id);
@@ -134,8 +150,10 @@ final class SegmentRecovery {
     if (frame(window, Layout.V1, 0) > 0) {
       return Layout.V1;
     }
-    if (size < Frames.FILE_HEADER && Frames.unfinishedHeader(head)) {
-      // A crash while the segment was being created: nothing was ever written to it.
+    if (size < Frames.FILE_HEADER && Frames.unfinishedHeader(head)
+        || last && trailingZeros(window, 0, size) == 0) {
+      // A crash while the segment was being created: nothing was ever written to it (or
+      // nothing but blocks the file system allocated and never wrote).
       channel.truncate(0);
       SegmentLog.writeFully(channel, Frames.fileHeader(salt), 0);
       channel.force(true);
@@ -187,12 +205,20 @@ final class SegmentRecovery {
         progress(offset, index, count);
         continue;
       }
-      if (trailingZeros(window, offset, size) == offset) {
-        // A direct write's padding up to its block boundary, left by a crash before the file
-        // was cut back to its last frame: nothing was written there.
+      if (trailingZeros(window, offset, size) == offset
+          && (padding(offset, size) || last)) {
+        if (padding(offset, size)) {
+          // A direct write's padding up to its block boundary, left by a crash before the
+          // file was cut back to its last frame: nothing was written there.
+          LOG.debug("recovery: cut {} bytes of block padding at the end of {}", size - offset,
+              segment.path.getFileName());
+        } else {
+          // Blocks a crash left allocated and never written, at the end of the log.
+          truncated += size - offset;
+          LOG.warn("recovery: cut a write a crash tore, {} bytes of zeros at the end of {}",
+              size - offset, segment.path.getFileName());
+        }
         cut(segment, offset);
-        LOG.debug("recovery: cut {} bytes of block padding at the end of {}", size - offset,
-            segment.path.getFileName());
         break;
       }
       long next = next(window, layout, offset);
@@ -208,7 +234,7 @@ final class SegmentRecovery {
       long end = next >= 0 ? next : frameEnd(window, layout, offset, size);
       int frames = oneFrame(window, layout, offset, end) ? 1 : -1;
       Damage d = new Damage(segment.id, segment.path.getFileName().toString(), offset, end,
-          frames, listed.contains("\n" + line(offset, end, frames)));
+          frames, listed.contains("\n" + line(offset, end, frames)), last);
       found.add(d);
       listener.damage(d);
       offset = end;
@@ -271,6 +297,11 @@ final class SegmentRecovery {
     }
   }
 
+  /** True if zeros from {@code offset} to the end can be a direct write's block padding. */
+  private static boolean padding(long offset, long size) {
+    return size - offset < MAX_PADDING && size % SECTOR == 0;
+  }
+
   private static void cut(Segment segment, long offset) throws IOException {
     segment.channel.truncate(offset);
     segment.channel.force(true);
@@ -317,13 +348,24 @@ final class SegmentRecovery {
     }
     for (long at = offset + 1; at + layout.header() <= size && at < limit; at++) {
       int i = window.at(at, layout.header());
-      if (layout.plausible(window.buf, i, at)
-          && at + layout.header() + window.buf.getInt(i) <= size
-          && frame(window, layout, at) > 0) {
+      int length = window.buf.getInt(i);
+      if (layout.plausible(window.buf, i, at) && at + layout.header() + length <= size
+          && (layout.checked() || length <= MAX_UNCHECKED_BODY)
+          && frame(window, layout, at) > 0
+          && (layout.checked() || followed(window, layout, at + layout.header() + length))) {
         return at;
       }
     }
     return -1;
+  }
+
+  /**
+   * Without check words a CRC alone says a frame is real (1 in 2^32 by chance): what follows
+   * it must be real too, another intact frame or the end.
+   */
+  private static boolean followed(Window window, Layout layout, long at) throws IOException {
+    return at == window.size || frame(window, layout, at) > 0
+        || trailingZeros(window, at, window.size) == at;
   }
 
   /** True if [from, to) is exactly one frame whose header is intact (only its body is not). */
@@ -339,9 +381,11 @@ final class SegmentRecovery {
 
   /**
    * True if the damage at {@code offset}, with no intact frame after it, is a write a crash
-   * tore rather than bytes that changed: its frame is cut short by the end of the file, or
-   * ends in whole sectors that were never written (zeros from a sector boundary on). A frame
-   * that is whole and was written whole, but fails its CRC, was acknowledged: it is damage.
+   * tore rather than bytes that changed: its frame (whose header checks) is cut short by the
+   * end of the file, or ends in sectors that were never written (at least
+   * {@value #MIN_UNWRITTEN} zeros from a sector boundary on). A frame that is whole and was
+   * written whole, but fails its CRC, was acknowledged: it is damage. Without check words a
+   * header's length is not to be trusted, so a frame "cut short" there is damage too.
    */
   private static boolean torn(Window window, Layout layout, long offset, long size)
       throws IOException {
@@ -353,9 +397,12 @@ final class SegmentRecovery {
     int at = window.at(offset, layout.header());
     if (layout.plausible(window.buf, at, offset)) {
       long end = offset + layout.header() + window.buf.getInt(at);
-      return end > size || (end > zeros && unwritten < end);
+      if (end > size) {
+        return layout.checked();
+      }
+      return end > zeros && end - unwritten >= MIN_UNWRITTEN;
     }
-    return unwritten < size;
+    return size - unwritten >= MIN_UNWRITTEN;
   }
 
   /** Where the run of zeros that ends the range [from, to) starts ({@code to} if none). */

@@ -340,6 +340,96 @@ class SegmentRecoveryTest {
   }
 
   @Test
+  void aDamagedLastFrameThatEndsInAFewZerosAtASectorIsDamageNotATornWrite(@TempDir Path dir)
+      throws Exception {
+    // A batch end whose last sequence number is a multiple of 2^32 ends in four zero bytes;
+    // here its last byte is also the first of a sector.
+    List<SegmentLog.Position> positions = write(dir, SEGMENT, 10);
+    Path segment = file(dir, positions.get(0));
+    long end = Files.size(segment);
+    long frameEnd = (end + 12 + 8 + 511) / 512 * 512 + 1;
+    byte[] body = new byte[(int) (frameEnd - end - 12)];
+    java.util.Arrays.fill(body, (byte) 'b');
+    java.util.Arrays.fill(body, body.length - 4, body.length, (byte) 0);
+    try (SegmentLog log = open(dir, SEGMENT)) {
+      assertThat(append(log, List.of(body)).get(0).offset()).isEqualTo(end);
+    }
+    assertThat(Files.size(segment)).isEqualTo(frameEnd);
+    SegmentFiles.flip(segment, end + 12 + 5);
+    try (SegmentLog log = open(dir, SEGMENT)) {
+      assertThat(texts()).isEqualTo(expected(0, 10));
+      assertThat(log.recovery().truncatedBytes()).isZero();
+      assertThat(damaged).singleElement().satisfies(d -> {
+        assertThat(d.from()).isEqualTo(end);
+        assertThat(d.frames()).isEqualTo(1);
+      });
+      assertThat(Files.size(segment)).isEqualTo(frameEnd);
+    }
+  }
+
+  @Test
+  void zerosAtTheEndOfAFinishedSegmentAreDamageUnlessTheyAreBlockPadding(@TempDir Path dir)
+      throws Exception {
+    List<SegmentLog.Position> positions = write(dir, 2048, 200);
+    List<Path> segments = SegmentFiles.segments(dir);
+    Path zeroed = segments.get(1);
+    long zeroedEnd = Files.size(zeroed);
+    // More zeros than any block's padding: bytes a disk lost, where frames were.
+    SegmentFiles.write(zeroed, zeroedEnd, new byte[(int) (128 * 1024 - zeroedEnd % 512)]);
+    Path padded = segments.get(2);
+    long paddedEnd = Files.size(padded);
+    SegmentFiles.write(padded, paddedEnd, new byte[(int) (4096 - paddedEnd % 4096)]);
+    try (SegmentLog log = open(dir, 2048)) {
+      assertThat(texts()).isEqualTo(expected(0, 200));
+      assertThat(damaged).singleElement().satisfies(d -> {
+        assertThat(d.segment()).isEqualTo(2);
+        assertThat(d.from()).isEqualTo(zeroedEnd);
+      });
+      assertThat(Files.size(padded)).isEqualTo(paddedEnd); // the padding was cut
+      assertThat(Files.size(zeroed)).isGreaterThan(zeroedEnd); // the damage was not
+    }
+  }
+
+  @Test
+  void aLastFrameOfTheEarlierLayoutThatLooksCutShortIsDamageNotATornWrite(@TempDir Path dir)
+      throws Exception {
+    // Without a check word the length is not to be trusted: a flipped bit in it makes a whole
+    // frame look cut short.
+    List<byte[]> old = bodies(0, 10);
+    ByteBuffer v1 = ByteBuffer.allocate(10 * 64);
+    long lastOffset = 0;
+    for (byte[] body : old) {
+      lastOffset = v1.position();
+      v1.putInt(body.length).putInt(Frames.crc(ByteBuffer.wrap(body))).put(body);
+    }
+    Path legacy = dir.resolve(String.format("%020d.seg", 1));
+    Files.write(legacy, java.util.Arrays.copyOf(v1.array(), v1.position()));
+    long last = lastOffset;
+    SegmentFiles.flip(legacy, last + 2); // +256 bytes: runs past the end
+    try (SegmentLog log = open(dir, SEGMENT)) {
+      assertThat(texts()).isEqualTo(expected(0, 9));
+      assertThat(log.recovery().truncatedBytes()).isZero();
+      assertThat(damaged).singleElement().satisfies(d -> assertThat(d.from()).isEqualTo(last));
+      assertThat(Files.size(legacy)).isEqualTo(v1.position());
+    }
+  }
+
+  @Test
+  void aLastSegmentOfNothingButZerosIsStartedAgain(@TempDir Path dir) throws Exception {
+    write(dir, SEGMENT, 10);
+    Path zeros = dir.resolve(String.format("%020d.seg", 2));
+    Files.write(zeros, new byte[8192]); // created, allocated, never written: then the crash
+    try (SegmentLog log = open(dir, SEGMENT)) {
+      assertThat(texts()).isEqualTo(expected(0, 10));
+      assertThat(damaged).isEmpty();
+      assertThat(append(log, bodies(10, 11)).get(0).segment()).isEqualTo(2);
+    }
+    try (SegmentLog log = open(dir, SEGMENT)) {
+      assertThat(texts()).isEqualTo(expected(0, 11));
+    }
+  }
+
+  @Test
   void everyFrameOfAnUndamagedLogIsWhereTheWalkFindsIt(@TempDir Path dir) throws Exception {
     // The test helper's own walk agrees with the log: the other tests rely on it.
     List<SegmentLog.Position> positions = write(dir, SEGMENT, 40);
