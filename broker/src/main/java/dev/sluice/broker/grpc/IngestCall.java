@@ -24,6 +24,9 @@ import io.vertx.core.Vertx;
 final class IngestCall implements StreamObserver<Object> {
   /** Frames read ahead while earlier ones are being stored. */
   static final int WINDOW = 16;
+  /** A quiet session's untold shed lines wait at most this long (as the marker's own rate). */
+  static final long SHED_FLUSH_MS = 1_000;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(IngestCall.class);
 
   /**
    * The call's reply side and read control, on whichever transport carries it: the raw
@@ -101,6 +104,8 @@ final class IngestCall implements StreamObserver<Object> {
   private boolean done;
   private boolean halfClosed;
   private boolean draining;
+  private boolean ending;
+  private long shedTimer = -1;
   private volatile Runnable onEnd;
 
   IngestCall(IngestSession session, Replies out, GrpcFrontend.ActiveCalls calls) {
@@ -145,6 +150,7 @@ final class IngestCall implements StreamObserver<Object> {
         if (!draining && !halfClosed) {
           out.request(1);
         }
+        scheduleShedFlush();
         maybeFinish();
       });
     } catch (RuntimeException e) {
@@ -225,14 +231,46 @@ final class IngestCall implements StreamObserver<Object> {
     finished();
   }
 
-  private void finished() {
-    done = true;
-    calls.remove(this);
-    finished.tryComplete();
-    Runnable end = onEnd;
-    if (end != null) {
-      end.run();
+  /**
+   * Lines shed and not yet told (the SHED record goes out at most once a second, with a
+   * batch) are told within a second even if no batch follows.
+   */
+  private void scheduleShedFlush() {
+    if (shedTimer >= 0 || done || session.shedPending() == 0) {
+      return;
     }
+    shedTimer = context.owner().setTimer(SHED_FLUSH_MS, id -> {
+      shedTimer = -1;
+      if (!done) {
+        session.flushShed().onFailure(e -> LOG.warn("ingest: storing a SHED record failed: {}",
+            e.toString()));
+      }
+    });
+  }
+
+  private void finished() {
+    if (finished.future().isComplete() || ending) {
+      return;
+    }
+    ending = true;
+    done = true;
+    if (shedTimer >= 0) {
+      context.owner().cancelTimer(shedTimer);
+      shedTimer = -1;
+    }
+    // What was shed and not yet told is stored before the call counts as ended: a shutdown
+    // waits for it, so every shed line is told.
+    session.flushShed().onComplete(stored -> {
+      if (stored.failed()) {
+        LOG.warn("ingest: storing the last SHED record failed: {}", stored.cause().toString());
+      }
+      calls.remove(this);
+      finished.tryComplete();
+      Runnable end = onEnd;
+      if (end != null) {
+        end.run();
+      }
+    });
   }
 
   /** Runs {@code action} once the call ended (for example, to unregister it). */

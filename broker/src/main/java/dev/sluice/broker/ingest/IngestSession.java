@@ -140,7 +140,7 @@ public final class IngestSession {
     if (shedNow > 0) {
       deps.limiter().countShed(account, shedNow);
     }
-    addShedMarker(now, drafts);
+    addShedMarker(now, drafts, false);
     long frameLast = first + count - 1;
     return store(drafts, Math.max(lastSeq, frameLast), split);
   }
@@ -183,16 +183,37 @@ public final class IngestSession {
     return level == Level.LEVEL_UNSPECIFIED || level == Level.UNRECOGNIZED ? Level.INFO : level;
   }
 
-  /**
-   * Tells readers, with a stored record on the runner's subject, how many lines of which level
-   * were shed; at most once a second per session, counts accumulating in between.
-   */
-  private void addShedMarker(long now, List<Draft> drafts) {
+  /** Lines shed and not yet told in a SHED record. */
+  public long shedPending() {
     long total = 0;
     for (long n : shed) {
       total += n;
     }
-    if (total == 0 || now - lastShedMarker < 1_000_000_000L) {
+    return total;
+  }
+
+  /**
+   * Stores a SHED record for the lines shed and not yet told (on its own: no runner progress
+   * moves), so none goes untold: when the session ends, or when it went quiet after shedding.
+   * Completes at once when there is nothing to tell.
+   */
+  public Future<Void> flushShed() {
+    if (account == null || shedPending() == 0) {
+      return Future.succeededFuture();
+    }
+    List<Draft> marker = new ArrayList<>(1);
+    addShedMarker(System.currentTimeMillis() * 1_000_000L, marker, true);
+    return deps.store().appendDrafts(account, "", 0, marker).mapEmpty();
+  }
+
+  /**
+   * Tells readers, with a stored record on the runner's subject, how many lines of which level
+   * were shed; at most once a second per session ({@code always}: now), counts accumulating
+   * in between (the rest goes out by {@link #flushShed}).
+   */
+  private void addShedMarker(long now, List<Draft> drafts, boolean always) {
+    long total = shedPending();
+    if (total == 0 || !always && now - lastShedMarker < 1_000_000_000L) {
       return;
     }
     lastShedMarker = now;
