@@ -174,6 +174,16 @@ public final class Broker implements AutoCloseable {
     return plugins.plugin(TailPlugin.class).map(TailPlugin::openCount).orElse(0);
   }
 
+  /** Bytes held for tail subscribers now: queued, or in transport not yet sent. */
+  public long tailHeldBytes() {
+    return plugins.plugin(TailPlugin.class).map(TailPlugin::heldBytes).orElse(0L);
+  }
+
+  /** Tails cut since start because their readers took nothing for the stall timeout. */
+  public long tailStalledCount() {
+    return plugins.plugin(TailPlugin.class).map(TailPlugin::stalledCount).orElse(0L);
+  }
+
   /** Records dropped from slow tail subscribers' queues since start. */
   public long tailDropped() {
     return plugins.plugin(TailPlugin.class).map(TailPlugin::droppedCount).orElse(0L);
@@ -195,6 +205,14 @@ public final class Broker implements AutoCloseable {
 
   public BrokerConfig config() {
     return config;
+  }
+
+  /**
+   * How long {@link #close} takes at most with {@code config}: the shutdown grace, and ten
+   * seconds more for the store and the event loops (README, "Shutdown").
+   */
+  public static Duration shutdownBound(BrokerConfig config) {
+    return config.shutdownGrace().plusSeconds(10);
   }
 
   /**

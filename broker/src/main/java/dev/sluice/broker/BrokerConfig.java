@@ -51,6 +51,7 @@ import java.util.function.Consumer;
  * @param insecure true to run without authentication (one open account); never by default
  * @param trustedKeys issuer public keys whose tokens are accepted (two during a rotation);
  *     empty means {@code <dataDir>/issuer.pub}
+ * @param isolation what one tenant, token or connection may cost the broker
  */
 public record BrokerConfig(
     String grpcHost,
@@ -80,7 +81,8 @@ public record BrokerConfig(
     int requestIndexSize,
     DrainSettings drains,
     boolean insecure,
-    List<Path> trustedKeys) {
+    List<Path> trustedKeys,
+    Isolation isolation) {
 
   public static final String DEFAULT_GRPC_HOST = "127.0.0.1";
   public static final int DEFAULT_GRPC_PORT = 7400;
@@ -117,6 +119,70 @@ public record BrokerConfig(
   public static final Retention DEFAULT_RETENTION = new Retention(Duration.ofDays(30),
       10L * 1024 * 1024 * 1024, Duration.ofMinutes(1));
   public static final int DEFAULT_REQUEST_INDEX_SIZE = 200_000;
+  public static final Isolation DEFAULT_ISOLATION = new Isolation(256L << 20, 64L << 20, 1_000,
+      1_000, 10_000, Duration.ofSeconds(30), Duration.ofSeconds(20));
+
+  /**
+   * What one tenant, one token or one connection may cost the broker, whatever the others do.
+   *
+   * @param subscriberBytes record bytes queued to all subscribers together: tail queues and
+   *     messages written to a transport and not yet sent; a tail that would go beyond waits
+   *     (its records stay in the store) until bytes are sent
+   * @param accountSubscriberBytes the same for the subscribers of one account
+   * @param tailsPerConnection concurrent tails one client connection may hold
+   * @param tailsPerPrincipal concurrent tails one principal (a token's subject in its account)
+   *     may hold over all its connections
+   * @param tailsPerAccount concurrent tails of one account
+   * @param stalledTail a tail whose transport took nothing for this long while a message of
+   *     it waited is cut with RESOURCE_EXHAUSTED, so a reader that stopped reading does not
+   *     hold bytes for ever
+   * @param connectionIdle a connection from which nothing was read for this long is closed: a
+   *     handshake never finished, or a peer gone without a word (the broker pings every
+   *     connection at two fifths of it, and a live client answers)
+   */
+  public record Isolation(long subscriberBytes, long accountSubscriberBytes,
+      int tailsPerConnection, int tailsPerPrincipal, int tailsPerAccount, Duration stalledTail,
+      Duration connectionIdle) {
+    public Isolation {
+      atLeast("isolation.subscriberBytes", subscriberBytes, 1 << 20);
+      atLeast("isolation.accountSubscriberBytes", accountSubscriberBytes, 64 * 1024);
+      if (accountSubscriberBytes > subscriberBytes) {
+        throw bad("isolation.accountSubscriberBytes", accountSubscriberBytes,
+            "<= subscriberBytes (" + subscriberBytes + ")");
+      }
+      atLeast("isolation.tailsPerConnection", tailsPerConnection, 1);
+      atLeast("isolation.tailsPerPrincipal", tailsPerPrincipal, 1);
+      atLeast("isolation.tailsPerAccount", tailsPerAccount, 1);
+      Objects.requireNonNull(stalledTail, "isolation.stalledTail");
+      Objects.requireNonNull(connectionIdle, "isolation.connectionIdle");
+      if (stalledTail.toMillis() < 100) {
+        throw bad("isolation.stalledTail", stalledTail, ">= 100 ms");
+      }
+      if (connectionIdle.toSeconds() < 1) {
+        throw bad("isolation.connectionIdle", connectionIdle, ">= 1 s");
+      }
+    }
+
+    public Isolation withSubscriberBytes(long all, long perAccount) {
+      return new Isolation(all, perAccount, tailsPerConnection, tailsPerPrincipal,
+          tailsPerAccount, stalledTail, connectionIdle);
+    }
+
+    public Isolation withTails(int perConnection, int perPrincipal, int perAccount) {
+      return new Isolation(subscriberBytes, accountSubscriberBytes, perConnection, perPrincipal,
+          perAccount, stalledTail, connectionIdle);
+    }
+
+    public Isolation withStalledTail(Duration value) {
+      return new Isolation(subscriberBytes, accountSubscriberBytes, tailsPerConnection,
+          tailsPerPrincipal, tailsPerAccount, value, connectionIdle);
+    }
+
+    public Isolation withConnectionIdle(Duration value) {
+      return new Isolation(subscriberBytes, accountSubscriberBytes, tailsPerConnection,
+          tailsPerPrincipal, tailsPerAccount, stalledTail, value);
+    }
+  }
 
   /**
    * When the segment store deletes whole segments, oldest first (never the one being written).
@@ -198,6 +264,7 @@ public record BrokerConfig(
     Objects.requireNonNull(retention, "retention");
     atLeast("requestIndexSize", requestIndexSize, 1);
     Objects.requireNonNull(drains, "drains");
+    Objects.requireNonNull(isolation, "isolation");
   }
 
   /** The defaults: gRPC on 127.0.0.1:7400, data in {@code ./.sluice}. */
@@ -210,7 +277,8 @@ public record BrokerConfig(
         DEFAULT_SHUTDOWN_GRACE,
         DEFAULT_TENANT_LINES_PER_SECOND, DEFAULT_TENANT_BYTES_PER_SECOND,
         DEFAULT_TENANT_BURST_SECONDS, DEFAULT_STORE, DEFAULT_FSYNC, DEFAULT_SEGMENT_BYTES,
-        DEFAULT_RETENTION, DEFAULT_REQUEST_INDEX_SIZE, DrainSettings.DEFAULTS, false, List.of());
+        DEFAULT_RETENTION, DEFAULT_REQUEST_INDEX_SIZE, DrainSettings.DEFAULTS, false, List.of(),
+        DEFAULT_ISOLATION);
   }
 
   /** The issuer public keys to trust: {@link #trustedKeys}, or the data directory's key. */
@@ -314,6 +382,10 @@ public record BrokerConfig(
     return edit(d -> d.trustedKeys = value);
   }
 
+  public BrokerConfig withIsolation(Isolation value) {
+    return edit(d -> d.isolation = value);
+  }
+
   private BrokerConfig edit(Consumer<Draft> change) {
     Draft draft = new Draft(this);
     change.accept(draft);
@@ -350,6 +422,7 @@ public record BrokerConfig(
     DrainSettings drains;
     boolean insecure;
     List<Path> trustedKeys;
+    Isolation isolation;
 
     Draft(BrokerConfig c) {
       grpcHost = c.grpcHost;
@@ -380,6 +453,7 @@ public record BrokerConfig(
       drains = c.drains;
       insecure = c.insecure;
       trustedKeys = c.trustedKeys;
+      isolation = c.isolation;
     }
 
     BrokerConfig build() {
@@ -387,7 +461,8 @@ public record BrokerConfig(
           maxRecordsPerBatch, maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords,
           tailQueueBytes, tailBatchRecords, tailBatchBytes, tailOverflow, routerCacheSize, memoryStoreRecords,
           recentRecords, shutdownGrace, tenantLinesPerSecond, tenantBytesPerSecond, tenantBurstSeconds,
-          store, fsync, segmentBytes, retention, requestIndexSize, drains, insecure, trustedKeys);
+          store, fsync, segmentBytes, retention, requestIndexSize, drains, insecure, trustedKeys,
+          isolation);
     }
   }
 

@@ -19,6 +19,9 @@ import java.util.regex.Pattern;
  *     [--memory-store-records N] [--recent-records N]
  *     [--retention-age 30d] [--retention-bytes 10GiB|0]
  *     [--drain-allow-http] [--drain-allow-address CIDR]... [--drain-ca-file PEM]
+ *     [--subscriber-bytes 256MiB] [--account-subscriber-bytes 64MiB]
+ *     [--tails-per-connection N] [--tails-per-principal N] [--tails-per-account N]
+ *     [--stalled-tail-timeout 30s] [--connection-idle-timeout 20s]
  * </pre>
  */
 public final class BrokerMain {
@@ -41,8 +44,9 @@ public final class BrokerMain {
       System.exit(1);
       return;
     }
-    System.out.printf("sluice broker: gRPC listening on %s:%d, data in %s%n",
-        config.grpcHost(), broker.grpcPort(), config.dataDir());
+    // One write: `sluice up` prints to the same terminal, and printf may write in pieces.
+    System.out.println(String.format("sluice broker: gRPC listening on %s:%d, data in %s",
+        config.grpcHost(), broker.grpcPort(), config.dataDir()));
     System.out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
     // SIGTERM and SIGINT run shutdown hooks: stop accepting, drain, tell clients, exit.
@@ -103,16 +107,40 @@ public final class BrokerMain {
           trusted.add(Path.of(value));
           yield config.withTrustedKeys(trusted);
         }
+        case "--subscriber-bytes" -> config.withIsolation(config.isolation().withSubscriberBytes(
+            bytes(flag, value), Math.min(bytes(flag, value),
+                config.isolation().accountSubscriberBytes())));
+        case "--account-subscriber-bytes" -> config.withIsolation(config.isolation()
+            .withSubscriberBytes(config.isolation().subscriberBytes(), bytes(flag, value)));
+        case "--tails-per-connection" -> config.withIsolation(config.isolation().withTails(
+            count(flag, value), config.isolation().tailsPerPrincipal(),
+            config.isolation().tailsPerAccount()));
+        case "--tails-per-principal" -> config.withIsolation(config.isolation().withTails(
+            config.isolation().tailsPerConnection(), count(flag, value),
+            config.isolation().tailsPerAccount()));
+        case "--tails-per-account" -> config.withIsolation(config.isolation().withTails(
+            config.isolation().tailsPerConnection(), config.isolation().tailsPerPrincipal(),
+            count(flag, value)));
+        case "--stalled-tail-timeout" -> config.withIsolation(
+            config.isolation().withStalledTail(duration(flag, value)));
+        case "--connection-idle-timeout" -> config.withIsolation(
+            config.isolation().withConnectionIdle(duration(flag, value)));
         default -> throw new IllegalArgumentException("unknown option " + flag
             + " (expected: --grpc-host, --grpc-port, --data-dir, --store, --fsync, --trust-key,"
             + " --tenant-lines-per-second, --tenant-bytes-per-second, --max-open-requests,"
             + " --memory-store-records, --recent-records,"
             + " --retention-age,"
             + " --retention-bytes, --drain-allow-http, --drain-allow-address, --drain-ca-file,"
-            + " --insecure)");
+            + " --subscriber-bytes, --account-subscriber-bytes, --tails-per-connection,"
+            + " --tails-per-principal, --tails-per-account, --stalled-tail-timeout,"
+            + " --connection-idle-timeout, --insecure)");
       };
     }
     return config;
+  }
+
+  private static int count(String flag, String value) {
+    return (int) Math.min(Integer.MAX_VALUE, number(flag, value));
   }
 
   private static long number(String flag, String value) {

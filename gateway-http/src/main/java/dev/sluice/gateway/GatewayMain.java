@@ -22,8 +22,9 @@ public final class GatewayMain {
       return;
     }
     Gateway gateway = Gateway.start(config);
-    System.out.printf("sluice gateway: HTTP listening on %s:%d (broker %s)%n",
-        config.httpHost(), gateway.httpPort(), config.brokerTarget());
+    // One write: `sluice up` prints to the same terminal, and printf may write in pieces.
+    System.out.println(String.format("sluice gateway: HTTP listening on %s:%d (broker %s)",
+        config.httpHost(), gateway.httpPort(), config.brokerTarget()));
     System.out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {

@@ -60,7 +60,9 @@ final class SluiceTarget implements Target {
         "--tenant-lines-per-second", "1000000000",
         "--tenant-bytes-per-second", "1000000000000",
         // One runner carries all 6,400 subjects' requests in the 1-runner rows.
-        "--max-open-requests", Integer.toString(Workload.SUBJECTS)));
+        "--max-open-requests", Integer.toString(Workload.SUBJECTS),
+        // The idle row opens 10,001 tails as one principal of the one open account.
+        "--tails-per-principal", "20000", "--tails-per-account", "20000"));
     command.addAll(extraBrokerArgs());
     return new SluiceTarget(ServerProcess.start("sluice-broker", command, LISTENING), dir);
   }

@@ -40,8 +40,14 @@ import java.util.concurrent.TimeUnit;
  * The same server also answers gRPC-Web. Every service passes the access proxy's interceptor.
  */
 public final class GrpcFrontend {
-  /** Concurrent calls (tails, ingest streams) one connection may hold; about 10 KB per idle tail. */
-  static final int MAX_STREAMS_PER_CONNECTION = 10_000;
+  /**
+   * Concurrent calls (tails, ingest streams, queries) one connection may hold: twice its tails,
+   * so the tail limit speaks first, with a status that names it, and a client that opens more
+   * calls than that finds them refused by HTTP/2 rather than costing the broker.
+   */
+  static long streamsPerConnection(BrokerConfig config) {
+    return Math.max(100, 2L * config.isolation().tailsPerConnection());
+  }
   /**
    * What a client may send on one stream before the broker reads it, and on one connection
    * (HTTP/2 flow control). HTTP/2's default, 64 KiB for both, let a runner send 64 KiB and then
@@ -50,6 +56,14 @@ public final class GrpcFrontend {
    * what the broker holds per connection while a stream is paused: 2 MiB at most.
    */
   static final int STREAM_WINDOW_BYTES = 1 << 20;
+  /**
+   * Streams a client may reset within {@value #RESET_WINDOW_SECONDS} s before the connection
+   * is closed (HTTP/2 rapid reset, CVE-2023-44487): a reset costs the broker a call it set up
+   * for nothing. A client that cancels more tails than this on one connection (a gateway whose
+   * pages come and go) spreads them over several.
+   */
+  static final int MAX_RESETS_PER_WINDOW = 200;
+  static final int RESET_WINDOW_SECONDS = 10;
   static final int CONNECTION_WINDOW_BYTES = 2 << 20;
 
   private final List<HttpServer> servers;
@@ -91,8 +105,11 @@ public final class GrpcFrontend {
       AppPolicies policies) {
     ActiveCalls calls = new ActiveCalls();
     ConnectionCalls connections = new ConnectionCalls();
+    ConnectionGuard.Registry guards = new ConnectionGuard.Registry(vertx,
+        config.isolation().connectionIdle());
     AuthInterceptor auth = new AuthInterceptor(access);
-    TailEndpoint tailEndpoint = new TailEndpoint(access, tail, connections);
+    TailEndpoint tailEndpoint = new TailEndpoint(access, tail, connections, guards,
+        config.isolation().connectionIdle());
     List<ServerServiceDefinition> services = List.of(
         ServerInterceptors.intercept(new IngestService(ingest, calls, connections), auth),
         ServerInterceptors.intercept(new LogsService(access, history).definition(), auth),
@@ -104,9 +121,17 @@ public final class GrpcFrontend {
         // Vert.x allows 100 streams per connection; a client (a gateway, a dashboard) that
         // opens more tails on one channel would see the rest wait silently in its transport.
         .setHttp2ConnectionWindowSize(CONNECTION_WINDOW_BYTES)
+        .setHttp2RstFloodMaxRstFramePerWindow(MAX_RESETS_PER_WINDOW)
+        .setHttp2RstFloodWindowDuration(RESET_WINDOW_SECONDS)
+        .setHttp2RstFloodWindowDurationTimeUnit(TimeUnit.SECONDS)
+        // A connection with nothing read or written for this long is closed: a handshake never
+        // finished, an idle HTTP/1.1 connection. HTTP/2 connections carry the broker's
+        // keep-alive pings (ConnectionGuard), gRPC-Web tails over HTTP/1.1 their own.
+        .setIdleTimeout((int) config.isolation().connectionIdle().toMillis())
+        .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setInitialSettings(new io.vertx.core.http.Http2Settings()
             .setInitialWindowSize(STREAM_WINDOW_BYTES)
-            .setMaxConcurrentStreams(MAX_STREAMS_PER_CONNECTION));
+            .setMaxConcurrentStreams(streamsPerConnection(config)));
     GrpcServerOptions grpcOptions = new GrpcServerOptions().setMaxMessageSize(config.maxFrameBytes());
     List<HttpServer> servers = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> new VerticleBase() {
@@ -115,10 +140,11 @@ public final class GrpcFrontend {
         GrpcIoServer grpc = GrpcIoServer.server(vertx, grpcOptions);
         services.forEach(service -> GrpcIoServiceBridge.bridge(service).bind(grpc));
         tailEndpoint.bind(grpc);
-        Http2Tail http2Tail = new Http2Tail(tailEndpoint);
-        Http2Ingest http2Ingest = new Http2Ingest(ingest, calls, connections, access);
+        Http2Tail http2Tail = new Http2Tail(tailEndpoint, guards);
+        Http2Ingest http2Ingest = new Http2Ingest(ingest, calls, connections, access, guards);
         return vertx.createHttpServer(options)
             .requestHandler(request -> {
+              guards.of(request.connection()).active();
               if (Http2Ingest.takes(request)) {
                 http2Ingest.handle(request);
               } else if (Http2Tail.takes(request)) {
@@ -130,7 +156,11 @@ public final class GrpcFrontend {
             .connectionHandler(connection -> {
               String key = ConnectionCalls.key(connection.remoteAddress().hostAddress(),
                   connection.remoteAddress().port());
-              connection.closeHandler(v -> connections.closed(key));
+              guards.opened(connection);
+              connection.closeHandler(v -> {
+                guards.closed(connection);
+                connections.closed(key);
+              });
             })
             .listen().onSuccess(servers::add);
       }

@@ -50,14 +50,16 @@ final class Http2Ingest {
   private final GrpcFrontend.ActiveCalls calls;
   private final ConnectionCalls connections;
   private final AccessProxy access;
+  private final ConnectionGuard.Registry guards;
   private final IngestFrames frames;
 
   Http2Ingest(IngestSession.Deps deps, GrpcFrontend.ActiveCalls calls,
-      ConnectionCalls connections, AccessProxy access) {
+      ConnectionCalls connections, AccessProxy access, ConnectionGuard.Registry guards) {
     this.deps = deps;
     this.calls = calls;
     this.connections = connections;
     this.access = access;
+    this.guards = guards;
     this.frames = new IngestFrames(deps.config().maxRecordsPerBatch());
   }
 
@@ -105,6 +107,7 @@ final class Http2Ingest {
     private final HttpServerRequest request;
     private final HttpServerResponse response;
     private final int maxMessage;
+    private final ConnectionGuard guard;
     private final byte[] header = new byte[5];
     // Read, not yet asked for; each released once handed on, or when the call ends.
     private final ArrayDeque<ByteBuf> ready = new ArrayDeque<>();
@@ -122,6 +125,7 @@ final class Http2Ingest {
       this.request = request;
       this.response = request.response();
       this.maxMessage = maxMessage;
+      this.guard = guards.of(request.connection());
     }
 
     void start(IngestCall call) {
@@ -294,6 +298,7 @@ final class Http2Ingest {
       } catch (IOException e) {
         throw new UncheckedIOException(e);
       }
+      guard.active(); // the runner's flow-control pings answer what it reads
       response.write(BufferInternal.buffer(Unpooled.wrappedBuffer(bytes)));
     }
 

@@ -28,6 +28,8 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class Http2Tail {
   static final String PATH = "/" + LogsGrpc.getTailMethod().getFullMethodName();
+  /** HTTP/2's REFUSED_STREAM error code. */
+  static final long REFUSED_STREAM = 0x7;
   /** A TailRequest is a filter, a few predicates and a cursor: far below this. */
   static final int MAX_REQUEST_BYTES = 64 * 1024;
   /**
@@ -37,10 +39,12 @@ final class Http2Tail {
   static final int MAX_REQUEST_BYTES_PER_CONNECTION = 1024 * 1024;
 
   private final TailEndpoint endpoint;
+  private final ConnectionGuard.Registry guards;
   private final ConcurrentHashMap<String, AtomicInteger> reading = new ConcurrentHashMap<>();
 
-  Http2Tail(TailEndpoint endpoint) {
+  Http2Tail(TailEndpoint endpoint, ConnectionGuard.Registry guards) {
     this.endpoint = endpoint;
+    this.guards = guards;
   }
 
   /** True for a plain gRPC call of Logs.Tail, with an uncompressed request. */
@@ -72,7 +76,7 @@ final class Http2Tail {
   void handle(HttpServerRequest request) {
     HttpServerResponse response = request.response();
     response.putHeader("content-type", "application/grpc");
-    Call call = new Call(request);
+    Call call = new Call(request, guards.of(request.connection()));
     Principal principal;
     try {
       principal = endpoint.authenticate(request.getHeader(TailEndpoint.AUTHORIZATION));
@@ -170,12 +174,14 @@ final class Http2Tail {
   private static final class Call implements TailEndpoint.Call {
     private final HttpServerRequest request;
     private final HttpServerResponse response;
+    private final ConnectionGuard guard;
     private boolean ended;
     private Runnable gone = () -> { };
 
-    Call(HttpServerRequest request) {
+    Call(HttpServerRequest request, ConnectionGuard guard) {
       this.request = request;
       this.response = request.response();
+      this.guard = guard;
       // A reset stream, a closed connection: the response closes without having ended.
       response.closeHandler(v -> {
         if (!ended) {
@@ -197,18 +203,38 @@ final class Http2Tail {
     }
 
     @Override
-    public void write(TailChunk chunk) {
-      if (!ended && !response.closed()) {
-        // Vert.x hands the transport an unreleasable view of a pooled buffer: it is
-        // released here once written, or once the write failed (a reset, a closed connection).
-        ByteBuf message = chunk.toGrpcMessage(ByteBufAllocator.DEFAULT);
-        try {
-          response.write(BufferInternal.buffer(message)).onComplete(done -> message.release());
-        } catch (RuntimeException e) {
-          message.release();
-          throw e;
-        }
+    public void write(TailChunk chunk, Runnable written) {
+      if (ended || response.closed()) {
+        written.run();
+        return;
       }
+      // Vert.x hands the transport an unreleasable view of a pooled buffer: it is released
+      // here once written, or once the write failed (a reset, a closed connection).
+      ByteBuf message = chunk.toGrpcMessage(ByteBufAllocator.DEFAULT);
+      guard.active(); // the client's flow-control pings answer what it reads
+      try {
+        response.write(BufferInternal.buffer(message)).onComplete(done -> {
+          message.release();
+          written.run();
+        });
+      } catch (RuntimeException e) {
+        message.release();
+        written.run();
+        throw e;
+      }
+    }
+
+    @Override
+    public void abort(Status status) {
+      if (ended || response.closed()) {
+        return;
+      }
+      ended = true;
+      // Trailers would wait behind what the reader does not take; a reset drops all of it at
+      // once. gRPC clients read ENHANCE_YOUR_CALM as RESOURCE_EXHAUSTED and REFUSED_STREAM as
+      // UNAVAILABLE (retry).
+      response.reset(status.getCode() == Status.Code.UNAVAILABLE ? REFUSED_STREAM
+          : ConnectionGuard.ENHANCE_YOUR_CALM);
     }
 
     @Override

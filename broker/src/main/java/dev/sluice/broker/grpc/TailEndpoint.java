@@ -46,18 +46,32 @@ final class TailEndpoint {
   private final AccessProxy access;
   private final TailPlugin tail;
   private final ConnectionCalls connections;
+  private final ConnectionGuard.Registry guards;
+  private final long http1KeepaliveMillis;
 
-  TailEndpoint(AccessProxy access, TailPlugin tail, ConnectionCalls connections) {
+  /**
+   * @param idle the connection idle timeout: a tail answered on Vert.x's gRPC server (gRPC-Web,
+   *     mostly over HTTP/1.1, without HTTP/2 pings) sends an empty message at half of it when
+   *     it has nothing else to send
+   */
+  TailEndpoint(AccessProxy access, TailPlugin tail, ConnectionCalls connections,
+      ConnectionGuard.Registry guards, java.time.Duration idle) {
     this.access = access;
     this.tail = tail;
     this.connections = connections;
+    this.guards = guards;
+    this.http1KeepaliveMillis = Math.max(50, idle.toMillis() / 2);
   }
 
   /** What a tail needs of its call, whichever way the call arrived. */
   interface Call {
     boolean writeQueueFull();
 
-    void write(TailChunk chunk);
+    /** Writes {@code chunk}; runs {@code written} once it is sent or dropped. */
+    void write(TailChunk chunk, Runnable written);
+
+    /** Ends the call at once (a reader that stopped reading), without waiting to send more. */
+    void abort(Status status);
 
     /** Ends the call with {@code status} (OK included). */
     void end(Status status);
@@ -70,6 +84,11 @@ final class TailEndpoint {
 
     /** The client's connection, as {@link ConnectionCalls#key}; null if unknown. */
     String connection();
+
+    /** See {@link TailSink#keepaliveMillis()}. */
+    default long keepaliveMillis() {
+      return 0;
+    }
   }
 
   Principal authenticate(String authorization) {
@@ -84,7 +103,7 @@ final class TailEndpoint {
     try {
       ReadGrant grant = access.authorizeRead(principal, Subjects.filter(request.getFilter()));
       Sink sink = new Sink(call);
-      TailStream stream = tail.open(grant, request, sink);
+      TailStream stream = tail.open(grant, principal.id(), call.connection(), request, sink);
       Runnable cancel = () -> {
         sink.cancelled = true;
         stream.cancel();
@@ -110,7 +129,10 @@ final class TailEndpoint {
   }
 
   private void grpcCall(GrpcServerRequest<TailRequest, TailChunk> request) {
-    GrpcCall call = new GrpcCall(request);
+    // gRPC-Web (mostly over HTTP/1.1, where no pings keep a connection busy): empty messages
+    // keep a silent tail's connection from being closed as idle.
+    GrpcCall call = new GrpcCall(request, guards.of(request.connection()),
+        http1KeepaliveMillis);
     Principal principal;
     try {
       principal = authenticate(request.headers().get(AUTHORIZATION));
@@ -154,10 +176,27 @@ final class TailEndpoint {
     }
 
     @Override
-    public void send(List<Notice> notices, List<StoredRecord> records) {
+    public void send(List<Notice> notices, List<StoredRecord> records, Runnable written) {
       if (!cancelled && !ended) {
-        out.write(new TailChunk(notices, records));
+        out.write(new TailChunk(notices, records), written);
+      } else {
+        written.run();
       }
+    }
+
+    @Override
+    public void abort(SluiceException failure) {
+      if (ended || cancelled) {
+        return;
+      }
+      ended = true;
+      out.abort(Statuses.status(failure));
+      unregister.run();
+    }
+
+    @Override
+    public long keepaliveMillis() {
+      return out.keepaliveMillis();
     }
 
     @Override
@@ -175,11 +214,21 @@ final class TailEndpoint {
   private static final class GrpcCall implements Call {
     private final GrpcServerRequest<TailRequest, TailChunk> request;
     private final GrpcServerResponse<TailRequest, TailChunk> response;
+    private final ConnectionGuard guard;
+    private final long keepaliveMillis;
     private boolean ended;
 
-    GrpcCall(GrpcServerRequest<TailRequest, TailChunk> request) {
+    GrpcCall(GrpcServerRequest<TailRequest, TailChunk> request, ConnectionGuard guard,
+        long keepaliveMillis) {
       this.request = request;
       this.response = request.response();
+      this.guard = guard;
+      this.keepaliveMillis = keepaliveMillis;
+    }
+
+    @Override
+    public long keepaliveMillis() {
+      return keepaliveMillis;
     }
 
     @Override
@@ -188,8 +237,19 @@ final class TailEndpoint {
     }
 
     @Override
-    public void write(TailChunk chunk) {
-      response.write(chunk);
+    public void write(TailChunk chunk, Runnable written) {
+      guard.active();
+      response.write(chunk).onComplete(done -> written.run());
+    }
+
+    @Override
+    public void abort(Status status) {
+      if (ended) {
+        return;
+      }
+      ended = true;
+      // Trailers would wait behind what the reader does not take: cancel the stream instead.
+      response.cancel();
     }
 
     @Override

@@ -28,15 +28,7 @@ class GrpcWebTest {
     RawRunner.connect(sluice.channel(), "web", "r1").lines("", "a", "b").awaitAcked();
     byte[] request = TailRequest.newBuilder().setFilter("web.>")
         .setStart(StartPosition.newBuilder().setLastN(2)).build().toByteArray();
-    byte[] frame = ByteBuffer.allocate(5 + request.length).put((byte) 0).putInt(request.length)
-        .put(request).array();
-    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-    HttpResponse<InputStream> response = http.send(HttpRequest.newBuilder(URI.create(
-            "http://127.0.0.1:" + sluice.broker().grpcPort() + "/sluice.v1.Logs/Tail"))
-        .timeout(Duration.ofSeconds(10))
-        .header("content-type", "application/grpc-web+proto").header("x-grpc-web", "1")
-        .POST(HttpRequest.BodyPublishers.ofByteArray(frame)).build(),
-        HttpResponse.BodyHandlers.ofInputStream());
+    HttpResponse<InputStream> response = openTail(sluice.broker().grpcPort(), request);
     assertThat(response.statusCode()).isEqualTo(200);
     // "application/grpc-web" means protobuf, the same as "+proto".
     assertThat(response.headers().firstValue("content-type").orElse("")).startsWith("application/grpc-web");
@@ -46,6 +38,19 @@ class GrpcWebTest {
       TailResponse tail = TailResponse.parseFrom(message);
       assertThat(tail.getRecordsList()).extracting(r -> r.getMessage()).containsExactly("a", "b");
     }
+  }
+
+  /** Opens Logs.Tail over gRPC-Web on HTTP/1.1 with {@code request}; the body streams. */
+  static HttpResponse<InputStream> openTail(int port, byte[] request) throws Exception {
+    byte[] frame = ByteBuffer.allocate(5 + request.length).put((byte) 0).putInt(request.length)
+        .put(request).array();
+    HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    return http.send(HttpRequest.newBuilder(URI.create(
+            "http://127.0.0.1:" + port + "/sluice.v1.Logs/Tail"))
+        .timeout(Duration.ofSeconds(10))
+        .header("content-type", "application/grpc-web+proto").header("x-grpc-web", "1")
+        .POST(HttpRequest.BodyPublishers.ofByteArray(frame)).build(),
+        HttpResponse.BodyHandlers.ofInputStream());
   }
 
   @Test

@@ -52,6 +52,8 @@ public final class TailStream implements Subscriber {
   private final int batchBytes;
   private final OverflowPolicy overflow;
   private final long replaySince;
+  private final TailCredit credit;
+  private final TailLimits.Slot slot;
 
   // Guarded by `this`: touched by publishers and by the drain.
   private final ArrayDeque<StoredRecord> queue = new ArrayDeque<>();
@@ -70,11 +72,15 @@ public final class TailStream implements Subscriber {
   private long startBoundary; // the boundary when the tail started: "since" applies up to it
   private long lastSent;
   private boolean reading; // a store read is in flight; its completion drains again
+  private boolean awaitingBudget; // registered to be woken when subscriber bytes come back
+  private long keepalive = -1; // the timer of a transport that needs messages to stay open
+  private boolean sentSinceTick;
   // Guarded by `this`: set by a publisher whose record did not fit the queue (CATCH_UP).
   private boolean behind;
 
   TailStream(TailPlugin plugin, PluginContext broker, ReadGrant grant, TailRequest request,
-      TailSink sink, Context context) {
+      TailSink sink, Context context, TailLimits.Slot slot) {
+    this.slot = slot;
     this.plugin = plugin;
     this.broker = broker;
     this.grant = grant;
@@ -92,6 +98,7 @@ public final class TailStream implements Subscriber {
     this.batch = config.tailBatchRecords();
     this.batchBytes = config.tailBatchBytes();
     this.overflow = config.tailOverflow();
+    this.credit = new TailCredit(plugin.budget(), grant.account());
   }
 
   void start() {
@@ -101,6 +108,11 @@ public final class TailStream implements Subscriber {
     if (start.hasLastN() && start.getLastN() > MAX_LAST_N) {
       throw SluiceException.invalid("start.last_n: " + start.getLastN() + " (expected: <= "
           + MAX_LAST_N + "; use since_unix_nano or after_cursor for more)");
+    }
+    long every = sink.keepaliveMillis();
+    if (every > 0) {
+      keepalive = context.owner().setPeriodic(every,
+          id -> context.runOnContext(v -> keepAlive()));
     }
     registration = broker.subscribe(grant, this);
     // Read after registering: every record above the boundary is published to us live.
@@ -153,24 +165,34 @@ public final class TailStream implements Subscriber {
         }
         int size = record.encoded().length;
         if (overflow == OverflowPolicy.CATCH_UP) {
-          if (queue.size() >= capacity || queuedBytes + size > capacityBytes) {
-            // Too far behind for memory: forget the queue, read on from the store instead.
+          if (queue.size() >= capacity || queuedBytes + size > capacityBytes
+              || !credit.take(size)) {
+            // Too far behind for memory (its own bound, or the account's or the broker's):
+            // forget the queue, read on from the store instead.
             behind = true;
+            credit.release(queuedBytes);
             queue.clear();
             queuedBytes = 0;
             continue;
           }
         } else if (overflow == OverflowPolicy.DROP_NEWEST) {
-          if (queue.size() >= capacity || queuedBytes + size > capacityBytes) {
+          if (queue.size() >= capacity || queuedBytes + size > capacityBytes
+              || !credit.take(size)) {
             droppedNow++;
             continue;
           }
         } else {
           // Both bounds hold: a stalled reader costs at most its queue's records and bytes.
-          while (!queue.isEmpty()
-              && (queue.size() >= capacity || queuedBytes + size > capacityBytes)) {
-            queuedBytes -= queue.pollFirst().encoded().length;
+          while (!queue.isEmpty() && (queue.size() >= capacity
+              || queuedBytes + size > capacityBytes || !credit.take(size))) {
+            int oldest = queue.pollFirst().encoded().length;
+            queuedBytes -= oldest;
+            credit.release(oldest);
             droppedNow++;
+          }
+          if (queue.isEmpty() && !credit.take(size)) {
+            droppedNow++; // not even its own bytes make room: the account is at its bound
+            continue;
           }
         }
         queue.addLast(record);
@@ -203,8 +225,16 @@ public final class TailStream implements Subscriber {
   void shutdown() {
     context.runOnContext(v -> {
       drain();
-      close(new SluiceException(Failure.UNAVAILABLE,
-          "broker is shutting down; reconnect to resume"), true);
+      SluiceException bye = new SluiceException(Failure.UNAVAILABLE,
+          "broker is shutting down; reconnect to resume");
+      if (sink.isReady()) {
+        close(bye, true);
+      } else {
+        // Its reader is not taking what waits: the ending would wait behind it, and the
+        // server's close with it. Reset, so the reader reconnects and resumes.
+        sink.abort(bye);
+        close(bye, false);
+      }
     });
   }
 
@@ -222,6 +252,9 @@ public final class TailStream implements Subscriber {
     while (!ended && !reading && sink.isReady()) {
       catchUpIfBehind();
       if (replayAfter < boundary) {
+        if (!credit.take(batchBytes) && !awaitBudget()) {
+          return; // woken when subscriber bytes come back
+        }
         Future<ReadResult> read = broker.read(grant, replayScan());
         if (!read.isComplete()) {
           // From disk, off the event loop: continue when it is back on our context.
@@ -245,7 +278,7 @@ public final class TailStream implements Subscriber {
         return;
       }
       if (!out.isEmpty() || !notices.isEmpty()) {
-        send(notices, out);
+        send(notices, out, bytes(out)); // held since they were queued
       }
     }
     // Not ready: drainPending stays set, so publishers do not schedule useless drains; the
@@ -257,12 +290,28 @@ public final class TailStream implements Subscriber {
    * record it was sent up to the newest stored one, then rejoins live, by the same seam as
    * a start position. Runs on the context.
    */
+  /**
+   * Waits to be woken when subscriber bytes come back; true if there is room for a message
+   * already (it came back while registering), with the bytes held.
+   */
+  private boolean awaitBudget() {
+    if (!awaitingBudget) {
+      awaitingBudget = true;
+      credit.waitFor(() -> context.runOnContext(v -> {
+        awaitingBudget = false;
+        drain();
+      }));
+    }
+    return credit.take(batchBytes);
+  }
+
   private void catchUpIfBehind() {
     synchronized (this) {
       if (!behind) {
         return;
       }
       behind = false;
+      credit.release(queuedBytes);
       queue.clear();
       queuedBytes = 0;
       if (replayAfter >= boundary) {
@@ -284,28 +333,72 @@ public final class TailStream implements Subscriber {
     return replaySince == Long.MIN_VALUE ? scan : scan.since(replaySince, startBoundary);
   }
 
-  /** Sends what a replay read found; false if the read failed and the stream ended. */
+  /**
+   * Sends what a replay read found (the bytes of a whole message were held for it); false if
+   * the read failed and the stream ended.
+   */
   private boolean replay(AsyncResult<ReadResult> read) {
     if (read.failed()) {
+      credit.release(batchBytes);
       fail(read.cause());
       return false;
     }
     if (ended) {
+      credit.release(batchBytes);
       return false;
     }
     List<Notice> notices = new ArrayList<>(1);
     List<StoredRecord> out = replayChunk(read.result(), notices);
+    long bytes = bytes(out);
+    credit.release(batchBytes - bytes);
     if (!out.isEmpty() || !notices.isEmpty()) {
-      send(notices, out);
+      send(notices, out, bytes);
     }
     return true;
   }
 
-  private void send(List<Notice> notices, List<StoredRecord> out) {
+  private static long bytes(List<StoredRecord> records) {
+    long bytes = 0;
+    for (StoredRecord record : records) {
+      bytes += record.encoded().length;
+    }
+    return bytes;
+  }
+
+  /** Sends a message whose {@code bytes} are held; they go back once the transport wrote it. */
+  private void send(List<Notice> notices, List<StoredRecord> out, long bytes) {
     if (!out.isEmpty()) {
       lastSent = out.get(out.size() - 1).seq();
     }
-    sink.send(notices, out);
+    sentSinceTick = true;
+    credit.sent(bytes);
+    sink.send(notices, out, () -> credit.written(bytes));
+  }
+
+  /**
+   * Ends the tail if its transport took nothing of what waits there for {@code limitNanos}:
+   * its reader stopped reading, and the bytes it holds would be held for ever.
+   */
+  boolean cutIfStalled(long now, long limitNanos) {
+    if (ended || !credit.stalled(now, limitNanos)) {
+      return false;
+    }
+    SluiceException stalled = SluiceException.exhausted("tail: the reader took nothing for "
+        + limitNanos / 1_000_000 + " ms while messages waited (isolation.stalledTail); "
+        + "reconnect with the last cursor to resume");
+    context.runOnContext(v -> {
+      sink.abort(stalled);
+      close(stalled, false);
+    });
+    return true;
+  }
+
+  /** A transport that closes silent connections gets an empty message when nothing else went. */
+  private void keepAlive() {
+    if (!ended && !sentSinceTick && sink.isReady()) {
+      sink.send(List.of(), List.of(), () -> { });
+    }
+    sentSinceTick = false;
   }
 
   private void fail(Throwable cause) {
@@ -392,6 +485,8 @@ public final class TailStream implements Subscriber {
         if (next.seq() > boundary) {
           out.add(next);
           bytes += next.encoded().length;
+        } else {
+          credit.release(next.encoded().length); // the replay sent it already
         }
       }
       dropped = droppedSinceNotice;
@@ -417,7 +512,11 @@ public final class TailStream implements Subscriber {
     if (registration != null) {
       registration.close();
     }
-    plugin.closed(this);
+    if (keepalive >= 0) {
+      context.owner().cancelTimer(keepalive);
+    }
+    credit.close();
+    plugin.closed(this, slot);
     if (tellSink) {
       sink.end(failure);
     }

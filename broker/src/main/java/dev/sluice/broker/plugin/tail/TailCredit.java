@@ -1,0 +1,116 @@
+package dev.sluice.broker.plugin.tail;
+
+/**
+ * One tail's share of the {@link SubscriberBudget}: the bytes of its queued records and of its
+ * messages in transport, taken from the budget in chunks of {@value #CHUNK} bytes so that the
+ * shared counters are touched once in many records, not for each. A tail holds at most two
+ * chunks it does not use; an idle tail holds nothing.
+ *
+ * <p>It also knows when the tail's transport last took bytes, so a tail whose reader stopped
+ * reading can be told from one that is merely busy ({@link #stalled}).
+ */
+final class TailCredit {
+  static final long CHUNK = 64 * 1024;
+
+  private final SubscriberBudget budget;
+  private final String account;
+  // Guarded by this.
+  private long credit; // taken from the budget, not used
+  private long held; // queued or in transport
+  private long inFlight; // in transport: written, not yet sent
+  private long lastProgressNanos;
+  private boolean closed;
+  private SubscriberBudget.Refusal refused = SubscriberBudget.Refusal.NONE;
+
+  TailCredit(SubscriberBudget budget, String account) {
+    this.budget = budget;
+    this.account = account;
+  }
+
+  /** Holds {@code bytes} (to queue or to send); false if the budget has no room for them. */
+  synchronized boolean take(long bytes) {
+    if (closed) {
+      return false;
+    }
+    if (credit < bytes) {
+      long want = Math.max(bytes - credit, CHUNK);
+      refused = budget.tryTake(account, want);
+      if (refused != SubscriberBudget.Refusal.NONE) {
+        return false;
+      }
+      credit += want;
+    }
+    credit -= bytes;
+    held += bytes;
+    return true;
+  }
+
+  /** Held bytes that go nowhere (dropped, or read and not sent). */
+  synchronized void release(long bytes) {
+    if (closed) {
+      return;
+    }
+    held -= bytes;
+    credit += bytes;
+    trim();
+  }
+
+  /** Held bytes handed to the transport. */
+  synchronized void sent(long bytes) {
+    if (inFlight == 0) {
+      lastProgressNanos = System.nanoTime(); // the wait for progress starts now
+    }
+    inFlight += bytes;
+  }
+
+  /** The transport sent (or dropped) bytes handed to it. */
+  synchronized void written(long bytes) {
+    inFlight -= bytes;
+    held -= bytes;
+    if (closed) {
+      budget.give(account, bytes); // the transport let go of them only now
+      return;
+    }
+    lastProgressNanos = System.nanoTime();
+    credit += bytes;
+    trim();
+  }
+
+  /** Waits for bytes to come back that the last refused {@link #take} needs. */
+  void waitFor(Runnable wake) {
+    SubscriberBudget.Refusal why;
+    synchronized (this) {
+      why = refused;
+    }
+    budget.waitFor(account, why, wake);
+  }
+
+  /** True if bytes have waited in transport for longer than {@code limitNanos}, none sent. */
+  synchronized boolean stalled(long now, long limitNanos) {
+    return inFlight > 0 && now - lastProgressNanos > limitNanos;
+  }
+
+  /**
+   * The tail ended: its credit and queued bytes go back now; what its transport still holds
+   * goes back as the transport lets go of it ({@link #written}), not before: until then the
+   * memory is still taken.
+   */
+  synchronized void close() {
+    if (closed) {
+      return;
+    }
+    closed = true;
+    long back = credit + held - inFlight;
+    credit = 0;
+    held = inFlight;
+    budget.give(account, back);
+  }
+
+  private void trim() {
+    if (credit > 2 * CHUNK) {
+      long back = credit - CHUNK;
+      credit = CHUNK;
+      budget.give(account, back);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+package dev.sluice.broker.plugin.tail;
+
+import dev.sluice.broker.BrokerConfig.Isolation;
+import dev.sluice.broker.error.SluiceException;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * How many tails one connection, one principal and one account hold at once, against the
+ * isolation settings: a client past one is refused with RESOURCE_EXHAUSTED naming the limit
+ * (a page or a CLI opens a few; the defaults are far above that).
+ */
+final class TailLimits {
+  private final Isolation limits;
+  private final ConcurrentHashMap<String, AtomicInteger> byConnection = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> byPrincipal = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, AtomicInteger> byAccount = new ConcurrentHashMap<>();
+
+  TailLimits(Isolation limits) {
+    this.limits = limits;
+  }
+
+  /** A tail's place in each count; give it back once. */
+  record Slot(String connection, String principal, String account) {}
+
+  /** Counts a new tail in, or throws RESOURCE_EXHAUSTED if a limit is reached. */
+  Slot acquire(String connection, String principal, String account) {
+    String principalKey = account + '\u0000' + principal;
+    take(byAccount, account, limits.tailsPerAccount(), "tails of account '" + account
+        + "' (isolation.tailsPerAccount)");
+    try {
+      take(byPrincipal, principalKey, limits.tailsPerPrincipal(), "tails of one token "
+          + "(isolation.tailsPerPrincipal)");
+    } catch (SluiceException e) {
+      give(byAccount, account);
+      throw e;
+    }
+    if (connection != null) {
+      try {
+        take(byConnection, connection, limits.tailsPerConnection(), "tails on one "
+            + "connection (isolation.tailsPerConnection; open more connections)");
+      } catch (SluiceException e) {
+        give(byPrincipal, principalKey);
+        give(byAccount, account);
+        throw e;
+      }
+    }
+    return new Slot(connection, principalKey, account);
+  }
+
+  void release(Slot slot) {
+    if (slot.connection() != null) {
+      give(byConnection, slot.connection());
+    }
+    give(byPrincipal, slot.principal());
+    give(byAccount, slot.account());
+  }
+
+  private static void take(ConcurrentHashMap<String, AtomicInteger> counts, String key,
+      int limit, String what) {
+    AtomicInteger n = counts.computeIfAbsent(key, k -> new AtomicInteger());
+    if (n.incrementAndGet() > limit) {
+      give(counts, key);
+      throw SluiceException.exhausted(what + ": at most " + limit + " at once; close one first");
+    }
+  }
+
+  private static void give(ConcurrentHashMap<String, AtomicInteger> counts, String key) {
+    counts.computeIfPresent(key, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+  }
+}

@@ -1,0 +1,106 @@
+package dev.sluice.broker.plugin.tail;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.broker.testing.BrokerExtension;
+import dev.sluice.broker.testing.RawHttp2;
+import dev.sluice.broker.testing.RawRunner;
+import dev.sluice.broker.testing.TailCollector;
+import dev.sluice.proto.v1.IngestFrame;
+import dev.sluice.proto.v1.LogBatch;
+import dev.sluice.proto.v1.LogLine;
+import dev.sluice.token.Role;
+import io.netty.handler.codec.http2.Http2FrameStream;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.awaitility.Awaitility;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/**
+ * Readers that open many tails and never read (no WINDOW_UPDATE, so HTTP/2 flow control stalls
+ * every stream) while their account's runner logs fast: the bytes the broker holds for them
+ * stay within the account's budget, their tails are cut once they have taken nothing for the
+ * stall timeout, and another account's reader gets every line meanwhile.
+ */
+class StalledTailsTest {
+  private static final long ACCOUNT_BUDGET = 4L << 20;
+  private static final long BUDGET = 16L << 20;
+  private static final Duration STALL = Duration.ofSeconds(2);
+  private static final int TAILS = 300;
+  private static final String LINE = "x".repeat(1_000);
+
+  @RegisterExtension
+  final BrokerExtension sluice = BrokerExtension.secured(c -> c.withIsolation(c.isolation()
+      .withSubscriberBytes(BUDGET, ACCOUNT_BUDGET).withStalledTail(STALL)));
+
+  @Test
+  void stalledTailsHoldNoMoreThanTheirAccountsBudgetAreCutAndOthersAreServed()
+      throws Exception {
+    TailCollector victim = TailCollector.tail(
+        sluice.channel(sluice.token("v", "beta", Role.MEMBER, "")), "app.>");
+    RawRunner victimRunner = RawRunner.connect(
+        sluice.channel(sluice.token("r", "beta", Role.RUNNER, "app")), "app", "r1");
+    RawRunner busy = RawRunner.connect(
+        sluice.channel(sluice.token("r", "acme", Role.RUNNER, "app")), "app", "r1");
+    long directBefore = directMemory();
+
+    try (RawHttp2 attacker = RawHttp2.connect(sluice.broker().grpcPort())) {
+      String bearer = "Bearer " + sluice.token("m", "acme", Role.MEMBER, "");
+      List<Http2FrameStream> streams = new ArrayList<>();
+      for (int i = 0; i < TAILS; i++) {
+        streams.add(attacker.openTail("app.>", bearer));
+      }
+      Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> sluice.broker().openTails() >= TAILS + 1);
+
+      long peak = 0;
+      for (int b = 0; b < 40; b++) { // 40 MB of lines, each to 300 readers that do not read
+        busy.send(batch(busy, 1_000));
+        victimRunner.lines("", "victim " + b);
+        peak = Math.max(peak, sluice.broker().tailHeldBytes());
+      }
+      busy.awaitAckOf(40L * 1_000);
+      victimRunner.awaitAcked();
+      Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> victim.lines().size() >= 40);
+      peak = Math.max(peak, sluice.broker().tailHeldBytes());
+      // Not 300 readers times their own bounds (16 MiB queued, a message in transport each).
+      assertThat(peak).isLessThanOrEqualTo(ACCOUNT_BUDGET + 2 * TailCredit.CHUNK);
+      // What the transport really holds (messages copied into direct buffers that wait in
+      // flow control) stays within the bound too, give or take the allocator's own chunks.
+      assertThat(directMemory() - directBefore).isLessThan(ACCOUNT_BUDGET + (16L << 20));
+      assertThat(victim.isEnded()).isFalse();
+
+      // The tails whose messages wait in transport are cut once nothing moved for the stall
+      // timeout (their bytes go to the next readers in turn, which then stall too).
+      Awaitility.await().atMost(STALL.multipliedBy(4))
+          .until(() -> sluice.broker().tailStalledCount() > 0);
+      Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> streams.stream()
+          .anyMatch(s -> ("RST " + 0xb).equals(attacker.ended(s.id()))));
+      assertThat(sluice.broker().tailHeldBytes())
+          .isLessThanOrEqualTo(ACCOUNT_BUDGET + 2 * TailCredit.CHUNK);
+    }
+    // The attacker gone, everything it held comes back.
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> sluice.broker().openTails() == 1);
+    Awaitility.await().atMost(Duration.ofSeconds(5))
+        .until(() -> sluice.broker().tailHeldBytes() <= 2 * TailCredit.CHUNK);
+    victimRunner.lines("", "after").awaitAcked();
+    Awaitility.await().atMost(Duration.ofSeconds(10))
+        .until(() -> victim.lines().contains("after"));
+  }
+
+  private static long directMemory() {
+    return ((io.netty.buffer.ByteBufAllocatorMetricProvider) io.netty.buffer.ByteBufAllocator
+        .DEFAULT).metric().usedDirectMemory();
+  }
+
+  private static IngestFrame batch(RawRunner runner, int lines) {
+    LogBatch.Builder batch = LogBatch.newBuilder().setFirstSeq(runner.reserve(lines));
+    for (int i = 0; i < lines; i++) {
+      batch.addLines(LogLine.newBuilder().setMessage(LINE));
+    }
+    return IngestFrame.newBuilder().setBatch(batch).build();
+  }
+}
