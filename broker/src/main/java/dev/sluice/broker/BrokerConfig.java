@@ -265,6 +265,11 @@ public record BrokerConfig(
     atLeast("requestIndexSize", requestIndexSize, 1);
     Objects.requireNonNull(drains, "drains");
     Objects.requireNonNull(isolation, "isolation");
+    if (isolation.accountSubscriberBytes() < tailBatchBytes) {
+      // A replay holds a whole message's bytes while it reads: it could never start.
+      throw bad("isolation.accountSubscriberBytes", isolation.accountSubscriberBytes(),
+          ">= tailBatchBytes (" + tailBatchBytes + ")");
+    }
   }
 
   /** The defaults: gRPC on 127.0.0.1:7400, data in {@code ./.sluice}. */

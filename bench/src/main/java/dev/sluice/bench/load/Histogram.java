@@ -24,6 +24,16 @@ final class Histogram {
     total += other.total;
   }
 
+  /** What was recorded since {@code earlier}, a copy taken of this one before. */
+  Histogram minus(Histogram earlier) {
+    Histogram out = new Histogram();
+    for (int i = 0; i < counts.length; i++) {
+      out.counts[i] = counts[i] - earlier.counts[i];
+    }
+    out.total = total - earlier.total;
+    return out;
+  }
+
   long count() {
     return total;
   }

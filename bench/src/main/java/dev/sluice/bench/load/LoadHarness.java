@@ -31,7 +31,7 @@ public final class LoadHarness {
       new Row("paced-100k", 100_000, 1, "4full"),
       new Row("paced-200k", 200_000, 1, "4full"));
   static final List<String> SYSTEMS = List.of("sluice", "nats", "jetstream");
-  static final List<String> SCENARIOS = List.of("stall", "idle");
+  static final List<String> SCENARIOS = List.of("stall", "idle", "abuse");
 
   private LoadHarness() {}
 
@@ -65,6 +65,7 @@ public final class LoadHarness {
       String line = switch (scenario) {
         case "stall" -> Scenarios.stalledSubscriber(options.quick);
         case "idle" -> Scenarios.idleTails(options.quick);
+        case "abuse" -> Attacks.run(options.quick);
         default -> throw new IllegalStateException(scenario);
       };
       System.out.println("  " + line);

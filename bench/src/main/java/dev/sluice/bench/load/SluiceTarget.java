@@ -37,8 +37,21 @@ final class SluiceTarget implements Target {
     this.address = "127.0.0.1:" + server.port();
   }
 
-  /** Starts a broker with {@code heap} as its -Xmx, e.g. {@code "1g"}. */
+  /** Starts a broker with {@code heap} as its -Xmx, e.g. {@code "1g"}, without authentication. */
   static SluiceTarget start(String heap, List<String> extraJvmArgs) {
+    return start(heap, extraJvmArgs, List.of("--insecure"));
+  }
+
+  /**
+   * Starts a broker that trusts the issuer key {@code issuerPublic}: clients then pass tokens
+   * ({@link #publisher(int, Workload, String)}, {@link #subscribe(String, Tap, String)}), and
+   * accounts are apart (the isolation scenarios).
+   */
+  static SluiceTarget startSecured(String heap, Path issuerPublic) {
+    return start(heap, List.of(), List.of("--trust-key", issuerPublic.toString()));
+  }
+
+  private static SluiceTarget start(String heap, List<String> extraJvmArgs, List<String> auth) {
     Path dir;
     try {
       dir = Files.createTempDirectory("sluice-load");
@@ -54,7 +67,7 @@ final class SluiceTarget implements Target {
       command.addAll(List.of(jvm.split("\\s+")));
     }
     command.addAll(List.of("-cp", System.getProperty("java.class.path"),
-        "dev.sluice.broker.BrokerMain", "--insecure", "--grpc-host", "127.0.0.1",
+        "dev.sluice.broker.BrokerMain", "--grpc-host", "127.0.0.1",
         "--grpc-port", "0", "--data-dir", dir.toString(),
         // Throughput is measured here, not the tenant limits (250k lines/s by default).
         "--tenant-lines-per-second", "1000000000",
@@ -63,6 +76,7 @@ final class SluiceTarget implements Target {
         "--max-open-requests", Integer.toString(Workload.SUBJECTS),
         // The idle row opens 10,001 tails as one principal of the one open account.
         "--tails-per-principal", "20000", "--tails-per-account", "20000"));
+    command.addAll(auth);
     command.addAll(extraBrokerArgs());
     return new SluiceTarget(ServerProcess.start("sluice-broker", command, LISTENING), dir);
   }
@@ -90,10 +104,15 @@ final class SluiceTarget implements Target {
 
   @Override
   public Publisher publisher(int runner, Workload workload) {
-    SluiceRunner sdk = SluiceRunner.builder().target(address).app(workload.app(runner))
-        .runner(workload.runnerName(runner)).version("v1")
-        .maxBatchRecords(Integer.getInteger("load.maxBatch", SluiceRunner.DEFAULT_MAX_BATCH_RECORDS))
-        .build();
+    return publisher(runner, workload, null);
+  }
+
+  /** {@link #publisher(int, Workload)} with a runner token (a secured broker). */
+  Publisher publisher(int runner, Workload workload, String token) {
+    SluiceRunner.Builder builder = SluiceRunner.builder().target(address)
+        .app(workload.app(runner)).runner(workload.runnerName(runner)).version("v1")
+        .maxBatchRecords(Integer.getInteger("load.maxBatch", SluiceRunner.DEFAULT_MAX_BATCH_RECORDS));
+    SluiceRunner sdk = (token == null ? builder : builder.token(token)).build();
     RequestScope[] scopes = new RequestScope[workload.requestsPerRunner()];
     for (int i = 0; i < scopes.length; i++) {
       scopes[i] = sdk.request(Workload.request(i), "/bench", "caller-" + i);
@@ -128,7 +147,12 @@ final class SluiceTarget implements Target {
 
   @Override
   public void subscribe(String filter, Tap tap) {
-    SluiceSubscriber subscriber = SluiceSubscriber.connect(address, null);
+    subscribe(filter, tap, null);
+  }
+
+  /** {@link #subscribe(String, Tap)} with a reader's token (a secured broker). */
+  void subscribe(String filter, Tap tap, String token) {
+    SluiceSubscriber subscriber = SluiceSubscriber.connect(address, token);
     open.add(subscriber);
     TailHandle handle = subscriber.tail(TailRequest.newBuilder().setFilter(filter).build(),
         receiver(tap));

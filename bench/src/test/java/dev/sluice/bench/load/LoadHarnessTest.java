@@ -82,6 +82,15 @@ class LoadHarnessTest {
   }
 
   @Test
+  void theAbuseScenarioMeasuresTheVictimThroughEveryAttack() throws Exception {
+    String report = Attacks.run(true);
+    assertThat(report).contains("| no attack |", "tails that never read + 1 MB/s",
+        "| PING flood |", "| rapid reset |", "| no attack, again |");
+    // The victim got lines in every phase: a quantile of an empty phase would be negative.
+    assertThat(report).doesNotContain("| -0.00 |");
+  }
+
+  @Test
   void badOptionsSayWhatWasExpected() {
     assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--rows", "nope"}))
         .hasMessageContaining("--rows: 'nope' (expected one of [1r-1full");

@@ -2,20 +2,17 @@ package dev.sluice.broker.plugin.tail;
 
 /**
  * One tail's share of the {@link SubscriberBudget}: the bytes of its queued records and of its
- * messages in transport, taken from the budget in chunks of {@value #CHUNK} bytes so that the
- * shared counters are touched once in many records, not for each. A tail holds at most two
- * chunks it does not use; an idle tail holds nothing.
+ * messages in transport, taken when queued (once per published batch, by the stream) and given
+ * back when sent. It holds nothing it does not use: with thousands of tails, unused reserves
+ * would take an account's whole budget from the tails that need it.
  *
  * <p>It also knows when the tail's transport last took bytes, so a tail whose reader stopped
  * reading can be told from one that is merely busy ({@link #stalled}).
  */
 final class TailCredit {
-  static final long CHUNK = 64 * 1024;
-
   private final SubscriberBudget budget;
   private final String account;
   // Guarded by this.
-  private long credit; // taken from the budget, not used
   private long held; // queued or in transport
   private long inFlight; // in transport: written, not yet sent
   private long lastProgressNanos;
@@ -32,15 +29,10 @@ final class TailCredit {
     if (closed) {
       return false;
     }
-    if (credit < bytes) {
-      long want = Math.max(bytes - credit, CHUNK);
-      refused = budget.tryTake(account, want);
-      if (refused != SubscriberBudget.Refusal.NONE) {
-        return false;
-      }
-      credit += want;
+    refused = budget.tryTake(account, bytes);
+    if (refused != SubscriberBudget.Refusal.NONE) {
+      return false;
     }
-    credit -= bytes;
     held += bytes;
     return true;
   }
@@ -51,8 +43,7 @@ final class TailCredit {
       return;
     }
     held -= bytes;
-    credit += bytes;
-    trim();
+    budget.give(account, bytes);
   }
 
   /** Held bytes handed to the transport. */
@@ -72,8 +63,7 @@ final class TailCredit {
       return;
     }
     lastProgressNanos = System.nanoTime();
-    credit += bytes;
-    trim();
+    budget.give(account, bytes);
   }
 
   /** Waits for bytes to come back that the last refused {@link #take} needs. */
@@ -91,26 +81,22 @@ final class TailCredit {
   }
 
   /**
-   * The tail ended: its credit and queued bytes go back now; what its transport still holds
-   * goes back as the transport lets go of it ({@link #written}), not before: until then the
-   * memory is still taken.
+   * The tail ended: its queued bytes go back now; what its transport still holds goes back as
+   * the transport lets go of it ({@link #written}), not before: until then the memory is still
+   * taken.
    */
   synchronized void close() {
     if (closed) {
       return;
     }
     closed = true;
-    long back = credit + held - inFlight;
-    credit = 0;
+    long back = held - inFlight;
     held = inFlight;
     budget.give(account, back);
   }
 
-  private void trim() {
-    if (credit > 2 * CHUNK) {
-      long back = credit - CHUNK;
-      credit = CHUNK;
-      budget.give(account, back);
-    }
+  /** Bytes held now (queued or in transport). */
+  synchronized long held() {
+    return held;
   }
 }

@@ -57,6 +57,8 @@ public final class TailStream implements Subscriber {
 
   // Guarded by `this`: touched by publishers and by the drain.
   private final ArrayDeque<StoredRecord> queue = new ArrayDeque<>();
+  private long reserve; // taken for the batch being queued, not yet queued
+  private boolean reservedBatch;
   private long queuedBytes;
   private long droppedSinceNotice;
   private boolean drainPending;
@@ -166,7 +168,7 @@ public final class TailStream implements Subscriber {
         int size = record.encoded().length;
         if (overflow == OverflowPolicy.CATCH_UP) {
           if (queue.size() >= capacity || queuedBytes + size > capacityBytes
-              || !credit.take(size)) {
+              || !hold(size, records)) {
             // Too far behind for memory (its own bound, or the account's or the broker's):
             // forget the queue, read on from the store instead.
             behind = true;
@@ -177,20 +179,20 @@ public final class TailStream implements Subscriber {
           }
         } else if (overflow == OverflowPolicy.DROP_NEWEST) {
           if (queue.size() >= capacity || queuedBytes + size > capacityBytes
-              || !credit.take(size)) {
+              || !hold(size, records)) {
             droppedNow++;
             continue;
           }
         } else {
           // Both bounds hold: a stalled reader costs at most its queue's records and bytes.
           while (!queue.isEmpty() && (queue.size() >= capacity
-              || queuedBytes + size > capacityBytes || !credit.take(size))) {
+              || queuedBytes + size > capacityBytes || !hold(size, records))) {
             int oldest = queue.pollFirst().encoded().length;
             queuedBytes -= oldest;
             credit.release(oldest);
             droppedNow++;
           }
-          if (queue.isEmpty() && !credit.take(size)) {
+          if (queue.isEmpty() && !hold(size, records)) {
             droppedNow++; // not even its own bytes make room: the account is at its bound
             continue;
           }
@@ -198,6 +200,11 @@ public final class TailStream implements Subscriber {
         queue.addLast(record);
         queuedBytes += size;
       }
+      if (reserve > 0) {
+        credit.release(reserve); // held for this batch, not queued
+        reserve = 0;
+      }
+      reservedBatch = false;
       droppedSinceNotice += droppedNow;
       wake = !drainPending && (!queue.isEmpty() || droppedNow > 0 || behind);
       if (wake) {
@@ -210,6 +217,26 @@ public final class TailStream implements Subscriber {
     if (wake) {
       context.runOnContext(v -> drain());
     }
+  }
+
+  /**
+   * Holds {@code size} bytes for a record being queued: from what was taken for the whole
+   * {@code batch} at its first record (one take per batch on the hot path, not one per
+   * record), or, near the bound, on its own. Call under the lock.
+   */
+  private boolean hold(int size, List<StoredRecord> batch) {
+    if (reserve < size && !reservedBatch) {
+      reservedBatch = true;
+      long all = bytes(batch);
+      if (credit.take(all)) {
+        reserve += all;
+      }
+    }
+    if (reserve >= size) {
+      reserve -= size;
+      return true;
+    }
+    return credit.take(size);
   }
 
   /** The transport became writable again. Call on the subscriber's context. */
