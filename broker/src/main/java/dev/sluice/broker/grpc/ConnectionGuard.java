@@ -31,6 +31,12 @@ final class ConnectionGuard {
   static final long PING_INTERVAL_MS = 1_000;
   /** Strikes tolerated before GOAWAY ENHANCE_YOUR_CALM. */
   static final int MAX_PING_STRIKES = 10;
+  /**
+   * Pings after the GOAWAY that close the connection at once. The close otherwise waits for
+   * the read that brought the flood to end (so the GOAWAY is sent), and a flooding client can
+   * fill many reads before that: each of its pings costs the event loop an answer.
+   */
+  static final int PINGS_AFTER_GOAWAY = 1_000;
   /** HTTP/2's ENHANCE_YOUR_CALM error code. */
   static final long ENHANCE_YOUR_CALM = 0xb;
   private static final Buffer TOO_MANY_PINGS =
@@ -42,6 +48,7 @@ final class ConnectionGuard {
   private long lastPingNanos;
   private long activityAtLastPing;
   private int strikes;
+  private int afterGoAway = -1; // pings since the GOAWAY; -1 before it
   private long keepalive = -1;
   private boolean awaitingAnswer; // a keep-alive ping went out and is not answered yet
 
@@ -91,6 +98,12 @@ final class ConnectionGuard {
   }
 
   private void pinged() {
+    if (afterGoAway >= 0) {
+      if (++afterGoAway == PINGS_AFTER_GOAWAY) {
+        connection.close(); // still flooding: no more answers, GOAWAY read or not
+      }
+      return;
+    }
     long now = System.nanoTime();
     long activity = lastActivityNanos;
     boolean close = now - lastPingNanos < PING_INTERVAL_MS * 1_000_000L;
@@ -102,7 +115,7 @@ final class ConnectionGuard {
     lastPingNanos = now;
     activityAtLastPing = activity;
     if (strikes > MAX_PING_STRIKES) {
-      strikes = Integer.MIN_VALUE; // once
+      afterGoAway = 0;
       LOG.warn("connection {}: too many pings with nothing in between; GOAWAY "
           + "ENHANCE_YOUR_CALM", connection.remoteAddress());
       connection.goAway(ENHANCE_YOUR_CALM, -1, TOO_MANY_PINGS);

@@ -3,6 +3,7 @@ package dev.sluice.broker.subject;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
@@ -284,10 +285,17 @@ public final class Router<T> {
     if (routes == null || items.isEmpty()) {
       return;
     }
-    Fanout<T, E> fanout = new Fanout<>(items.size());
+    int count = items.size();
+    Fanout<T, E> fanout = null;
+    // Many subscribers with one match (an account with thousands of tails; subjects whose
+    // matches hold the same subscribers share one): each gets the same list, with nothing
+    // kept per subscriber and item. Kept while every matched item has that match.
+    List<T> only = null;
+    List<E> shared = null;
     String lastSubject = null;
     List<T> lastMatch = List.of();
-    for (E item : items) {
+    for (int i = 0; i < count; i++) {
+      E item = items.get(i);
       String subject = subjectOf.apply(item);
       Memo memo = memoOf.apply(item);
       // With a memo, only the same instance counts as the same subject: comparing the strings
@@ -296,11 +304,42 @@ public final class Router<T> {
         lastSubject = subject;
         lastMatch = match(routes, account, subject, memo);
       }
-      for (int i = 0, n = lastMatch.size(); i < n; i++) {
-        fanout.add(lastMatch.get(i), item);
+      if (lastMatch.isEmpty()) {
+        continue;
+      }
+      if (shared != null) {
+        if (lastMatch == only) {
+          shared.add(item);
+          continue;
+        }
+        fanout = new Fanout<>(count); // another match: each value's own list after all
+        for (E earlier : shared) {
+          for (int j = 0, n = only.size(); j < n; j++) {
+            fanout.add(only.get(j), earlier);
+          }
+        }
+        shared = null;
+      } else if (fanout == null && lastMatch.size() > Fanout.SMALL) {
+        only = lastMatch;
+        shared = new ArrayList<>(count - i);
+        shared.add(item);
+        continue;
+      }
+      if (fanout == null) {
+        fanout = new Fanout<>(count);
+      }
+      for (int j = 0, n = lastMatch.size(); j < n; j++) {
+        fanout.add(lastMatch.get(j), item);
       }
     }
-    fanout.deliver(deliver);
+    if (shared != null) {
+      List<E> list = Collections.unmodifiableList(shared);
+      for (int j = 0, n = only.size(); j < n; j++) {
+        deliver.accept(only.get(j), list);
+      }
+    } else if (fanout != null) {
+      fanout.deliver(deliver);
+    }
   }
 
   private List<T> match(AccountRoutes<T> routes, String account, String subject, Memo memo) {

@@ -223,6 +223,31 @@ class RouterTest {
   }
 
   @Test
+  void manyValuesOfOneMatchShareOneListWithTheirItemsInOrderInOneCallEach() {
+    // Thousands of tails of one account on '>': one match for every subject, so one list,
+    // not one per value and item.
+    for (int i = 0; i < 20; i++) {
+      router.add("acct", f("app.>"), "v" + i);
+    }
+    List<Item> items = new ArrayList<>();
+    for (int n = 0; n < 30; n++) {
+      items.add(new Item("app.r" + (n % 3) + ".q" + n, n));
+    }
+    items.add(new Item("other.r.q", 99)); // matched by none: not in the list
+    List<String> calls = new ArrayList<>();
+    java.util.Set<List<Item>> lists = java.util.Collections.newSetFromMap(
+        new java.util.IdentityHashMap<>());
+    router.publish("acct", items, Item::subject, (value, batch) -> {
+      calls.add(value);
+      lists.add(batch);
+      assertThat(numbers(batch)).isEqualTo(java.util.stream.IntStream.range(0, 30).boxed()
+          .toList());
+    });
+    assertThat(calls).hasSize(20).doesNotHaveDuplicates();
+    assertThat(lists).hasSize(1);
+  }
+
+  @Test
   void valueMatchedByOverlappingFiltersReceivesEachItemOnce() {
     router.add("acct", f("app.>"), "v");
     router.add("acct", f("app.*.q"), "v");

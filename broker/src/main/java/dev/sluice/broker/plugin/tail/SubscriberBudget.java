@@ -18,63 +18,65 @@ import java.util.concurrent.atomic.AtomicLong;
  * many waiting readers cost nothing while the others' bytes come and go.
  */
 final class SubscriberBudget {
+  /** Waiters woken per release, from each queue: the rest wait for their turn. */
+  private static final int WAKE = 2;
+
   private final long total;
   private final long perAccount;
   private final AtomicLong used = new AtomicLong();
-  private final ConcurrentHashMap<String, AtomicLong> accounts = new ConcurrentHashMap<>();
-  /** Waiters woken per release, from each queue: the rest wait for their turn. */
-  private static final int WAKE = 2;
-  private final ConcurrentHashMap<String, ConcurrentLinkedQueue<Runnable>> waitingFor =
-      new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Share> accounts = new ConcurrentHashMap<>();
   private final ConcurrentLinkedQueue<Runnable> waitingForAny = new ConcurrentLinkedQueue<>();
+
+  /** Why a take was refused. */
+  enum Refusal { NONE, ACCOUNT, TOTAL }
+
+  /** One account's part: its bytes and its waiting tails. A tail keeps a reference to it. */
+  static final class Share {
+    private final AtomicLong used = new AtomicLong();
+    private final ConcurrentLinkedQueue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+  }
 
   SubscriberBudget(long total, long perAccount) {
     this.total = total;
     this.perAccount = perAccount;
   }
 
-  /** Why a take was refused. */
-  enum Refusal { NONE, ACCOUNT, TOTAL }
+  /** The share of {@code account}, made on first use. */
+  Share share(String account) {
+    return accounts.computeIfAbsent(account, a -> new Share());
+  }
 
-  /** Takes {@code bytes} for {@code account} if both bounds allow them. */
-  Refusal tryTake(String account, long bytes) {
+  /** Takes {@code bytes} for an account if both bounds allow them. */
+  Refusal tryTake(Share share, long bytes) {
     if (bytes <= 0) {
       return Refusal.NONE;
     }
-    AtomicLong mine = accounts.computeIfAbsent(account, a -> new AtomicLong());
-    if (mine.addAndGet(bytes) > perAccount) {
-      mine.addAndGet(-bytes);
+    if (share.used.addAndGet(bytes) > perAccount) {
+      share.used.addAndGet(-bytes);
       return Refusal.ACCOUNT;
     }
     if (used.addAndGet(bytes) > total) {
       used.addAndGet(-bytes);
-      mine.addAndGet(-bytes);
+      share.used.addAndGet(-bytes);
       return Refusal.TOTAL;
     }
     return Refusal.NONE;
   }
 
-  /** Gives back bytes taken for {@code account}, and wakes the tails that wait for some. */
-  void give(String account, long bytes) {
+  /** Gives back bytes taken for an account, and wakes a few of the tails that wait. */
+  void give(Share share, long bytes) {
     if (bytes <= 0) {
       return;
     }
-    AtomicLong mine = accounts.get(account);
-    if (mine != null) {
-      mine.addAndGet(-bytes);
-    }
+    share.used.addAndGet(-bytes);
     used.addAndGet(-bytes);
     // A woken tail tries again on its own context and, finding no room, waits again at the
     // end of its queue: every waiter gets its turn.
-    ConcurrentLinkedQueue<Runnable> same = waitingFor.get(account);
-    wake(same);
+    wake(share.waiting);
     wake(waitingForAny);
   }
 
   private static void wake(ConcurrentLinkedQueue<Runnable> queue) {
-    if (queue == null) {
-      return;
-    }
     Runnable wake;
     for (int i = 0; i < WAKE && (wake = queue.poll()) != null; i++) {
       wake.run();
@@ -82,12 +84,8 @@ final class SubscriberBudget {
   }
 
   /** Runs {@code wake} when bytes come back that the bound that refused it ({@code why}) frees. */
-  void waitFor(String account, Refusal why, Runnable wake) {
-    if (why == Refusal.TOTAL) {
-      waitingForAny.add(wake);
-    } else {
-      waitingFor.computeIfAbsent(account, a -> new ConcurrentLinkedQueue<>()).add(wake);
-    }
+  void waitFor(Share share, Refusal why, Runnable wake) {
+    (why == Refusal.TOTAL ? waitingForAny : share.waiting).add(wake);
   }
 
   /** Bytes held now, for all subscribers. */
@@ -97,7 +95,7 @@ final class SubscriberBudget {
 
   /** Bytes held now for {@code account}'s subscribers. */
   long used(String account) {
-    AtomicLong mine = accounts.get(account);
-    return mine == null ? 0 : mine.get();
+    Share share = accounts.get(account);
+    return share == null ? 0 : share.used.get();
   }
 }

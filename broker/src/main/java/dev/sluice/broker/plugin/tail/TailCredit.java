@@ -11,7 +11,7 @@ package dev.sluice.broker.plugin.tail;
  */
 final class TailCredit {
   private final SubscriberBudget budget;
-  private final String account;
+  private final SubscriberBudget.Share share;
   // Guarded by this.
   private long held; // queued or in transport
   private long inFlight; // in transport: written, not yet sent
@@ -21,7 +21,7 @@ final class TailCredit {
 
   TailCredit(SubscriberBudget budget, String account) {
     this.budget = budget;
-    this.account = account;
+    this.share = budget.share(account);
   }
 
   /** Holds {@code bytes} (to queue or to send); false if the budget has no room for them. */
@@ -29,7 +29,7 @@ final class TailCredit {
     if (closed) {
       return false;
     }
-    refused = budget.tryTake(account, bytes);
+    refused = budget.tryTake(share, bytes);
     if (refused != SubscriberBudget.Refusal.NONE) {
       return false;
     }
@@ -43,7 +43,7 @@ final class TailCredit {
       return;
     }
     held -= bytes;
-    budget.give(account, bytes);
+    budget.give(share, bytes);
   }
 
   /** Held bytes handed to the transport. */
@@ -59,11 +59,11 @@ final class TailCredit {
     inFlight -= bytes;
     held -= bytes;
     if (closed) {
-      budget.give(account, bytes); // the transport let go of them only now
+      budget.give(share, bytes); // the transport let go of them only now
       return;
     }
     lastProgressNanos = System.nanoTime();
-    budget.give(account, bytes);
+    budget.give(share, bytes);
   }
 
   /** Waits for bytes to come back that the last refused {@link #take} needs. */
@@ -72,7 +72,7 @@ final class TailCredit {
     synchronized (this) {
       why = refused;
     }
-    budget.waitFor(account, why, wake);
+    budget.waitFor(share, why, wake);
   }
 
   /** True if bytes have waited in transport for longer than {@code limitNanos}, none sent. */
@@ -92,7 +92,7 @@ final class TailCredit {
     closed = true;
     long back = held - inFlight;
     held = inFlight;
-    budget.give(account, back);
+    budget.give(share, back);
   }
 
   /** Bytes held now (queued or in transport). */

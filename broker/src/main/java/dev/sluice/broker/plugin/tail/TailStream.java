@@ -74,11 +74,15 @@ public final class TailStream implements Subscriber {
   private long startBoundary; // the boundary when the tail started: "since" applies up to it
   private long lastSent;
   private boolean reading; // a store read is in flight; its completion drains again
-  private boolean awaitingBudget; // registered to be woken when subscriber bytes come back
+  // Registered to be woken when subscriber bytes come back; read by publishers too.
+  private volatile boolean awaitingBudget;
   private long keepalive = -1; // the timer of a transport that needs messages to stay open
   private boolean sentSinceTick;
-  // Guarded by `this`: set by a publisher whose record did not fit the queue (CATCH_UP).
-  private boolean behind;
+  // Written under `this` by a publisher whose record did not fit the queue (CATCH_UP), read
+  // without it too: a tail that is behind takes nothing live, so a publisher skips it at once
+  // (an account with thousands of stalled tails costs each batch a read per tail, not a lock
+  // and a loop over the batch).
+  private volatile boolean behind;
 
   TailStream(TailPlugin plugin, PluginContext broker, ReadGrant grant, TailRequest request,
       TailSink sink, Context context, TailLimits.Slot slot) {
@@ -154,6 +158,22 @@ public final class TailStream implements Subscriber {
 
   @Override
   public void onRecords(List<StoredRecord> records) {
+    if (behind || ended) {
+      return; // it reads from the store once its reader is ready
+    }
+    if (awaitingBudget) {
+      // It waits for room to read from the store: what comes live now it reads from there
+      // too, once woken. Behind once, then every batch passes it by at once.
+      synchronized (this) {
+        if (!behind && !ended) {
+          behind = true;
+          credit.release(queuedBytes);
+          queue.clear();
+          queuedBytes = 0;
+        }
+      }
+      return;
+    }
     int droppedNow = 0;
     boolean wake;
     synchronized (this) {
