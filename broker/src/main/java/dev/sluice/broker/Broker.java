@@ -164,6 +164,11 @@ public final class Broker implements AutoCloseable {
     return frontend.port();
   }
 
+  /** Client connections to the gRPC port open now. */
+  public int openConnections() {
+    return frontend.openConnections();
+  }
+
   /** Ingest streams open now. */
   public int openIngestStreams() {
     return frontend.openIngestCalls();

@@ -155,11 +155,11 @@ public record BrokerConfig(
       atLeast("isolation.tailsPerAccount", tailsPerAccount, 1);
       Objects.requireNonNull(stalledTail, "isolation.stalledTail");
       Objects.requireNonNull(connectionIdle, "isolation.connectionIdle");
-      if (stalledTail.toMillis() < 100) {
-        throw bad("isolation.stalledTail", stalledTail, ">= 100 ms");
+      if (stalledTail.toMillis() < 100 || stalledTail.toDays() >= 1) {
+        throw bad("isolation.stalledTail", stalledTail, ">= 100 ms and < 1 day");
       }
-      if (connectionIdle.toSeconds() < 1) {
-        throw bad("isolation.connectionIdle", connectionIdle, ">= 1 s");
+      if (connectionIdle.toSeconds() < 1 || connectionIdle.toDays() >= 1) {
+        throw bad("isolation.connectionIdle", connectionIdle, ">= 1 s and < 1 day");
       }
     }
 

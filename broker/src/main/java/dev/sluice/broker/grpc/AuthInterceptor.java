@@ -5,12 +5,10 @@ import dev.sluice.broker.access.Principal;
 import dev.sluice.broker.error.SluiceException;
 import io.grpc.Context;
 import io.grpc.Contexts;
-import io.grpc.Grpc;
 import io.grpc.Metadata;
 import io.grpc.ServerCall;
 import io.grpc.ServerCallHandler;
 import io.grpc.ServerInterceptor;
-import java.net.InetSocketAddress;
 
 /**
  * Authenticates every call through the access proxy before any service code runs, and puts
@@ -46,9 +44,7 @@ final class AuthInterceptor implements ServerInterceptor {
       }
       return new ServerCall.Listener<>() {};
     }
-    java.net.SocketAddress remote = call.getAttributes().get(Grpc.TRANSPORT_ATTR_REMOTE_ADDR);
-    String connection = remote instanceof InetSocketAddress inet && inet.getAddress() != null
-        ? ConnectionCalls.key(inet.getAddress().getHostAddress(), inet.getPort()) : null;
+    String connection = ConnectionGuard.connectionOf(call);
     return Contexts.interceptCall(Context.current().withValue(PRINCIPAL, principal)
         .withValue(CONNECTION, connection), call, headers, next);
   }

@@ -11,6 +11,7 @@ import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestGrpc;
 import dev.sluice.proto.v1.IngestReply;
 import io.grpc.BindableService;
+import io.grpc.ServerInterceptor;
 import io.grpc.ServerInterceptors;
 import io.grpc.MethodDescriptor;
 import io.grpc.ServerServiceDefinition;
@@ -33,6 +34,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The broker's gRPC face: grpc-java service implementations hosted on Vert.x's HTTP/2 server
@@ -68,6 +70,7 @@ public final class GrpcFrontend {
 
   private final List<HttpServer> servers;
   private final ActiveCalls calls;
+  private final AtomicInteger connectionsOpen;
 
   /** Open ingest calls, so shutdown can drain each one. */
   static final class ActiveCalls {
@@ -91,9 +94,11 @@ public final class GrpcFrontend {
     }
   }
 
-  private GrpcFrontend(List<HttpServer> servers, ActiveCalls calls) {
+  private GrpcFrontend(List<HttpServer> servers, ActiveCalls calls,
+      AtomicInteger connectionsOpen) {
     this.servers = List.copyOf(servers);
     this.calls = calls;
+    this.connectionsOpen = connectionsOpen;
   }
 
   /**
@@ -104,17 +109,21 @@ public final class GrpcFrontend {
       IngestSession.Deps ingest, TailPlugin tail, History history, DrainPlugin drains,
       AppPolicies policies) {
     ActiveCalls calls = new ActiveCalls();
+    AtomicInteger connectionsOpen = new AtomicInteger();
     ConnectionCalls connections = new ConnectionCalls();
     ConnectionGuard.Registry guards = new ConnectionGuard.Registry(vertx,
         config.isolation().connectionIdle());
     AuthInterceptor auth = new AuthInterceptor(access);
     TailEndpoint tailEndpoint = new TailEndpoint(access, tail, connections, guards,
         config.isolation().connectionIdle());
+    ServerInterceptor activity = guards.activity();
     List<ServerServiceDefinition> services = List.of(
-        ServerInterceptors.intercept(new IngestService(ingest, calls, connections), auth),
-        ServerInterceptors.intercept(new LogsService(access, history).definition(), auth),
-        ServerInterceptors.intercept(new DrainsService(access, drains), auth),
-        ServerInterceptors.intercept(new AppsService(access, policies), auth));
+        ServerInterceptors.intercept(new IngestService(ingest, calls, connections), auth,
+            activity),
+        ServerInterceptors.intercept(new LogsService(access, history).definition(), auth,
+            activity),
+        ServerInterceptors.intercept(new DrainsService(access, drains), auth, activity),
+        ServerInterceptors.intercept(new AppsService(access, policies), auth, activity));
     // Port 0 becomes -1: Vert.x then binds one random port and shares it between instances.
     HttpServerOptions options = new HttpServerOptions().setHost(config.grpcHost())
         .setPort(config.grpcPort() == 0 ? -1 : config.grpcPort())
@@ -156,16 +165,23 @@ public final class GrpcFrontend {
             .connectionHandler(connection -> {
               String key = ConnectionCalls.key(connection.remoteAddress().hostAddress(),
                   connection.remoteAddress().port());
-              guards.opened(connection);
+              connectionsOpen.incrementAndGet();
               connection.closeHandler(v -> {
-                guards.closed(connection);
+                connectionsOpen.decrementAndGet();
+                guards.closed(key);
                 connections.closed(key);
               });
+              guards.opened(connection, key);
             })
             .listen().onSuccess(servers::add);
       }
     }, new DeploymentOptions().setInstances(config.eventLoops()))
-        .map(id -> new GrpcFrontend(servers, calls));
+        .map(id -> new GrpcFrontend(servers, calls, connectionsOpen));
+  }
+
+  /** Client connections open now (HTTP/2 and HTTP/1.1). */
+  public int openConnections() {
+    return connectionsOpen.get();
   }
 
   /** Ingest streams open now. */

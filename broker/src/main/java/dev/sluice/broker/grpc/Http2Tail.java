@@ -211,7 +211,7 @@ final class Http2Tail {
       // Vert.x hands the transport an unreleasable view of a pooled buffer: it is released
       // here once written, or once the write failed (a reset, a closed connection).
       ByteBuf message = chunk.toGrpcMessage(ByteBufAllocator.DEFAULT);
-      guard.active(); // the client's flow-control pings answer what it reads
+      guard.active(message.readableBytes()); // the client's flow-control pings follow it
       try {
         response.write(BufferInternal.buffer(message)).onComplete(done -> {
           message.release();

@@ -51,8 +51,8 @@ final class TailEndpoint {
 
   /**
    * @param idle the connection idle timeout: a tail answered on Vert.x's gRPC server (gRPC-Web,
-   *     mostly over HTTP/1.1, without HTTP/2 pings) sends an empty message at half of it when
-   *     it has nothing else to send
+   *     mostly over HTTP/1.1, without HTTP/2 pings) sends an empty message when it sent
+   *     nothing for a quarter of it: at most half of it goes silent, whatever the timers' drift
    */
   TailEndpoint(AccessProxy access, TailPlugin tail, ConnectionCalls connections,
       ConnectionGuard.Registry guards, java.time.Duration idle) {
@@ -60,7 +60,7 @@ final class TailEndpoint {
     this.tail = tail;
     this.connections = connections;
     this.guards = guards;
-    this.http1KeepaliveMillis = Math.max(50, idle.toMillis() / 2);
+    this.http1KeepaliveMillis = Math.max(50, idle.toMillis() / 4);
   }
 
   /** What a tail needs of its call, whichever way the call arrived. */
@@ -238,7 +238,7 @@ final class TailEndpoint {
 
     @Override
     public void write(TailChunk chunk, Runnable written) {
-      guard.active();
+      guard.active(chunk.size());
       response.write(chunk).onComplete(done -> written.run());
     }
 

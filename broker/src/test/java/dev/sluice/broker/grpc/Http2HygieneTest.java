@@ -60,6 +60,32 @@ class Http2HygieneTest {
   }
 
   @Test
+  void pingsAfterEachFrameOfALargeAnswerAreNoFlood() throws Exception {
+    // A query page of about 1 MB comes in some 70 DATA frames; a client whose flow-control
+    // estimator pings after each (grpc-go, .NET) is reading, not flooding.
+    RawRunner runner = RawRunner.connect(sluice.channel(), "big", "r1");
+    String line = "y".repeat(1_000);
+    for (int b = 0; b < 10; b++) {
+      runner.lines("", java.util.Collections.nCopies(100, line).toArray(String[]::new));
+    }
+    runner.awaitAcked();
+    try (RawHttp2 client = RawHttp2.connect(sluice.broker().grpcPort())) {
+      client.readAndPingAfterEachDataFrame();
+      io.netty.handler.codec.http2.Http2FrameStream query = client.call(
+          "/sluice.v1.Logs/Query", dev.sluice.proto.v1.QueryRequest.newBuilder()
+              .setFilter("big.>").setLimit(1_000).build(), null);
+      Awaitility.await().atMost(Duration.ofSeconds(20))
+          .until(() -> client.ended(query.id()) != null);
+      assertThat(client.ended(query.id())).isEqualTo("0");
+      assertThat(client.pingsSent()).isGreaterThan(ConnectionGuard.MAX_PING_STRIKES * 5L);
+      Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> client.pingAcks() == client.pingsSent());
+      assertThat(client.goAway()).isNotDone();
+      assertThat(client.isOpen()).isTrue();
+    }
+  }
+
+  @Test
   void aConnectionThatNeverFinishesItsHandshakeIsClosed() throws Exception {
     try (Socket socket = new Socket("127.0.0.1", sluice.broker().grpcPort())) {
       // 16 of the 24 bytes of the HTTP/2 preface, then nothing.

@@ -31,6 +31,34 @@ class GrpcWebIdleTest {
       c.isolation().withConnectionIdle(IDLE)));
 
   @Test
+  void aGrpcWebTailWhoseClientVanishesIsEndedAndItsConnectionForgotten() throws Exception {
+    // An HTTP/1.1 connection has no pings to guard; its close must still end its calls (the
+    // gRPC bridge tells of a client that just disappears only through the connection's close).
+    byte[] request = TailRequest.newBuilder().setFilter("gone.>").build().toByteArray();
+    int before = sluice.broker().openConnections();
+    for (int i = 0; i < 3; i++) {
+      try (java.net.Socket socket = new java.net.Socket("127.0.0.1",
+          sluice.broker().grpcPort())) {
+        java.io.OutputStream out = socket.getOutputStream();
+        out.write(("POST /sluice.v1.Logs/Tail HTTP/1.1\r\nhost: 127.0.0.1\r\n"
+            + "content-type: application/grpc-web+proto\r\nx-grpc-web: 1\r\n"
+            + "content-length: " + (5 + request.length) + "\r\n\r\n")
+            .getBytes(java.nio.charset.StandardCharsets.US_ASCII));
+        out.write(java.nio.ByteBuffer.allocate(5 + request.length).put((byte) 0)
+            .putInt(request.length).put(request).array());
+        out.flush();
+        Awaitility.await().atMost(Duration.ofSeconds(10))
+            .until(() -> sluice.broker().openTails() == 1);
+        socket.setSoLinger(true, 0); // gone without a word: a reset, no goodbye
+      }
+      Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> sluice.broker().openTails() == 0);
+      Awaitility.await().atMost(Duration.ofSeconds(10))
+          .until(() -> sluice.broker().openConnections() == before);
+    }
+  }
+
+  @Test
   void aQuietGrpcWebTailOutlivesTheIdleTimeoutAndStillGetsItsLines() throws Exception {
     HttpResponse<InputStream> response = GrpcWebTest.openTail(sluice.broker().grpcPort(),
         TailRequest.newBuilder().setFilter("web.>").build().toByteArray());

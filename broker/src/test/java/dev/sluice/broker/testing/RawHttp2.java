@@ -18,6 +18,7 @@ import io.netty.handler.codec.http2.DefaultHttp2Headers;
 import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
 import io.netty.handler.codec.http2.DefaultHttp2PingFrame;
 import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
+import io.netty.handler.codec.http2.DefaultHttp2WindowUpdateFrame;
 import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Frame;
@@ -48,6 +49,11 @@ public final class RawHttp2 implements AutoCloseable {
   private final CompletableFuture<Void> closed = new CompletableFuture<>();
   private final AtomicLong pingAcks = new AtomicLong();
   private final AtomicLong dataBytes = new AtomicLong();
+  private final AtomicLong dataFrames = new AtomicLong();
+  private final AtomicLong pingsSent = new AtomicLong();
+  // A client that reads what it gets, and pings after each DATA frame as grpc-go's and .NET's
+  // flow-control (BDP) estimators do at most; by default it reads nothing.
+  private volatile boolean readAndPing;
   /** A stream's grpc-status once its trailers (or a reset: "RST n") came. */
   private final ConcurrentHashMap<Integer, String> ended = new ConcurrentHashMap<>();
   private Channel channel;
@@ -95,6 +101,12 @@ public final class RawHttp2 implements AutoCloseable {
         pingAcks.incrementAndGet();
       } else if (frame instanceof Http2DataFrame d) {
         dataBytes.addAndGet(d.content().readableBytes()); // and never hand the window back
+        dataFrames.incrementAndGet();
+        if (readAndPing && d.initialFlowControlledBytes() > 0) {
+          channel.write(new DefaultHttp2WindowUpdateFrame(d.initialFlowControlledBytes())
+              .stream(d.stream()));
+          channel.writeAndFlush(new DefaultHttp2PingFrame(pingsSent.incrementAndGet()));
+        }
       } else if (frame instanceof Http2HeadersFrame h && h.isEndStream()) {
         CharSequence status = h.headers().get("grpc-status");
         ended.put(h.stream().id(), status == null ? "?" : status.toString());
@@ -112,11 +124,32 @@ public final class RawHttp2 implements AutoCloseable {
   /** Sends {@code count} PINGs and flushes them once. */
   public void ping(int count) {
     channel.eventLoop().execute(() -> {
+      pingsSent.addAndGet(count);
       for (int i = 0; i < count; i++) {
         channel.write(new DefaultHttp2PingFrame(i));
       }
       channel.flush();
     });
+  }
+
+  /**
+   * From now on, reads what comes (hands each DATA frame's window back) and sends a PING after
+   * each DATA frame, as a client's flow-control estimator may.
+   */
+  public void readAndPingAfterEachDataFrame() {
+    readAndPing = true;
+  }
+
+  /** Calls a unary gRPC method with {@code request}; returns the stream. */
+  public Http2FrameStream call(String path, com.google.protobuf.MessageLite request,
+      String authorization) throws Exception {
+    CompletableFuture<Http2FrameStream> opened = new CompletableFuture<>();
+    channel.eventLoop().execute(() -> {
+      Http2FrameStream stream = write(path, request, authorization);
+      channel.flush();
+      opened.complete(stream);
+    });
+    return opened.get(10, TimeUnit.SECONDS);
   }
 
   /** Opens Logs.Tail for {@code filter}; returns the stream (its id is known once it is sent). */
@@ -142,14 +175,20 @@ public final class RawHttp2 implements AutoCloseable {
   }
 
   private Http2FrameStream writeTail(String filter, String authorization) {
+    return write("/sluice.v1.Logs/Tail", TailRequest.newBuilder().setFilter(filter).build(),
+        authorization);
+  }
+
+  private Http2FrameStream write(String path, com.google.protobuf.MessageLite message,
+      String authorization) {
     Http2FrameStream stream = frames.newStream();
     Http2Headers headers = new DefaultHttp2Headers().method("POST").scheme("http")
-        .path("/sluice.v1.Logs/Tail").authority("127.0.0.1")
+        .path(path).authority("127.0.0.1")
         .add("content-type", "application/grpc").add("te", "trailers");
     if (authorization != null) {
       headers.add("authorization", authorization);
     }
-    byte[] request = TailRequest.newBuilder().setFilter(filter).build().toByteArray();
+    byte[] request = message.toByteArray();
     ByteBuf body = Unpooled.buffer(5 + request.length).writeByte(0).writeInt(request.length)
         .writeBytes(request);
     channel.write(new DefaultHttp2HeadersFrame(headers).stream(stream));
@@ -175,6 +214,16 @@ public final class RawHttp2 implements AutoCloseable {
 
   public long pingAcks() {
     return pingAcks.get();
+  }
+
+  /** PINGs sent (not acknowledgements). */
+  public long pingsSent() {
+    return pingsSent.get();
+  }
+
+  /** DATA frames received on all streams. */
+  public long dataFrames() {
+    return dataFrames.get();
   }
 
   /** DATA bytes received on all streams. */

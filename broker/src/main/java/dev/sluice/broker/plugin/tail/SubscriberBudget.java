@@ -25,15 +25,24 @@ final class SubscriberBudget {
   private final long perAccount;
   private final AtomicLong used = new AtomicLong();
   private final ConcurrentHashMap<String, Share> accounts = new ConcurrentHashMap<>();
-  private final ConcurrentLinkedQueue<Runnable> waitingForAny = new ConcurrentLinkedQueue<>();
+  private final ConcurrentLinkedQueue<Waiter> waitingForAny = new ConcurrentLinkedQueue<>();
 
   /** Why a take was refused. */
   enum Refusal { NONE, ACCOUNT, TOTAL }
 
+  /** A tail that waits for bytes to come back. */
+  interface Waiter {
+    /**
+     * Its turn came: it tries again. False if it no longer waits (it ended), so the turn goes
+     * to the next one: a closed tail never takes a wake-up a live one needs.
+     */
+    boolean wake();
+  }
+
   /** One account's part: its bytes and its waiting tails. A tail keeps a reference to it. */
   static final class Share {
     private final AtomicLong used = new AtomicLong();
-    private final ConcurrentLinkedQueue<Runnable> waiting = new ConcurrentLinkedQueue<>();
+    private final ConcurrentLinkedQueue<Waiter> waiting = new ConcurrentLinkedQueue<>();
   }
 
   SubscriberBudget(long total, long perAccount) {
@@ -63,9 +72,20 @@ final class SubscriberBudget {
     return Refusal.NONE;
   }
 
+  /**
+   * Takes {@code bytes} whatever the bounds say: a single record larger than a message's bytes
+   * is sent all the same, and the memory it takes must be counted, not forgotten.
+   */
+  void force(Share share, long bytes) {
+    checkNotNegative(bytes);
+    share.used.addAndGet(bytes);
+    used.addAndGet(bytes);
+  }
+
   /** Gives back bytes taken for an account, and wakes a few of the tails that wait. */
   void give(Share share, long bytes) {
-    if (bytes <= 0) {
+    checkNotNegative(bytes);
+    if (bytes == 0) {
       return;
     }
     share.used.addAndGet(-bytes);
@@ -76,16 +96,37 @@ final class SubscriberBudget {
     wake(waitingForAny);
   }
 
-  private static void wake(ConcurrentLinkedQueue<Runnable> queue) {
-    Runnable wake;
-    for (int i = 0; i < WAKE && (wake = queue.poll()) != null; i++) {
-      wake.run();
+  private static void checkNotNegative(long bytes) {
+    if (bytes < 0) {
+      // A bug in the caller's count: silently ignored, the bounds would drift for good.
+      throw new IllegalStateException("subscriber bytes: " + bytes + " (expected >= 0)");
     }
   }
 
-  /** Runs {@code wake} when bytes come back that the bound that refused it ({@code why}) frees. */
-  void waitFor(Share share, Refusal why, Runnable wake) {
-    (why == Refusal.TOTAL ? waitingForAny : share.waiting).add(wake);
+  private static void wake(ConcurrentLinkedQueue<Waiter> queue) {
+    Waiter next;
+    for (int woken = 0; woken < WAKE && (next = queue.poll()) != null; ) {
+      if (next.wake()) {
+        woken++;
+      }
+    }
+  }
+
+  /** Wakes {@code waiter} when bytes come back that the bound that refused it ({@code why}) frees. */
+  void waitFor(Share share, Refusal why, Waiter waiter) {
+    (why == Refusal.TOTAL ? waitingForAny : share.waiting).add(waiter);
+  }
+
+  /** {@code waiter} no longer waits (it got its bytes, or ended): it leaves its queue. */
+  void stopWaiting(Share share, Waiter waiter) {
+    if (!share.waiting.remove(waiter)) {
+      waitingForAny.remove(waiter);
+    }
+  }
+
+  /** True if {@code bytes} would fit under both bounds now. */
+  boolean hasRoom(Share share, long bytes) {
+    return share.used.get() + bytes <= perAccount && used.get() + bytes <= total;
   }
 
   /** Bytes held now, for all subscribers. */

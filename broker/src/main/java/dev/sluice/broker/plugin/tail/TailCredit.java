@@ -37,6 +37,15 @@ final class TailCredit {
     return true;
   }
 
+  /** Holds {@code bytes} beyond the bounds: a record larger than a message is still sent. */
+  synchronized void force(long bytes) {
+    if (closed) {
+      return;
+    }
+    held += bytes;
+    budget.force(share, bytes);
+  }
+
   /** Held bytes that go nowhere (dropped, or read and not sent). */
   synchronized void release(long bytes) {
     if (closed) {
@@ -67,12 +76,22 @@ final class TailCredit {
   }
 
   /** Waits for bytes to come back that the last refused {@link #take} needs. */
-  void waitFor(Runnable wake) {
+  void waitFor(SubscriberBudget.Waiter waiter) {
     SubscriberBudget.Refusal why;
     synchronized (this) {
       why = refused;
     }
-    budget.waitFor(share, why, wake);
+    budget.waitFor(share, why, waiter);
+  }
+
+  /** Stops waiting (see {@link #waitFor}). */
+  void stopWaiting(SubscriberBudget.Waiter waiter) {
+    budget.stopWaiting(share, waiter);
+  }
+
+  /** True if a take of {@code bytes} could succeed now. */
+  boolean hasRoom(long bytes) {
+    return budget.hasRoom(share, bytes);
   }
 
   /** True if bytes have waited in transport for longer than {@code limitNanos}, none sent. */

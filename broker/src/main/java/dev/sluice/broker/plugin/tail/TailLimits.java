@@ -3,7 +3,6 @@ package dev.sluice.broker.plugin.tail;
 import dev.sluice.broker.BrokerConfig.Isolation;
 import dev.sluice.broker.error.SluiceException;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * How many tails one connection, one principal and one account hold at once, against the
@@ -12,9 +11,9 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class TailLimits {
   private final Isolation limits;
-  private final ConcurrentHashMap<String, AtomicInteger> byConnection = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, AtomicInteger> byPrincipal = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, AtomicInteger> byAccount = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Integer> byConnection = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Integer> byPrincipal = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Integer> byAccount = new ConcurrentHashMap<>();
 
   TailLimits(Isolation limits) {
     this.limits = limits;
@@ -56,16 +55,25 @@ final class TailLimits {
     give(byAccount, slot.account());
   }
 
-  private static void take(ConcurrentHashMap<String, AtomicInteger> counts, String key,
+  private static void take(ConcurrentHashMap<String, Integer> counts, String key,
       int limit, String what) {
-    AtomicInteger n = counts.computeIfAbsent(key, k -> new AtomicInteger());
-    if (n.incrementAndGet() > limit) {
-      give(counts, key);
+    // Counted inside the map's lock for the key: a count going to zero (and out of the map)
+    // on one event loop and a new tail on another cannot lose either.
+    boolean[] refused = new boolean[1];
+    counts.compute(key, (k, n) -> {
+      int now = n == null ? 0 : n;
+      if (now >= limit) {
+        refused[0] = true;
+        return n;
+      }
+      return now + 1;
+    });
+    if (refused[0]) {
       throw SluiceException.exhausted(what + ": at most " + limit + " at once; close one first");
     }
   }
 
-  private static void give(ConcurrentHashMap<String, AtomicInteger> counts, String key) {
-    counts.computeIfPresent(key, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
+  private static void give(ConcurrentHashMap<String, Integer> counts, String key) {
+    counts.computeIfPresent(key, (k, n) -> n <= 1 ? null : n - 1);
   }
 }

@@ -19,7 +19,7 @@ import java.util.concurrent.atomic.LongAdder;
  * never grows with a slow reader.
  */
 public final class TailPlugin implements SluicePlugin {
-  /** How often tails are checked for readers that stopped reading. */
+  /** How often tails are checked for readers that stopped reading (and waiters nudged). */
   static final long STALL_CHECK_MS = 1_000;
 
   private final Set<TailStream> streams = ConcurrentHashMap.newKeySet();
@@ -50,6 +50,8 @@ public final class TailPlugin implements SluicePlugin {
       for (TailStream stream : streams) {
         if (stream.cutIfStalled(now, limitNanos)) {
           stalled.increment();
+        } else {
+          stream.retryIfWaiting();
         }
       }
     });

@@ -76,6 +76,9 @@ public final class TailStream implements Subscriber {
   private boolean reading; // a store read is in flight; its completion drains again
   // Registered to be woken when subscriber bytes come back; read by publishers too.
   private volatile boolean awaitingBudget;
+  private final SubscriberBudget.Waiter waiter = this::wakeForBudget;
+  // Set once the stall sweep decided to cut it: it is counted once.
+  private volatile boolean cutting;
   private long keepalive = -1; // the timer of a transport that needs messages to stay open
   private boolean sentSinceTick;
   // Written under `this` by a publisher whose record did not fit the queue (CATCH_UP), read
@@ -299,7 +302,7 @@ public final class TailStream implements Subscriber {
     while (!ended && !reading && sink.isReady()) {
       catchUpIfBehind();
       if (replayAfter < boundary) {
-        if (!credit.take(batchBytes) && !awaitBudget()) {
+        if (!takeForRead()) {
           return; // woken when subscriber bytes come back
         }
         Future<ReadResult> read = broker.read(grant, replayScan());
@@ -333,25 +336,54 @@ public final class TailStream implements Subscriber {
   }
 
   /**
+   * Holds the bytes of a message to read from the store; false if there is no room now, and
+   * then it waits in turn to be woken when subscriber bytes come back. Runs on the context.
+   */
+  private boolean takeForRead() {
+    if (!credit.take(batchBytes)) {
+      if (!awaitingBudget) {
+        awaitingBudget = true;
+        credit.waitFor(waiter);
+      }
+      // Bytes may have come back before it was registered, their wake-ups gone to others.
+      if (!credit.take(batchBytes)) {
+        return false;
+      }
+    }
+    if (awaitingBudget) {
+      awaitingBudget = false; // it had its turn another way: its place goes to the next
+      credit.stopWaiting(waiter);
+    }
+    return true;
+  }
+
+  private boolean wakeForBudget() {
+    if (ended) {
+      return false; // the next waiter gets the turn
+    }
+    context.runOnContext(v -> {
+      awaitingBudget = false; // out of the queue: a refused take registers it again
+      drain();
+    });
+    return true;
+  }
+
+  /**
+   * A tail that waits for subscriber bytes tries again if there is room: the wake-ups of
+   * returning bytes go to a few waiters each, and this keeps one that missed them from
+   * waiting for ever (the stall sweep calls it every second).
+   */
+  void retryIfWaiting() {
+    if (awaitingBudget && !ended && credit.hasRoom(batchBytes)) {
+      context.runOnContext(v -> drain());
+    }
+  }
+
+  /**
    * A reader that overflowed its queue goes back to the store: it replays from the last
    * record it was sent up to the newest stored one, then rejoins live, by the same seam as
    * a start position. Runs on the context.
    */
-  /**
-   * Waits to be woken when subscriber bytes come back; true if there is room for a message
-   * already (it came back while registering), with the bytes held.
-   */
-  private boolean awaitBudget() {
-    if (!awaitingBudget) {
-      awaitingBudget = true;
-      credit.waitFor(() -> context.runOnContext(v -> {
-        awaitingBudget = false;
-        drain();
-      }));
-    }
-    return credit.take(batchBytes);
-  }
-
   private void catchUpIfBehind() {
     synchronized (this) {
       if (!behind) {
@@ -397,7 +429,11 @@ public final class TailStream implements Subscriber {
     List<Notice> notices = new ArrayList<>(1);
     List<StoredRecord> out = replayChunk(read.result(), notices);
     long bytes = bytes(out);
-    credit.release(batchBytes - bytes);
+    if (bytes > batchBytes) {
+      credit.force(bytes - batchBytes); // one record larger than a message goes all the same
+    } else {
+      credit.release(batchBytes - bytes);
+    }
     if (!out.isEmpty() || !notices.isEmpty()) {
       send(notices, out, bytes);
     }
@@ -427,9 +463,10 @@ public final class TailStream implements Subscriber {
    * its reader stopped reading, and the bytes it holds would be held for ever.
    */
   boolean cutIfStalled(long now, long limitNanos) {
-    if (ended || !credit.stalled(now, limitNanos)) {
+    if (ended || cutting || !credit.stalled(now, limitNanos)) {
       return false;
     }
+    cutting = true;
     SluiceException stalled = SluiceException.exhausted("tail: the reader took nothing for "
         + limitNanos / 1_000_000 + " ms while messages waited (isolation.stalledTail); "
         + "reconnect with the last cursor to resume");
@@ -561,6 +598,10 @@ public final class TailStream implements Subscriber {
     }
     if (keepalive >= 0) {
       context.owner().cancelTimer(keepalive);
+    }
+    if (awaitingBudget) {
+      awaitingBudget = false;
+      credit.stopWaiting(waiter);
     }
     credit.close();
     plugin.closed(this, slot);

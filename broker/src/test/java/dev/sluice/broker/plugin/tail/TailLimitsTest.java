@@ -75,4 +75,58 @@ class TailLimitsTest {
     awaitOpen(8);
     assertThat(again.isEnded()).isFalse();
   }
+
+  @Test
+  void countsStayExactWhenTailsOpenAndCloseOnManyThreadsAtOnce() throws Exception {
+    // A count that reaches zero leaves the map while another thread counts a new tail in:
+    // done outside the map's lock, that tail would be lost, and more tails than the limit
+    // would be let in while it is open.
+    int limit = 2;
+    TailLimits limits = new TailLimits(dev.sluice.broker.BrokerConfig.defaults().isolation()
+        .withTails(1_000, 1_000, limit));
+    java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicInteger overLimit =
+        new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<Throwable> failed =
+        new java.util.concurrent.atomic.AtomicReference<>();
+    java.util.concurrent.CountDownLatch start = new java.util.concurrent.CountDownLatch(1);
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      String connection = "c" + t;
+      Thread worker = new Thread(() -> {
+        try {
+          start.await();
+          for (int i = 0; i < 300_000; i++) {
+            TailLimits.Slot slot;
+            try {
+              slot = limits.acquire(connection, "p", "acme");
+            } catch (dev.sluice.broker.error.SluiceException full) {
+              continue; // the limit holds: expected while others hold theirs
+            }
+            if (held.incrementAndGet() > limit) {
+              overLimit.incrementAndGet();
+            }
+            held.decrementAndGet();
+            limits.release(slot);
+          }
+        } catch (Throwable e) {
+          failed.set(e);
+        }
+      });
+      worker.start();
+      workers.add(worker);
+    }
+    start.countDown();
+    for (Thread worker : workers) {
+      worker.join(60_000);
+      assertThat(worker.isAlive()).isFalse();
+    }
+    assertThat(failed.get()).isNull();
+    assertThat(overLimit).hasValue(0);
+    for (int i = 0; i < limit; i++) {
+      limits.acquire("c" + i, "p", "acme");
+    }
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> limits.acquire("c9", "p", "acme"))
+        .hasMessageContaining("isolation.tailsPerAccount");
+  }
 }
