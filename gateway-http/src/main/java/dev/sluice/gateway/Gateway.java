@@ -1,14 +1,21 @@
 package dev.sluice.gateway;
 
+import dev.sluice.proto.v1.WhoAmIRequest;
+import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
 import io.vertx.ext.web.Router;
+import io.vertx.ext.web.handler.BodyHandler;
+import io.vertx.ext.web.handler.StaticHandler;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The HTTP gateway. Today it serves {@code GET /healthz}; REST, SSE/WebSocket tail and the
- * browser page arrive with the gateway issue, as gRPC calls to the broker that forward the
- * caller's token (the broker stays the only place where access is decided).
+ * The HTTP gateway: REST, SSE and WebSocket tails, request status with logs, management, and
+ * the browser page. It is a gRPC client of the broker and forwards each caller's token, so the
+ * broker stays the only place where access is decided.
  *
  * <pre>{@code
  * try (Gateway gateway = Gateway.start(GatewayConfig.defaults())) { gateway.httpPort(); }
@@ -17,28 +24,86 @@ import java.util.concurrent.TimeUnit;
 public final class Gateway implements AutoCloseable {
   private final Vertx vertx;
   private final HttpServer server;
+  private final BrokerLink broker;
 
-  private Gateway(Vertx vertx, HttpServer server) {
+  private Gateway(Vertx vertx, HttpServer server, BrokerLink broker) {
     this.vertx = vertx;
     this.server = server;
+    this.broker = broker;
   }
 
   /** Starts the gateway and returns once it listens. */
   public static Gateway start(GatewayConfig config) {
     Vertx vertx = Vertx.vertx();
-    Router router = Router.router(vertx);
-    router.get("/healthz").handler(ctx -> ctx.response()
-        .putHeader("content-type", "application/json").end("{\"status\":\"ok\"}"));
+    BrokerLink broker = new BrokerLink(config.brokerTarget(), config.brokerConnections());
+    Router router = routes(vertx, config, broker);
     try {
-      HttpServer server = vertx.createHttpServer().requestHandler(router)
+      HttpServer server = vertx.createHttpServer(new HttpServerOptions()
+              .setMaxWebSocketMessageSize(64 * 1024))
+          .requestHandler(router)
           .listen(config.httpPort(), config.httpHost())
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
-      return new Gateway(vertx, server);
+      return new Gateway(vertx, server, broker);
     } catch (Exception e) {
+      broker.close();
       vertx.close();
       throw new IllegalStateException("gateway: cannot listen on " + config.httpHost() + ":"
           + config.httpPort() + ": " + e.getMessage(), e);
     }
+  }
+
+  private static Router routes(Vertx vertx, GatewayConfig config, BrokerLink broker) {
+    Router router = Router.router(vertx);
+    router.route().handler(new OriginCheck(config.allowedOrigins()));
+    router.get("/healthz").handler(ctx -> ctx.response()
+        .putHeader("content-type", "application/json").end("{\"status\":\"ok\"}"));
+    router.get("/readyz").handler(ctx -> ready(ctx, broker));
+    // Only where bodies come: a WebSocket handshake must reach its handler unread.
+    router.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT)
+        .method(HttpMethod.PATCH).handler(BodyHandler.create(false)
+            .setBodyLimit(config.maxBodyBytes()));
+    long keepAlive = config.keepAlive().toMillis();
+    new SessionApi(broker).mount(router);
+    new LogsApi(broker).mount(router);
+    new TailApi(broker, keepAlive).mount(router);
+    new RequestsApi(broker, keepAlive).mount(router);
+    new ManageApi(broker).mount(router);
+    router.route("/v1/*").handler(ctx -> Problem.notFound("no endpoint "
+        + ctx.request().method() + " " + ctx.request().path()).send(ctx));
+    router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    router.route().failureHandler(ctx -> {
+      Throwable failure = ctx.failure();
+      if (failure == null) {
+        int code = ctx.statusCode();
+        new Problem(code, code == 413 ? "Body too large" : "HTTP " + code, code == 413
+            ? "the request body is larger than " + config.maxBodyBytes() + " bytes" : "HTTP "
+            + code, null, 0).send(ctx);
+      } else {
+        Problem.of(failure).send(ctx);
+      }
+    });
+    router.errorHandler(404, ctx -> Problem.notFound("nothing at " + ctx.request().path())
+        .send(ctx));
+    router.errorHandler(405, ctx -> new Problem(405, "Method not allowed",
+        ctx.request().method() + " is not allowed on " + ctx.request().path(), null, 0)
+        .send(ctx));
+    return router;
+  }
+
+  /** Ready when the broker answers: any answer but UNAVAILABLE (no token: UNAUTHENTICATED). */
+  private static void ready(io.vertx.ext.web.RoutingContext ctx, BrokerLink broker) {
+    Unary.call(Vertx.currentContext(), broker.access(null)::whoAmI,
+        WhoAmIRequest.getDefaultInstance()).onComplete(ar -> {
+          Status.Code code = ar.succeeded() ? Status.Code.OK
+              : ar.cause() instanceof StatusRuntimeException e ? e.getStatus().getCode()
+              : Status.Code.UNKNOWN;
+          if (code == Status.Code.UNAVAILABLE || code == Status.Code.UNKNOWN) {
+            Problem.of(ar.cause()).send(ctx);
+          } else {
+            ctx.response().putHeader("content-type", "application/json")
+                .end("{\"status\":\"ready\"}");
+          }
+        });
   }
 
   public int httpPort() {
@@ -51,6 +116,8 @@ public final class Gateway implements AutoCloseable {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("gateway: close failed: " + e.getMessage(), e);
+    } finally {
+      broker.close();
     }
   }
 }

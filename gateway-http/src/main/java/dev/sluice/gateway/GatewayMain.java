@@ -7,6 +7,7 @@ import java.util.concurrent.CountDownLatch;
  *
  * <pre>
  * java -cp ... dev.sluice.gateway.GatewayMain [--http-host H] [--http-port P] [--broker HOST:PORT]
+ *     [--allow-origin https://app.example.com[,...]] [--broker-connections N]
  * </pre>
  */
 public final class GatewayMain {
@@ -45,21 +46,26 @@ public final class GatewayMain {
       }
       String value = args[++i];
       c = switch (flag) {
-        case "--http-host" -> new GatewayConfig(value, c.httpPort(), c.brokerTarget());
-        case "--http-port" -> new GatewayConfig(c.httpHost(), port(value), c.brokerTarget());
-        case "--broker" -> new GatewayConfig(c.httpHost(), c.httpPort(), value);
+        case "--http-host" -> c.withHttp(value, c.httpPort());
+        case "--http-port" -> c.withHttp(c.httpHost(), number(flag, value));
+        case "--broker" -> c.withBroker(value);
+        case "--allow-origin" -> c.withAllowedOrigins(java.util.stream.Stream.concat(
+            c.allowedOrigins().stream(), java.util.Arrays.stream(value.split(","))
+                .map(String::trim).filter(o -> !o.isEmpty())).toList());
+        case "--broker-connections" -> c.withBrokerConnections(number(flag, value));
         default -> throw new IllegalArgumentException("unknown option " + flag
-            + " (expected: --http-host, --http-port, --broker)");
+            + " (expected: --http-host, --http-port, --broker, --allow-origin, "
+            + "--broker-connections)");
       };
     }
     return c;
   }
 
-  private static int port(String value) {
+  private static int number(String flag, String value) {
     try {
       return Integer.parseInt(value);
     } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--http-port: '" + value + "' (expected: 0..65535)");
+      throw new IllegalArgumentException(flag + ": '" + value + "' (expected: a number)");
     }
   }
 }

@@ -12,7 +12,8 @@ public final class OpenAccess implements AccessProxy {
   /** The only account. */
   public static final String ACCOUNT = "default";
 
-  private static final Principal ANYONE = new Principal("anonymous", ACCOUNT, Role.ADMIN, "");
+  private static final Principal ANYONE = 
+      new Principal("anonymous", ACCOUNT, Role.ADMIN, "", null);
 
   @Override
   public Principal authenticate(String authorization) {

@@ -86,7 +86,8 @@ public final class TokenAccess implements AccessProxy {
       }
       verified.put(token, claims);
     }
-    return new Principal(claims.subject(), claims.account(), claims.role(), claims.app());
+    return new Principal(claims.subject(), claims.account(), claims.role(), claims.app(),
+        claims.expiresAt());
   }
 
   /** Signature checks done so far (for tests and metrics). */

@@ -123,7 +123,8 @@ public final class GrpcFrontend {
         ServerInterceptors.intercept(new LogsService(access, history).definition(), auth,
             activity),
         ServerInterceptors.intercept(new DrainsService(access, drains), auth, activity),
-        ServerInterceptors.intercept(new AppsService(access, policies), auth, activity));
+        ServerInterceptors.intercept(new AppsService(access, policies), auth, activity),
+        ServerInterceptors.intercept(new AccessService(), auth, activity));
     // Port 0 becomes -1: Vert.x then binds one random port and shares it between instances.
     HttpServerOptions options = new HttpServerOptions().setHost(config.grpcHost())
         .setPort(config.grpcPort() == 0 ? -1 : config.grpcPort())

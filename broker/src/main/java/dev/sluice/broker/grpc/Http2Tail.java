@@ -252,6 +252,14 @@ final class Http2Tail {
     }
 
     @Override
+    public void accepted() {
+      if (!ended && !response.closed() && !response.headWritten()) {
+        // Marked: a refused call's answer also begins with headers (then trailers).
+        response.putHeader(TailEndpoint.OPEN_HEADER, "open").writeHead();
+      }
+    }
+
+    @Override
     public void onGone(Runnable gone) {
       this.gone = gone;
     }

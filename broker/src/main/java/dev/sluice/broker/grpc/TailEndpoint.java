@@ -63,6 +63,9 @@ final class TailEndpoint {
     this.http1KeepaliveMillis = Math.max(50, idle.toMillis() / 4);
   }
 
+  /** Response header that says a tail was accepted and is open. */
+  static final String OPEN_HEADER = "sluice-tail";
+
   /** What a tail needs of its call, whichever way the call arrived. */
   interface Call {
     boolean writeQueueFull();
@@ -81,6 +84,13 @@ final class TailEndpoint {
 
     /** Runs {@code gone} when the client cancels or its stream breaks. */
     void onGone(Runnable gone);
+
+    /**
+     * The tail is open: send the response headers now, with {@link #OPEN_HEADER}, so a client
+     * (the HTTP gateway) learns that it was accepted before the first record, which may be long
+     * in coming.
+     */
+    default void accepted() {}
 
     /** The client's connection, as {@link ConnectionCalls#key}; null if unknown. */
     String connection();
@@ -117,6 +127,9 @@ final class TailEndpoint {
       }
       call.onDrain(stream::onReady);
       call.onGone(cancel);
+      if (!sink.ended) {
+        call.accepted();
+      }
       return cancel;
     } catch (RuntimeException e) {
       call.end(Statuses.toStatus(e).getStatus());

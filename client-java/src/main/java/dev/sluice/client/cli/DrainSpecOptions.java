@@ -1,5 +1,6 @@
 package dev.sluice.client.cli;
 
+import dev.sluice.client.TimeSpec;
 import dev.sluice.proto.v1.DrainSpec;
 import dev.sluice.proto.v1.Level;
 import java.net.URI;
@@ -210,7 +211,7 @@ final class DrainSpecOptions {
     public Integer convert(String value) {
       Duration d;
       try {
-        d = TimeArg.duration(value);
+        d = TimeSpec.duration(value);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException("'" + value + "' (expected: a duration such as "
             + "500ms, 1s or 2s)");

@@ -2,6 +2,7 @@ package dev.sluice.client.cli;
 
 import com.google.protobuf.ByteString;
 import dev.sluice.client.Subjects;
+import dev.sluice.client.TimeSpec;
 import dev.sluice.client.tail.TailEvent;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.LogsGrpc;
@@ -64,17 +65,17 @@ final class LogsCommand implements Callable<Integer> {
           + "token, '>' the rest. Examples: '>', 'demo-model.>', '*.runner-1.*'.")
   String filter;
 
-  @Option(names = "--since", paramLabel = "TIME", converter = TimeArg.Converter.class,
+  @Option(names = "--since", paramLabel = "TIME", converter = TimeArg.class,
       description = "Records at or after TIME, usually a duration ago: --since 10m.")
-  TimeArg since;
+  TimeSpec since;
 
-  @Option(names = "--from", paramLabel = "TIME", converter = TimeArg.Converter.class,
+  @Option(names = "--from", paramLabel = "TIME", converter = TimeArg.class,
       description = "Records at or after TIME (inclusive); the same as --since.")
-  TimeArg from;
+  TimeSpec from;
 
-  @Option(names = "--to", paramLabel = "TIME", converter = TimeArg.Converter.class,
+  @Option(names = "--to", paramLabel = "TIME", converter = TimeArg.class,
       description = "Records before TIME (exclusive; default: now).")
-  TimeArg to;
+  TimeSpec to;
 
   @Option(names = {"-n", "--lines"}, paramLabel = "N", defaultValue = "100",
       description = "How many records to print: the last N of the range "
@@ -161,7 +162,7 @@ final class LogsCommand implements Callable<Integer> {
     }
     QueryRequest.Builder query = QueryRequest.newBuilder().setFilter(filter);
     String startOption = since != null ? "--since" : "--from";
-    TimeArg start = since != null ? since : from;
+    TimeSpec start = since != null ? since : from;
     long startNanos = start == null ? 0 : start.unixNanos(now, startOption);
     query.setFromUnixNano(startNanos);
     if (to != null) {

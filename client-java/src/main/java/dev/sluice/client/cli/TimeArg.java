@@ -1,106 +1,17 @@
 package dev.sluice.client.cli;
 
-import java.time.DateTimeException;
-import java.time.Duration;
-import java.time.Instant;
-import java.time.LocalDate;
-import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import dev.sluice.client.TimeSpec;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.TypeConversionException;
 
-/**
- * A point in time given on the command line: an ISO-8601 instant ({@code 2026-11-21T10:00:00Z},
- * {@code 2026-11-21T11:00:00+01:00}, or a date {@code 2026-11-21} for its start in UTC), or a
- * duration ago ({@code 30s}, {@code 10m}, {@code 2h}, {@code 7d}, {@code 1h30m}). Durations
- * are resolved against one "now" per command, so {@code --since 1h --to 5m} is exact.
- *
- * @param at the instant, or null for a duration ago
- * @param ago how long before now, or null for an instant
- */
-record TimeArg(Instant at, Duration ago) {
-  static final String EXPECTED = "expected: an ISO-8601 time such as 2026-11-21T10:00:00Z, or "
-      + "a duration ago such as 30s, 10m, 2h, 7d or 1h30m";
-  private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h|d|w)");
-
-  /** Parses {@code value}; IllegalArgumentException saying what was expected. */
-  static TimeArg parse(String value) {
-    String v = value.trim();
-    if (!v.isEmpty() && Character.isDigit(v.charAt(0)) && v.indexOf('-') < 0) {
-      return new TimeArg(null, duration(value));
-    }
+/** picocli converter for a {@link TimeSpec}; picocli names the option in its message. */
+final class TimeArg implements ITypeConverter<TimeSpec> {
+  @Override
+  public TimeSpec convert(String value) {
     try {
-      if (v.length() == 10) {
-        return new TimeArg(LocalDate.parse(v).atStartOfDay(ZoneOffset.UTC).toInstant(), null);
-      }
-      return new TimeArg(OffsetDateTime.parse(v).toInstant(), null);
-    } catch (DateTimeException e) {
-      throw new IllegalArgumentException("'" + value + "' (" + EXPECTED + ")");
-    }
-  }
-
-  /** A positive duration such as {@code 30s}, {@code 10m}, {@code 1h30m}. */
-  static Duration duration(String value) {
-    Matcher part = PART.matcher(value.trim());
-    Duration total = Duration.ZERO;
-    int end = 0;
-    try {
-      while (part.find() && part.start() == end) {
-        long n = Long.parseLong(part.group(1));
-        total = total.plus(switch (part.group(2)) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          case "h" -> Duration.ofHours(n);
-          case "d" -> Duration.ofDays(n);
-          default -> Duration.ofDays(7 * n);
-        });
-        end = part.end();
-      }
-    } catch (ArithmeticException e) {
-      end = -1;
-    }
-    if (end != value.trim().length() || end == 0) {
-      throw new IllegalArgumentException("'" + value + "' (" + EXPECTED + ")");
-    }
-    if (total.isZero()) {
-      throw new IllegalArgumentException("'" + value + "' (expected: a duration > 0)");
-    }
-    return total;
-  }
-
-  /** This time as nanoseconds since the Unix epoch, durations counted back from {@code now}. */
-  long unixNanos(Instant now, String option) {
-    Instant instant;
-    try {
-      instant = at != null ? at : now.minus(ago);
-    } catch (DateTimeException | ArithmeticException e) {
-      throw new IllegalArgumentException(option + ": '" + ago + "' is too long ago");
-    }
-    if (instant.getEpochSecond() < 0) {
-      throw new IllegalArgumentException(option + ": " + instant
-          + " is before 1970-01-01T00:00:00Z (expected: a later time)");
-    }
-    try {
-      return Math.addExact(Math.multiplyExact(instant.getEpochSecond(), 1_000_000_000L),
-          instant.getNano());
-    } catch (ArithmeticException e) {
-      throw new IllegalArgumentException(option + ": " + instant
-          + " is too far in the future (expected: before 2262)");
-    }
-  }
-
-  /** picocli converter; picocli names the option in its message. */
-  static final class Converter implements ITypeConverter<TimeArg> {
-    @Override
-    public TimeArg convert(String value) {
-      try {
-        return parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new TypeConversionException(e.getMessage());
-      }
+      return TimeSpec.parse(value);
+    } catch (IllegalArgumentException e) {
+      throw new TypeConversionException(e.getMessage());
     }
   }
 }

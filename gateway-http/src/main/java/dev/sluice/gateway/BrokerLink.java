@@ -1,0 +1,142 @@
+package dev.sluice.gateway;
+
+import dev.sluice.proto.v1.AccessGrpc;
+import dev.sluice.proto.v1.AppsGrpc;
+import dev.sluice.proto.v1.DrainsGrpc;
+import dev.sluice.proto.v1.LogsGrpc;
+import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.proto.v1.TailResponse;
+import io.grpc.CallCredentials;
+import io.grpc.CallOptions;
+import io.grpc.Channel;
+import io.grpc.ClientCall;
+import io.grpc.ManagedChannel;
+import io.grpc.Metadata;
+import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gateway's connections to the broker. Every call carries the token of the person it is
+ * made for (never a token of the gateway's own), so the broker decides access for each call
+ * exactly as for a direct gRPC client. Live tails go to the connection with the fewest, since
+ * the broker bounds the tails of one connection.
+ */
+final class BrokerLink implements AutoCloseable {
+  /** One broker message (tailBatchBytes, 1 MiB by default) can exceed gRPC's 4 MiB default. */
+  private static final int MAX_INBOUND_MESSAGE_BYTES = 64 * 1024 * 1024;
+  /** Per-stream HTTP/2 window towards the gateway; see the README's gateway limits. */
+  static final int TAIL_WINDOW_BYTES = 1024 * 1024;
+  /** The broker's mark on the headers of a tail it accepted (not on a refusal's). */
+  static final Metadata.Key<String> TAIL_OPEN =
+      Metadata.Key.of("sluice-tail", Metadata.ASCII_STRING_MARSHALLER);
+  private static final Metadata.Key<String> AUTHORIZATION =
+      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
+
+  private final ManagedChannel[] channels;
+  private final AtomicInteger[] tails;
+  private final AtomicInteger next = new AtomicInteger();
+
+  BrokerLink(String target, int connections) {
+    channels = new ManagedChannel[connections];
+    tails = new AtomicInteger[connections];
+    for (int i = 0; i < connections; i++) {
+      // A fixed window (no auto-tuning): what a slow browser leaves unread in the gateway is
+      // at most this per tail; beyond it the broker holds back (its overflow policy applies).
+      // Direct executor: callbacks only hand work to the HTTP side's event loop, so a hop to a
+      // thread pool per message would be cost without benefit.
+      channels[i] = NettyChannelBuilder.forTarget(target).usePlaintext().directExecutor()
+          .flowControlWindow(TAIL_WINDOW_BYTES)
+          .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build();
+      tails[i] = new AtomicInteger();
+    }
+  }
+
+  LogsGrpc.LogsStub logs(String token) {
+    return LogsGrpc.newStub(unary()).withCallCredentials(bearer(token));
+  }
+
+  AppsGrpc.AppsStub apps(String token) {
+    return AppsGrpc.newStub(unary()).withCallCredentials(bearer(token));
+  }
+
+  DrainsGrpc.DrainsStub drains(String token) {
+    return DrainsGrpc.newStub(unary()).withCallCredentials(bearer(token));
+  }
+
+  AccessGrpc.AccessStub access(String token) {
+    return AccessGrpc.newStub(unary()).withCallCredentials(bearer(token));
+  }
+
+  /** A place for one live tail on the least busy connection; {@link Lease#close} frees it. */
+  Lease tail(String token) {
+    int best = 0;
+    for (int i = 1; i < channels.length; i++) {
+      if (tails[i].get() < tails[best].get()) {
+        best = i;
+      }
+    }
+    tails[best].incrementAndGet();
+    return new Lease(channels[best], CallOptions.DEFAULT.withCallCredentials(bearer(token)),
+        tails[best]);
+  }
+
+  /** A tail's stub and its place on a connection. */
+  static final class Lease implements AutoCloseable {
+    private final Channel channel;
+    private final CallOptions options;
+    private AtomicInteger count;
+
+    Lease(Channel channel, CallOptions options, AtomicInteger count) {
+      this.channel = channel;
+      this.options = options;
+      this.count = count;
+    }
+
+    /** A new Tail call (the caller's token attached), not started yet. */
+    ClientCall<TailRequest, TailResponse> newTail() {
+      return channel.newCall(LogsGrpc.getTailMethod(), options);
+    }
+
+    @Override
+    public void close() {
+      if (count != null) {
+        count.decrementAndGet();
+        count = null;
+      }
+    }
+  }
+
+  private ManagedChannel unary() {
+    return channels[Math.floorMod(next.getAndIncrement(), channels.length)];
+  }
+
+  private static CallCredentials bearer(String token) {
+    return new CallCredentials() {
+      @Override
+      public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier apply) {
+        Metadata headers = new Metadata();
+        if (token != null) {
+          headers.put(AUTHORIZATION, "Bearer " + token);
+        }
+        apply.apply(headers);
+      }
+    };
+  }
+
+  @Override
+  public void close() {
+    for (ManagedChannel channel : channels) {
+      channel.shutdownNow();
+    }
+    for (ManagedChannel channel : channels) {
+      try {
+        channel.awaitTermination(5, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        return;
+      }
+    }
+  }
+}

@@ -1,0 +1,101 @@
+package dev.sluice.gateway;
+
+import dev.sluice.proto.v1.Identity;
+import dev.sluice.proto.v1.WhoAmIRequest;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.Cookie;
+import io.vertx.core.http.CookieSameSite;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+
+/**
+ * Browser sessions. {@code POST /v1/session} takes a token (JSON {@code {"token":"..."}} or
+ * the Authorization header), has the broker verify it, and answers with who it names and an
+ * {@code HttpOnly; SameSite=Strict} cookie ({@code Secure} over TLS) that expires with the
+ * token. The cookie holds the token itself, so any gateway in front of the broker honours it
+ * and the broker keeps deciding every read; page scripts cannot read it. {@code DELETE} ends it.
+ */
+final class SessionApi {
+  private final BrokerLink broker;
+
+  SessionApi(BrokerLink broker) {
+    this.broker = broker;
+  }
+
+  void mount(Router router) {
+    router.post("/v1/session").handler(this::create);
+    router.get("/v1/session").handler(this::show);
+    router.delete("/v1/session").handler(this::end);
+  }
+
+  private void create(RoutingContext ctx) {
+    String token = bodyToken(ctx);
+    if (token == null) {
+      token = ctx.request().getHeader("authorization") != null ? Credentials.token(ctx) : null;
+    }
+    if (token == null) {
+      throw Problem.badParam("token", "missing (expected: a JSON body {\"token\":\"...\"})")
+          .exception();
+    }
+    String verified = token;
+    whoAmI(verified).onFailure(ctx::fail).onSuccess(identity -> {
+      Cookie cookie = Cookie.cookie(Credentials.COOKIE, verified).setPath("/").setHttpOnly(true)
+          .setSameSite(CookieSameSite.STRICT).setSecure(ctx.request().isSSL());
+      if (identity.getExpiresUnixSeconds() > 0) {
+        cookie.setMaxAge(Math.max(0,
+            identity.getExpiresUnixSeconds() - Instant.now().getEpochSecond()));
+      }
+      ctx.response().addCookie(cookie).putHeader("content-type", "application/json")
+          .putHeader("cache-control", "no-store").end(json(identity).encode());
+    });
+  }
+
+  private void show(RoutingContext ctx) {
+    whoAmI(Credentials.token(ctx)).onFailure(ctx::fail).onSuccess(identity -> ctx.response()
+        .putHeader("content-type", "application/json").putHeader("cache-control", "no-store")
+        .end(json(identity).encode()));
+  }
+
+  private void end(RoutingContext ctx) {
+    ctx.response().addCookie(Cookie.cookie(Credentials.COOKIE, "").setPath("/").setMaxAge(0)
+        .setHttpOnly(true).setSameSite(CookieSameSite.STRICT).setSecure(ctx.request().isSSL()))
+        .setStatusCode(204).end();
+  }
+
+  private io.vertx.core.Future<Identity> whoAmI(String token) {
+    return Unary.call(Vertx.currentContext(), broker.access(token)::whoAmI,
+        WhoAmIRequest.getDefaultInstance());
+  }
+
+  /** The body's {@code token}, or null when the body is empty. */
+  private static String bodyToken(RoutingContext ctx) {
+    String body = ctx.body().asString();
+    if (body == null || body.isBlank()) {
+      return null;
+    }
+    JsonObject json;
+    try {
+      json = new JsonObject(body);
+    } catch (DecodeException | ClassCastException e) {
+      throw Problem.badParam("token", "the body is not a JSON object (expected: "
+          + "{\"token\":\"...\"})").exception();
+    }
+    Object token = json.getValue("token");
+    if (!(token instanceof String s) || s.isBlank()) {
+      throw Problem.badParam("token", "missing or not a string (expected: {\"token\":\"...\"})")
+          .exception();
+    }
+    return s.trim();
+  }
+
+  static JsonObject json(Identity identity) {
+    return new JsonObject().put("subject", identity.getSubject())
+        .put("account", identity.getAccount()).put("role", identity.getRole())
+        .put("app", identity.getApp())
+        .put("expires", identity.getExpiresUnixSeconds() == 0 ? null
+            : Instant.ofEpochSecond(identity.getExpiresUnixSeconds()).toString());
+  }
+}

@@ -1,0 +1,176 @@
+package dev.sluice.gateway;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sluice.proto.v1.Notice;
+import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.proto.v1.TailResponse;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.vertx.core.Context;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.ext.web.RoutingContext;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Locale;
+
+/**
+ * One live tail as Server-Sent Events. The broker's messages are asked for one at a time, and
+ * the next only once the browser's connection has taken the last one: a slow reader pushes
+ * back to the broker, where the tail's overflow policy applies (CATCH_UP by default), instead
+ * of piling up in the gateway.
+ *
+ * <p>Each record is {@code id: <cursor>} and {@code data: <record JSON>}, so a browser that
+ * reconnects sends {@code Last-Event-ID} and resumes right after the last record it got.
+ * Notices are {@code event: dropped} or {@code event: gap}. Until the broker has accepted the
+ * tail nothing is sent, so a refused tail is an ordinary HTTP error (problem+json), which an
+ * {@code EventSource} does not retry.
+ */
+final class SseTail extends ClientCall.Listener<TailResponse> {
+  /** How long a browser waits before reconnecting (the SSE {@code retry:} field). */
+  static final int RETRY_MILLIS = 2_000;
+  private static final Buffer KEEP_ALIVE = Buffer.buffer(": keep-alive\n\n");
+
+  private final RoutingContext ctx;
+  private final HttpServerResponse response;
+  private final Context context;
+  private final BrokerLink.Lease lease;
+  private final long keepAliveMillis;
+  private ClientCall<TailRequest, TailResponse> call;
+  private boolean started;
+  private boolean finished;
+  private long timer = -1;
+
+  SseTail(RoutingContext ctx, Context context, BrokerLink.Lease lease, long keepAliveMillis) {
+    this.ctx = ctx;
+    this.response = ctx.response();
+    this.context = context;
+    this.lease = lease;
+    this.keepAliveMillis = keepAliveMillis;
+  }
+
+  void start(TailRequest request) {
+    call = lease.newTail();
+    response.closeHandler(v -> {
+      if (!finished) {
+        finish();
+        call.cancel("the HTTP client went away", null);
+      }
+    });
+    call.start(this, new Metadata());
+    call.sendMessage(request);
+    call.halfClose();
+    call.request(1);
+  }
+
+  // The listener runs on a gRPC transport thread; the response is only touched on its own
+  // event loop.
+
+  @Override
+  public void onHeaders(Metadata headers) {
+    // A refused tail's answer also begins with headers; only an open one is marked.
+    if (headers.containsKey(BrokerLink.TAIL_OPEN)) {
+      context.runOnContext(v -> begin());
+    }
+  }
+
+  @Override
+  public void onMessage(TailResponse message) {
+    context.runOnContext(v -> deliver(message));
+  }
+
+  @Override
+  public void onClose(Status status, Metadata trailers) {
+    context.runOnContext(v -> closed(status));
+  }
+
+  private void begin() {
+    if (started || finished) {
+      return;
+    }
+    started = true;
+    response.setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
+        .putHeader("cache-control", "no-cache, no-store")
+        .putHeader("x-accel-buffering", "no") // nginx: pass events through as they come
+        .write("retry: " + RETRY_MILLIS + "\n\n");
+    timer = ctx.vertx().setPeriodic(keepAliveMillis, id -> {
+      if (!response.closed()) {
+        response.write(KEEP_ALIVE);
+      }
+    });
+  }
+
+  private void deliver(TailResponse message) {
+    if (finished) {
+      return;
+    }
+    begin();
+    response.write(events(message));
+    if (response.writeQueueFull()) {
+      response.drainHandler(v -> call.request(1));
+    } else {
+      call.request(1);
+    }
+  }
+
+  private void closed(Status status) {
+    if (finished) {
+      return;
+    }
+    if (!started) {
+      finish();
+      if (status.isOk()) {
+        response.setStatusCode(204).end();
+      } else {
+        ctx.fail(status.asRuntimeException());
+      }
+      return;
+    }
+    finish();
+    if (!status.isOk()) {
+      // The stream had begun: the error is the last event. A browser would reconnect to a
+      // closed stream; the page reads this event and stops it when the problem is final.
+      response.write("event: error\ndata: " + Problem.of(status.asRuntimeException()).json()
+          .encode() + "\n\n");
+    }
+    response.end();
+  }
+
+  private void finish() {
+    finished = true;
+    lease.close();
+    if (timer >= 0) {
+      ctx.vertx().cancelTimer(timer);
+    }
+  }
+
+  /** One broker message as SSE events: its notices first, then its records. */
+  static Buffer events(TailResponse message) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(message.getSerializedSize() * 2 + 64);
+    try (JsonGenerator json = RecordJson.generator(out)) {
+      for (Notice n : message.getNoticesList()) {
+        out.write(("event: " + n.getKind().name().toLowerCase(Locale.ROOT) + "\ndata: ")
+            .getBytes(StandardCharsets.US_ASCII));
+        RecordJson.write(json, n);
+        json.flush();
+        out.write('\n');
+        out.write('\n');
+      }
+      for (Record r : message.getRecordsList()) {
+        out.write(("id: " + Cursors.encode(r.getCursor()) + "\ndata: ")
+            .getBytes(StandardCharsets.US_ASCII));
+        RecordJson.write(json, r);
+        json.flush();
+        out.write('\n');
+        out.write('\n');
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return Buffer.buffer(out.toByteArray());
+  }
+}

@@ -1,0 +1,225 @@
+package dev.sluice.gateway;
+
+import dev.sluice.proto.v1.Notice;
+import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.proto.v1.TailResponse;
+import io.grpc.ClientCall;
+import io.grpc.Metadata;
+import io.grpc.Status;
+import io.vertx.core.Context;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.ServerWebSocket;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+
+/**
+ * A live tail over a WebSocket ({@code GET /v1/tail/ws}). The client sends
+ * {@code {"op":"subscribe", ...the SSE tail's parameters...}} (again to change the filter: the
+ * old tail ends, the new one begins), {@code {"op":"pause"}} and {@code {"op":"resume"}}. The
+ * server sends {@code {"type":"record","record":{...}}}, {@code {"type":"notice",...}},
+ * {@code subscribed}, {@code paused}, {@code resumed}, {@code ended} and
+ * {@code {"type":"error","problem":{...}}}; an error ends the tail, not the socket.
+ *
+ * <p>While paused, or while the socket's write queue is full, the next broker message is not
+ * asked for: the broker holds back (its overflow policy applies), so pausing loses nothing
+ * under CATCH_UP and costs the gateway at most what was already in flight.
+ */
+final class WsTail {
+  private final ServerWebSocket socket;
+  private final Context context;
+  private final BrokerLink broker;
+  private final String token;
+  private Listener current;
+  private boolean paused;
+  private boolean closed;
+
+  WsTail(ServerWebSocket socket, Context context, BrokerLink broker, String token) {
+    this.socket = socket;
+    this.context = context;
+    this.broker = broker;
+    this.token = token;
+  }
+
+  void start() {
+    socket.textMessageHandler(this::command);
+    socket.binaryMessageHandler(b -> problem(Problem.badParam("op",
+        "binary messages are not understood (expected: JSON text)")));
+    socket.closeHandler(v -> {
+      closed = true;
+      stop();
+    });
+    socket.drainHandler(v -> {
+      if (current != null && !paused) {
+        current.more();
+      }
+    });
+  }
+
+  private void command(String text) {
+    JsonObject message;
+    try {
+      message = new JsonObject(text);
+    } catch (DecodeException | ClassCastException e) {
+      problem(Problem.badParam("op", "not a JSON object (expected: {\"op\":\"subscribe\", ...})"));
+      return;
+    }
+    String op = String.valueOf(message.getValue("op"));
+    switch (op) {
+      case "subscribe" -> subscribe(message);
+      case "pause" -> {
+        paused = true;
+        send("{\"type\":\"paused\"}");
+      }
+      case "resume" -> {
+        paused = false;
+        send("{\"type\":\"resumed\"}");
+        if (current != null) {
+          current.more();
+        }
+      }
+      default -> problem(Problem.badParam("op", "'" + Params.clip(op)
+          + "' (expected: subscribe, pause or resume)"));
+    }
+  }
+
+  private void subscribe(JsonObject message) {
+    TailRequest request;
+    try {
+      MultiMap params = MultiMap.caseInsensitiveMultiMap();
+      for (Map.Entry<String, Object> field : message) {
+        if (!field.getKey().equals("op") && field.getValue() != null) {
+          params.add(field.getKey(), String.valueOf(field.getValue()));
+        }
+      }
+      request = TailStart.request(new Params(params, TailStart.PARAMS), null);
+    } catch (Problem.ProblemException e) {
+      problem(e.problem());
+      return;
+    }
+    stop();
+    current = new Listener(broker.tail(token));
+    current.start(request);
+  }
+
+  private void stop() {
+    if (current != null) {
+      current.cancel();
+      current = null;
+    }
+  }
+
+  private void problem(Problem problem) {
+    send("{\"type\":\"error\",\"problem\":" + problem.json().encode() + "}");
+  }
+
+  private void send(String text) {
+    if (!closed) {
+      socket.writeTextMessage(text);
+    }
+  }
+
+  /** One broker tail; replaced by the next subscribe. */
+  private final class Listener extends ClientCall.Listener<TailResponse> {
+    private final BrokerLink.Lease lease;
+    private ClientCall<TailRequest, TailResponse> call;
+    private boolean owed; // a message is due once the client may take it
+    private boolean done;
+
+    Listener(BrokerLink.Lease lease) {
+      this.lease = lease;
+    }
+
+    void start(TailRequest request) {
+      call = lease.newTail();
+      call.start(this, new Metadata());
+      call.sendMessage(request);
+      call.halfClose();
+      call.request(1);
+    }
+
+    void cancel() {
+      if (!done) {
+        done = true;
+        lease.close();
+        call.cancel("the WebSocket client changed its tail or left", null);
+      }
+    }
+
+    void more() {
+      if (owed && !done && !paused && !socket.writeQueueFull()) {
+        owed = false;
+        call.request(1);
+      }
+    }
+
+    @Override
+    public void onHeaders(Metadata headers) {
+      if (!headers.containsKey(BrokerLink.TAIL_OPEN)) {
+        return; // a refusal's headers: its status follows
+      }
+      context.runOnContext(v -> {
+        if (current == this) {
+          send("{\"type\":\"subscribed\"}");
+        }
+      });
+    }
+
+    @Override
+    public void onMessage(TailResponse message) {
+      context.runOnContext(v -> {
+        if (current != this || closed) {
+          return;
+        }
+        for (Notice n : message.getNoticesList()) {
+          socket.writeTextMessage(frame("notice", n, null));
+        }
+        for (Record r : message.getRecordsList()) {
+          socket.writeTextMessage(frame("record", null, r));
+        }
+        owed = true;
+        more();
+      });
+    }
+
+    @Override
+    public void onClose(Status status, Metadata trailers) {
+      context.runOnContext(v -> {
+        if (current != this) {
+          return;
+        }
+        done = true;
+        lease.close();
+        current = null;
+        if (status.isOk()) {
+          send("{\"type\":\"ended\"}");
+        } else {
+          problem(Problem.of(status.asRuntimeException()));
+        }
+      });
+    }
+  }
+
+  private static String frame(String type, Notice notice, Record record) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    try (var json = RecordJson.generator(out)) {
+      json.writeStartObject();
+      json.writeStringField("type", type);
+      json.writeFieldName(type);
+      if (notice != null) {
+        RecordJson.write(json, notice);
+      } else {
+        RecordJson.write(json, record);
+      }
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+}
