@@ -36,12 +36,15 @@ final class SessionApi {
     if (token == null) {
       token = ctx.request().getHeader("authorization") != null ? Credentials.token(ctx) : null;
     }
-    if (token == null) {
-      throw Problem.badParam("token", "missing (expected: a JSON body {\"token\":\"...\"})")
-          .exception();
-    }
     String verified = token;
+    // Without a token the broker decides: a secured one says 401, one running without
+    // tokens (`sluice up --insecure`) names its open principal, and no cookie is needed.
     whoAmI(verified).onFailure(ctx::fail).onSuccess(identity -> {
+      if (verified == null) {
+        ctx.response().putHeader("content-type", "application/json")
+            .putHeader("cache-control", "no-store").end(json(identity).encode());
+        return;
+      }
       Cookie cookie = Cookie.cookie(Credentials.COOKIE, verified).setPath("/").setHttpOnly(true)
           .setSameSite(CookieSameSite.STRICT).setSecure(ctx.request().isSSL());
       if (identity.getExpiresUnixSeconds() > 0) {

@@ -144,6 +144,10 @@ final class UpCommand implements Callable<Integer> {
           dir.resolve(ADMIN_TOKEN_FILE), TailCommand.TOKEN_ENV);
     }
     out.printf("Tail everything:  %s tail '>'%s%n", prog, target(" --grpc "));
+    if (withGateway) {
+      out.printf("In a browser:     http://%s/%s%n", http,
+          insecure ? "" : " (sign in with the admin token)");
+    }
     if (demo) {
       stopper.demo = DemoRunner.start(grpc.toString(), runnerToken);
       out.printf("Demo app logging: %s tail '%s.>'%s%n", prog, DemoRunner.APP, target(" --grpc "));
