@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
 import io.vertx.ext.web.handler.StaticHandler;
@@ -38,8 +39,12 @@ public final class Gateway implements AutoCloseable {
     BrokerLink broker = new BrokerLink(config.brokerTarget(), config.brokerConnections());
     Router router = routes(vertx, config, broker);
     try {
-      HttpServer server = vertx.createHttpServer(new HttpServerOptions()
-              .setMaxWebSocketMessageSize(64 * 1024))
+      HttpServerOptions options = new HttpServerOptions().setMaxWebSocketMessageSize(64 * 1024);
+      if (config.tlsCert() != null) {
+        options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
+            .setCertPath(config.tlsCert().toString()).setKeyPath(config.tlsKey().toString()));
+      }
+      HttpServer server = vertx.createHttpServer(options)
           .requestHandler(router)
           .listen(config.httpPort(), config.httpHost())
           .toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);

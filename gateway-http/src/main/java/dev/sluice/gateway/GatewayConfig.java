@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
@@ -16,9 +17,12 @@ import java.util.Locale;
  *     because the broker limits the tails of one connection ({@code tailsPerConnection})
  * @param maxBodyBytes largest request body accepted (413 above it)
  * @param keepAlive how often an idle SSE stream gets a comment, so proxies keep it open
+ * @param tlsCert PEM certificate chain to serve HTTPS with, or null for plain HTTP
+ * @param tlsKey PEM private key (PKCS#8) of {@code tlsCert}, or null
  */
 public record GatewayConfig(String httpHost, int httpPort, String brokerTarget,
-    List<String> allowedOrigins, int brokerConnections, int maxBodyBytes, Duration keepAlive) {
+    List<String> allowedOrigins, int brokerConnections, int maxBodyBytes, Duration keepAlive,
+    Path tlsCert, Path tlsKey) {
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
   public static final int DEFAULT_HTTP_PORT = 7480;
   public static final String DEFAULT_BROKER_TARGET = "127.0.0.1:7400";
@@ -51,6 +55,9 @@ public record GatewayConfig(String httpHost, int httpPort, String brokerTarget,
       throw new IllegalArgumentException("maxBodyBytes: " + maxBodyBytes
           + " (expected: 1 KiB..16 MiB)");
     }
+    if ((tlsCert == null) != (tlsKey == null)) {
+      throw new IllegalArgumentException("tlsCert and tlsKey: give both or neither");
+    }
     if (keepAlive == null || keepAlive.toMillis() < 10 || keepAlive.compareTo(Duration.ofMinutes(10)) > 0) {
       throw new IllegalArgumentException("keepAlive: " + keepAlive + " (expected: 10 ms..10 min)");
     }
@@ -58,7 +65,7 @@ public record GatewayConfig(String httpHost, int httpPort, String brokerTarget,
 
   public GatewayConfig(String httpHost, int httpPort, String brokerTarget) {
     this(httpHost, httpPort, brokerTarget, List.of(), DEFAULT_BROKER_CONNECTIONS,
-        DEFAULT_MAX_BODY_BYTES, DEFAULT_KEEP_ALIVE);
+        DEFAULT_MAX_BODY_BYTES, DEFAULT_KEEP_ALIVE, null, null);
   }
 
   public static GatewayConfig defaults() {
@@ -67,31 +74,37 @@ public record GatewayConfig(String httpHost, int httpPort, String brokerTarget,
 
   public GatewayConfig withHttp(String host, int port) {
     return new GatewayConfig(host, port, brokerTarget, allowedOrigins, brokerConnections,
-        maxBodyBytes, keepAlive);
+        maxBodyBytes, keepAlive, tlsCert, tlsKey);
   }
 
   public GatewayConfig withBroker(String target) {
     return new GatewayConfig(httpHost, httpPort, target, allowedOrigins, brokerConnections,
-        maxBodyBytes, keepAlive);
+        maxBodyBytes, keepAlive, tlsCert, tlsKey);
   }
 
   public GatewayConfig withAllowedOrigins(List<String> origins) {
     return new GatewayConfig(httpHost, httpPort, brokerTarget, origins, brokerConnections,
-        maxBodyBytes, keepAlive);
+        maxBodyBytes, keepAlive, tlsCert, tlsKey);
   }
 
   public GatewayConfig withBrokerConnections(int connections) {
     return new GatewayConfig(httpHost, httpPort, brokerTarget, allowedOrigins, connections,
-        maxBodyBytes, keepAlive);
+        maxBodyBytes, keepAlive, tlsCert, tlsKey);
   }
 
   public GatewayConfig withMaxBodyBytes(int bytes) {
     return new GatewayConfig(httpHost, httpPort, brokerTarget, allowedOrigins, brokerConnections,
-        bytes, keepAlive);
+        bytes, keepAlive, tlsCert, tlsKey);
+  }
+
+  /** Serves HTTPS with this PEM certificate chain and key; session cookies are then Secure. */
+  public GatewayConfig withTls(Path cert, Path key) {
+    return new GatewayConfig(httpHost, httpPort, brokerTarget, allowedOrigins, brokerConnections,
+        maxBodyBytes, keepAlive, cert, key);
   }
 
   public GatewayConfig withKeepAlive(Duration every) {
     return new GatewayConfig(httpHost, httpPort, brokerTarget, allowedOrigins, brokerConnections,
-        maxBodyBytes, every);
+        maxBodyBytes, every, tlsCert, tlsKey);
   }
 }

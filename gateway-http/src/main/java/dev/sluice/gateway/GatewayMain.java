@@ -8,6 +8,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * java -cp ... dev.sluice.gateway.GatewayMain [--http-host H] [--http-port P] [--broker HOST:PORT]
  *     [--allow-origin https://app.example.com[,...]] [--broker-connections N]
+ *     [--tls-cert cert.pem --tls-key key.pem]
  * </pre>
  */
 public final class GatewayMain {
@@ -24,8 +25,8 @@ public final class GatewayMain {
     }
     Gateway gateway = Gateway.start(config);
     // One write: `sluice up` prints to the same terminal, and printf may write in pieces.
-    System.out.println(String.format("sluice gateway: HTTP listening on %s:%d (broker %s)",
-        config.httpHost(), gateway.httpPort(), config.brokerTarget()));
+    System.out.println(String.format("sluice gateway: %s listening on %s:%d (broker %s)",
+        config.tlsCert() != null ? "HTTPS" : "HTTP", config.httpHost(), gateway.httpPort(), config.brokerTarget()));
     System.out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -39,6 +40,7 @@ public final class GatewayMain {
 
   static GatewayConfig parse(String[] args) {
     GatewayConfig c = GatewayConfig.defaults();
+    java.nio.file.Path[] tls = new java.nio.file.Path[2]; // both are checked together
     for (int i = 0; i < args.length; i++) {
       String flag = args[i];
       if (i + 1 >= args.length) {
@@ -53,10 +55,21 @@ public final class GatewayMain {
             c.allowedOrigins().stream(), java.util.Arrays.stream(value.split(","))
                 .map(String::trim).filter(o -> !o.isEmpty())).toList());
         case "--broker-connections" -> c.withBrokerConnections(number(flag, value));
+        case "--tls-cert" -> {
+          tls[0] = java.nio.file.Path.of(value);
+          yield c;
+        }
+        case "--tls-key" -> {
+          tls[1] = java.nio.file.Path.of(value);
+          yield c;
+        }
         default -> throw new IllegalArgumentException("unknown option " + flag
             + " (expected: --http-host, --http-port, --broker, --allow-origin, "
-            + "--broker-connections)");
+            + "--broker-connections, --tls-cert, --tls-key)");
       };
+    }
+    if (tls[0] != null || tls[1] != null) {
+      c = c.withTls(tls[0], tls[1]);
     }
     return c;
   }

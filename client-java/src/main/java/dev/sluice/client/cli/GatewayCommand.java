@@ -43,6 +43,15 @@ final class GatewayCommand implements Callable<Integer> {
           + "(default: ${DEFAULT-VALUE}).")
   int brokerConnections;
 
+  @Option(names = "--tls-cert", paramLabel = "PEM",
+      description = "Serve HTTPS with this certificate chain (with --tls-key); session cookies "
+          + "are then Secure.")
+  String tlsCert;
+
+  @Option(names = "--tls-key", paramLabel = "PEM", description = "The certificate's private key "
+      + "(PKCS#8 PEM).")
+  String tlsKey;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -56,6 +65,12 @@ final class GatewayCommand implements Callable<Integer> {
     List<String> args = new ArrayList<>(List.of("--http-host", http.host(), "--http-port",
         Integer.toString(http.port()), "--broker", broker.toString(), "--broker-connections",
         Integer.toString(brokerConnections)));
+    if (tlsCert != null) {
+      args.addAll(List.of("--tls-cert", tlsCert));
+    }
+    if (tlsKey != null) {
+      args.addAll(List.of("--tls-key", tlsKey));
+    }
     for (String origin : allowOrigins) {
       args.add("--allow-origin");
       args.add(origin);
