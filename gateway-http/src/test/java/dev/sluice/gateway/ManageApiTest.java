@@ -93,6 +93,15 @@ class ManageApiTest {
   }
 
   @Test
+  void creatingADrainTwiceIs409() throws Exception {
+    String admin = gw.token("root", "acme", Role.ADMIN, "");
+    JsonObject spec = new JsonObject().put("name", "twice").put("url", "http://127.0.0.1:9/in")
+        .put("secret", SECRET);
+    assertThat(send("POST", "/v1/drains", admin, spec).statusCode()).isEqualTo(201);
+    ProblemTableTest.assertProblem(send("POST", "/v1/drains", admin, spec), 409, null);
+  }
+
+  @Test
   void anAdminSetsAnAppsPrivateLogsAndAMemberReadsIt() throws Exception {
     String admin = gw.token("root", "acme", Role.ADMIN, "");
     HttpResponse<String> set = send("PUT", "/v1/apps/demo/policy", admin,
