@@ -14,6 +14,8 @@ import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.util.concurrent.Executor;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -34,14 +36,26 @@ final class BrokerLink implements AutoCloseable {
   private static final Metadata.Key<String> AUTHORIZATION =
       Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
+  /** A unary call the broker has not answered by then fails (503) instead of hanging. */
+  static final long UNARY_DEADLINE_SECONDS = 30;
+
   private final ManagedChannel[] channels;
   private final AtomicInteger[] tails;
+  private final CancelBudget[] cancels;
   private final AtomicInteger next = new AtomicInteger();
+  private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+      r -> {
+        Thread t = new Thread(r, "sluice-gateway-cancels");
+        t.setDaemon(true);
+        return t;
+      });
 
   BrokerLink(String target, int connections) {
     channels = new ManagedChannel[connections];
     tails = new AtomicInteger[connections];
+    cancels = new CancelBudget[connections];
     for (int i = 0; i < connections; i++) {
+      cancels[i] = new CancelBudget();
       // A fixed window (no auto-tuning): what a slow browser leaves unread in the gateway is
       // at most this per tail; beyond it the broker holds back (its overflow policy applies).
       // Direct executor: callbacks only hand work to the HTTP side's event loop, so a hop to a
@@ -51,22 +65,31 @@ final class BrokerLink implements AutoCloseable {
           .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build();
       tails[i] = new AtomicInteger();
     }
+    timer.scheduleWithFixedDelay(() -> {
+      for (CancelBudget budget : cancels) {
+        budget.release();
+      }
+    }, 250, 250, TimeUnit.MILLISECONDS);
   }
 
   LogsGrpc.LogsStub logs(String token) {
-    return LogsGrpc.newStub(unary()).withCallCredentials(bearer(token));
+    return LogsGrpc.newStub(unary()).withCallCredentials(bearer(token))
+        .withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   AppsGrpc.AppsStub apps(String token) {
-    return AppsGrpc.newStub(unary()).withCallCredentials(bearer(token));
+    return AppsGrpc.newStub(unary()).withCallCredentials(bearer(token))
+        .withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   DrainsGrpc.DrainsStub drains(String token) {
-    return DrainsGrpc.newStub(unary()).withCallCredentials(bearer(token));
+    return DrainsGrpc.newStub(unary()).withCallCredentials(bearer(token))
+        .withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   AccessGrpc.AccessStub access(String token) {
-    return AccessGrpc.newStub(unary()).withCallCredentials(bearer(token));
+    return AccessGrpc.newStub(unary()).withCallCredentials(bearer(token))
+        .withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 
   /** A place for one live tail on the least busy connection; {@link Lease#close} frees it. */
@@ -79,19 +102,27 @@ final class BrokerLink implements AutoCloseable {
     }
     tails[best].incrementAndGet();
     return new Lease(channels[best], CallOptions.DEFAULT.withCallCredentials(bearer(token)),
-        tails[best]);
+        tails[best], cancels[best]);
   }
 
   /** A tail's stub and its place on a connection. */
   static final class Lease implements AutoCloseable {
     private final Channel channel;
     private final CallOptions options;
+    private final CancelBudget cancels;
     private AtomicInteger count;
 
-    Lease(Channel channel, CallOptions options, AtomicInteger count) {
+    Lease(Channel channel, CallOptions options, AtomicInteger count, CancelBudget cancels) {
       this.channel = channel;
       this.options = options;
       this.count = count;
+      this.cancels = cancels;
+    }
+
+    /** Cancels {@code call} within its connection's reset budget, and frees the lease. */
+    void cancel(ClientCall<?, ?> call, String why) {
+      close();
+      cancels.cancel(() -> call.cancel(why, null));
     }
 
     /** A new Tail call (the caller's token attached), not started yet. */
@@ -127,6 +158,7 @@ final class BrokerLink implements AutoCloseable {
 
   @Override
   public void close() {
+    timer.shutdownNow();
     for (ManagedChannel channel : channels) {
       channel.shutdownNow();
     }

@@ -5,12 +5,15 @@ import io.vertx.ext.web.RoutingContext;
 
 /**
  * Whose token a request carries: {@code Authorization: Bearer}, else the session cookie a
- * browser got from {@code POST /v1/session} ({@code EventSource} cannot set headers). Never a
+ * browser got from {@code POST /v1/session} ({@code EventSource} cannot set headers), which
+ * holds the token sealed with the gateway's key. Never a
  * query parameter: URLs end up in access logs and browser history. The gateway only carries the
  * token; the broker verifies it and decides what it may read.
  */
 final class Credentials {
   static final String COOKIE = "sluice_session";
+  /** Where the router puts the gateway's {@link SessionSeal} for this request. */
+  static final String SEAL = "sluice.session-seal";
 
   private Credentials() {}
 
@@ -26,6 +29,11 @@ final class Credentials {
       return token;
     }
     Cookie cookie = ctx.request().getCookie(COOKIE);
-    return cookie == null || cookie.getValue().isEmpty() ? null : cookie.getValue();
+    if (cookie == null || cookie.getValue().isEmpty()) {
+      return null;
+    }
+    // A cookie this gateway cannot open counts as none: the broker then says 401.
+    SessionSeal seal = ctx.get(SEAL);
+    return seal == null ? null : seal.open(cookie.getValue());
   }
 }

@@ -59,7 +59,13 @@ public final class Gateway implements AutoCloseable {
 
   private static Router routes(Vertx vertx, GatewayConfig config, BrokerLink broker) {
     Router router = Router.router(vertx);
+    SessionSeal seal = config.sessionKey() == null ? SessionSeal.random()
+        : SessionSeal.fromFile(config.sessionKey());
     router.route().handler(new OriginCheck(config.allowedOrigins()));
+    router.route().handler(ctx -> {
+      ctx.put(Credentials.SEAL, seal);
+      ctx.next();
+    });
     router.get("/healthz").handler(ctx -> ctx.response()
         .putHeader("content-type", "application/json").end("{\"status\":\"ok\"}"));
     router.get("/readyz").handler(ctx -> ready(ctx, broker));
@@ -68,7 +74,7 @@ public final class Gateway implements AutoCloseable {
         .method(HttpMethod.PATCH).handler(BodyHandler.create(false)
             .setBodyLimit(config.maxBodyBytes()));
     long keepAlive = config.keepAlive().toMillis();
-    new SessionApi(broker).mount(router);
+    new SessionApi(broker, seal).mount(router);
     new LogsApi(broker).mount(router);
     new TailApi(broker, keepAlive).mount(router);
     new RequestsApi(broker, keepAlive).mount(router);
@@ -117,12 +123,12 @@ public final class Gateway implements AutoCloseable {
 
   @Override
   public void close() {
+    // The broker calls first: their last callbacks still find the event loops running.
+    broker.close();
     try {
       vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new IllegalStateException("gateway: close failed: " + e.getMessage(), e);
-    } finally {
-      broker.close();
     }
   }
 }

@@ -19,10 +19,12 @@ import java.util.Locale;
  * @param keepAlive how often an idle SSE stream gets a comment, so proxies keep it open
  * @param tlsCert PEM certificate chain to serve HTTPS with, or null for plain HTTP
  * @param tlsKey PEM private key (PKCS#8) of {@code tlsCert}, or null
+ * @param sessionKey file with the key that seals session cookies (made when missing), shared
+ *     by gateways that share sessions; null for a key of this process only
  */
 public record GatewayConfig(String httpHost, int httpPort, String brokerTarget,
     List<String> allowedOrigins, int brokerConnections, int maxBodyBytes, Duration keepAlive,
-    Path tlsCert, Path tlsKey) {
+    Path tlsCert, Path tlsKey, Path sessionKey) {
   public static final String DEFAULT_HTTP_HOST = "127.0.0.1";
   public static final int DEFAULT_HTTP_PORT = 7480;
   public static final String DEFAULT_BROKER_TARGET = "127.0.0.1:7400";
@@ -65,7 +67,7 @@ public record GatewayConfig(String httpHost, int httpPort, String brokerTarget,
 
   public GatewayConfig(String httpHost, int httpPort, String brokerTarget) {
     this(httpHost, httpPort, brokerTarget, List.of(), DEFAULT_BROKER_CONNECTIONS,
-        DEFAULT_MAX_BODY_BYTES, DEFAULT_KEEP_ALIVE, null, null);
+        DEFAULT_MAX_BODY_BYTES, DEFAULT_KEEP_ALIVE, null, null, null);
   }
 
   public static GatewayConfig defaults() {
@@ -74,37 +76,42 @@ public record GatewayConfig(String httpHost, int httpPort, String brokerTarget,
 
   public GatewayConfig withHttp(String host, int port) {
     return new GatewayConfig(host, port, brokerTarget, allowedOrigins, brokerConnections,
-        maxBodyBytes, keepAlive, tlsCert, tlsKey);
+        maxBodyBytes, keepAlive, tlsCert, tlsKey, sessionKey);
   }
 
   public GatewayConfig withBroker(String target) {
     return new GatewayConfig(httpHost, httpPort, target, allowedOrigins, brokerConnections,
-        maxBodyBytes, keepAlive, tlsCert, tlsKey);
+        maxBodyBytes, keepAlive, tlsCert, tlsKey, sessionKey);
   }
 
   public GatewayConfig withAllowedOrigins(List<String> origins) {
     return new GatewayConfig(httpHost, httpPort, brokerTarget, origins, brokerConnections,
-        maxBodyBytes, keepAlive, tlsCert, tlsKey);
+        maxBodyBytes, keepAlive, tlsCert, tlsKey, sessionKey);
   }
 
   public GatewayConfig withBrokerConnections(int connections) {
     return new GatewayConfig(httpHost, httpPort, brokerTarget, allowedOrigins, connections,
-        maxBodyBytes, keepAlive, tlsCert, tlsKey);
+        maxBodyBytes, keepAlive, tlsCert, tlsKey, sessionKey);
   }
 
   public GatewayConfig withMaxBodyBytes(int bytes) {
     return new GatewayConfig(httpHost, httpPort, brokerTarget, allowedOrigins, brokerConnections,
-        bytes, keepAlive, tlsCert, tlsKey);
+        bytes, keepAlive, tlsCert, tlsKey, sessionKey);
   }
 
   /** Serves HTTPS with this PEM certificate chain and key; session cookies are then Secure. */
   public GatewayConfig withTls(Path cert, Path key) {
     return new GatewayConfig(httpHost, httpPort, brokerTarget, allowedOrigins, brokerConnections,
-        maxBodyBytes, keepAlive, cert, key);
+        maxBodyBytes, keepAlive, cert, key, sessionKey);
+  }
+
+  public GatewayConfig withSessionKey(Path file) {
+    return new GatewayConfig(httpHost, httpPort, brokerTarget, allowedOrigins, brokerConnections,
+        maxBodyBytes, keepAlive, tlsCert, tlsKey, file);
   }
 
   public GatewayConfig withKeepAlive(Duration every) {
     return new GatewayConfig(httpHost, httpPort, brokerTarget, allowedOrigins, brokerConnections,
-        maxBodyBytes, every, tlsCert, tlsKey);
+        maxBodyBytes, every, tlsCert, tlsKey, sessionKey);
   }
 }

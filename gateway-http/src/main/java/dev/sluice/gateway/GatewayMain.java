@@ -8,7 +8,7 @@ import java.util.concurrent.CountDownLatch;
  * <pre>
  * java -cp ... dev.sluice.gateway.GatewayMain [--http-host H] [--http-port P] [--broker HOST:PORT]
  *     [--allow-origin https://app.example.com[,...]] [--broker-connections N]
- *     [--tls-cert cert.pem --tls-key key.pem]
+ *     [--tls-cert cert.pem --tls-key key.pem] [--session-key FILE]
  * </pre>
  */
 public final class GatewayMain {
@@ -55,6 +55,7 @@ public final class GatewayMain {
             c.allowedOrigins().stream(), java.util.Arrays.stream(value.split(","))
                 .map(String::trim).filter(o -> !o.isEmpty())).toList());
         case "--broker-connections" -> c.withBrokerConnections(number(flag, value));
+        case "--session-key" -> c.withSessionKey(java.nio.file.Path.of(value));
         case "--tls-cert" -> {
           tls[0] = java.nio.file.Path.of(value);
           yield c;
@@ -65,7 +66,7 @@ public final class GatewayMain {
         }
         default -> throw new IllegalArgumentException("unknown option " + flag
             + " (expected: --http-host, --http-port, --broker, --allow-origin, "
-            + "--broker-connections, --tls-cert, --tls-key)");
+            + "--broker-connections, --tls-cert, --tls-key, --session-key)");
       };
     }
     if (tls[0] != null || tls[1] != null) {

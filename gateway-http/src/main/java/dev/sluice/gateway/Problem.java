@@ -99,7 +99,9 @@ record Problem(int status, String title, String detail, String param, int retryA
     response.setStatusCode(status).putHeader("content-type", MEDIA_TYPE);
     if (status == 401) {
       // RFC 6750: a missing token gets the bare challenge, a refused one says why.
-      response.putHeader("www-authenticate", ctx.request().headers().contains("authorization")
+      boolean presented = ctx.request().headers().contains("authorization")
+          || ctx.request().getCookie(Credentials.COOKIE) != null;
+      response.putHeader("www-authenticate", presented
           ? "Bearer realm=\"sluice\", error=\"invalid_token\"" : "Bearer realm=\"sluice\"");
     }
     if (retryAfterSeconds > 0) {

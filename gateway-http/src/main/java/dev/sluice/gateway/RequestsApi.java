@@ -54,11 +54,22 @@ final class RequestsApi {
   }
 
   private void stream(RoutingContext ctx) {
-    Poll poll = poll(ctx, ctx.request().getHeader("last-event-id"));
+    String lastEventId = ctx.request().getHeader("last-event-id");
+    Poll poll = poll(ctx, lastEventId);
     Context context = Vertx.currentContext();
     // The first answer decides between an HTTP error and a stream.
     fetch(poll, context).onFailure(ctx::fail).onSuccess(first -> {
       HttpServerResponse response = ctx.response();
+      if (response.closed()) {
+        return; // the client left while the broker answered
+      }
+      if (lastEventId != null && first.getState() == RequestState.COMPLETED
+          && first.getRecordsCount() == 0) {
+        // A browser reconnecting after the stream ended: it has seen everything. 204 is what
+        // makes an EventSource stop reconnecting.
+        response.setStatusCode(204).end();
+        return;
+      }
       response.setChunked(true).putHeader("content-type", "text/event-stream; charset=utf-8")
           .putHeader("cache-control", "no-cache, no-store").putHeader("x-accel-buffering", "no");
       long keepAlive = ctx.vertx().setPeriodic(keepAliveMillis, id -> {
@@ -88,10 +99,12 @@ final class RequestsApi {
     void answer(RequestLogsResponse answer, boolean first) {
       HttpServerResponse response = ctx.response();
       if (response.closed()) {
+        ctx.vertx().cancelTimer(keepAlive);
         return;
       }
       boolean completed = answer.getState() == RequestState.COMPLETED;
-      boolean news = first || answer.getRecordsCount() > 0 || completed != poll.completed;
+      boolean news = first || completed != poll.completed
+          || poll.logs && answer.getRecordsCount() > 0;
       poll.completed = completed;
       if (news) {
         response.write(Buffer.buffer("id: " + Cursors.encode(answer.getNextCursor())

@@ -15,14 +15,17 @@ import java.time.Instant;
  * Browser sessions. {@code POST /v1/session} takes a token (JSON {@code {"token":"..."}} or
  * the Authorization header), has the broker verify it, and answers with who it names and an
  * {@code HttpOnly; SameSite=Strict} cookie ({@code Secure} over TLS) that expires with the
- * token. The cookie holds the token itself, so any gateway in front of the broker honours it
- * and the broker keeps deciding every read; page scripts cannot read it. {@code DELETE} ends it.
+ * token. The cookie holds the token sealed with the gateway's key ({@link SessionSeal}): the
+ * broker keeps deciding every read, gateways sharing the key share sessions, and page scripts
+ * cannot read it. {@code DELETE} ends it.
  */
 final class SessionApi {
   private final BrokerLink broker;
+  private final SessionSeal seal;
 
-  SessionApi(BrokerLink broker) {
+  SessionApi(BrokerLink broker, SessionSeal seal) {
     this.broker = broker;
+    this.seal = seal;
   }
 
   void mount(Router router) {
@@ -45,8 +48,8 @@ final class SessionApi {
             .putHeader("cache-control", "no-store").end(json(identity).encode());
         return;
       }
-      Cookie cookie = Cookie.cookie(Credentials.COOKIE, verified).setPath("/").setHttpOnly(true)
-          .setSameSite(CookieSameSite.STRICT).setSecure(ctx.request().isSSL());
+      Cookie cookie = Cookie.cookie(Credentials.COOKIE, seal.seal(verified)).setPath("/")
+          .setHttpOnly(true).setSameSite(CookieSameSite.STRICT).setSecure(secure(ctx));
       if (identity.getExpiresUnixSeconds() > 0) {
         cookie.setMaxAge(Math.max(0,
             identity.getExpiresUnixSeconds() - Instant.now().getEpochSecond()));
@@ -64,8 +67,17 @@ final class SessionApi {
 
   private void end(RoutingContext ctx) {
     ctx.response().addCookie(Cookie.cookie(Credentials.COOKIE, "").setPath("/").setMaxAge(0)
-        .setHttpOnly(true).setSameSite(CookieSameSite.STRICT).setSecure(ctx.request().isSSL()))
+        .setHttpOnly(true).setSameSite(CookieSameSite.STRICT).setSecure(secure(ctx)))
         .setStatusCode(204).end();
+  }
+
+  /**
+   * Secure when the request came over TLS, or from a page served over HTTPS (a gateway behind
+   * a proxy that ends TLS sees plain HTTP, but the browser's Origin tells).
+   */
+  private static boolean secure(RoutingContext ctx) {
+    String origin = ctx.request().getHeader("origin");
+    return ctx.request().isSSL() || origin != null && origin.startsWith("https://");
   }
 
   private io.vertx.core.Future<Identity> whoAmI(String token) {

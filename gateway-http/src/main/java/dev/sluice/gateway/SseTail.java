@@ -57,8 +57,9 @@ final class SseTail extends ClientCall.Listener<TailResponse> {
     call = lease.newTail();
     response.closeHandler(v -> {
       if (!finished) {
-        finish();
-        call.cancel("the HTTP client went away", null);
+        finished = true;
+        cancelTimer();
+        lease.cancel(call, "the HTTP client went away");
       }
     });
     call.start(this, new Metadata());
@@ -143,8 +144,13 @@ final class SseTail extends ClientCall.Listener<TailResponse> {
   private void finish() {
     finished = true;
     lease.close();
+    cancelTimer();
+  }
+
+  private void cancelTimer() {
     if (timer >= 0) {
       ctx.vertx().cancelTimer(timer);
+      timer = -1;
     }
   }
 

@@ -55,6 +55,7 @@ final class WsTail {
       stop();
     });
     socket.drainHandler(v -> {
+      socket.resume(); // commands are read again (see send)
       if (current != null && !paused) {
         current.more();
       }
@@ -121,6 +122,11 @@ final class WsTail {
   private void send(String text) {
     if (!closed) {
       socket.writeTextMessage(text);
+      if (socket.writeQueueFull()) {
+        // A client that sends commands and reads no answers: stop reading its commands until
+        // it takes what it was sent, so the answers cannot pile up here.
+        socket.pause();
+      }
     }
   }
 
@@ -130,6 +136,7 @@ final class WsTail {
     private ClientCall<TailRequest, TailResponse> call;
     private boolean owed; // a message is due once the client may take it
     private boolean done;
+    private boolean told;
 
     Listener(BrokerLink.Lease lease) {
       this.lease = lease;
@@ -140,14 +147,14 @@ final class WsTail {
       call.start(this, new Metadata());
       call.sendMessage(request);
       call.halfClose();
-      call.request(1);
+      owed = true;
+      more(); // not while paused: a subscribe does not resume
     }
 
     void cancel() {
       if (!done) {
         done = true;
-        lease.close();
-        call.cancel("the WebSocket client changed its tail or left", null);
+        lease.cancel(call, "the WebSocket client changed its tail or left");
       }
     }
 
@@ -163,11 +170,15 @@ final class WsTail {
       if (!headers.containsKey(BrokerLink.TAIL_OPEN)) {
         return; // a refusal's headers: its status follows
       }
-      context.runOnContext(v -> {
-        if (current == this) {
-          send("{\"type\":\"subscribed\"}");
-        }
-      });
+      context.runOnContext(v -> subscribed());
+    }
+
+    /** Tells the client once that its tail is open. */
+    private void subscribed() {
+      if (current == this && !told) {
+        told = true;
+        send("{\"type\":\"subscribed\"}");
+      }
     }
 
     @Override
@@ -176,6 +187,7 @@ final class WsTail {
         if (current != this || closed) {
           return;
         }
+        subscribed();
         for (Notice n : message.getNoticesList()) {
           socket.writeTextMessage(frame("notice", n, null));
         }

@@ -113,17 +113,24 @@ class RequestStatusTest {
       request.close();
       assertThat(runner.flush(GatewayFixture.WAIT)).isTrue();
       String last = null;
+      String lastId = null;
       while (true) {
         SseClient.Event e = stream.nextEvent();
         if (e.event().equals("end")) {
           break;
         }
+        lastId = e.id();
         JsonObject status = new JsonObject(e.data());
         logs.addAll(messages(status));
         last = status.getString("status");
       }
       assertThat(last).isEqualTo("COMPLETED");
       assertThat(logs).containsExactly("step 1", "step 2", "step 3");
+      // A browser's EventSource reconnects after the stream ended; 204 is what stops it.
+      HttpResponse<String> again = gw.send(gw.request(
+          "/v1/apps/demo/requests/req-1/status/stream?logs=1", carol)
+          .header("last-event-id", lastId).GET().build());
+      assertThat(again.statusCode()).isEqualTo(204);
     }
   }
 

@@ -32,13 +32,14 @@ class SessionTest {
     assertThat(created.body()).doesNotContain(token);
 
     String setCookie = created.headers().firstValue("set-cookie").orElseThrow();
-    assertThat(setCookie).startsWith(Credentials.COOKIE + "=" + token + ";")
+    // Sealed: a browser sends cookies to every port of the host, never the bare token.
+    assertThat(setCookie).startsWith(Credentials.COOKIE + "=").doesNotContain(token)
         .containsIgnoringCase("; HttpOnly").contains("SameSite=Strict").contains("Path=/")
         .doesNotContain("Secure"); // plain HTTP here
     long maxAge = Long.parseLong(setCookie.replaceAll(".*Max-Age=(\\d+).*", "$1"));
     assertThat(maxAge).isBetween(25L * 60, 30L * 60);
 
-    String cookie = Credentials.COOKIE + "=" + token;
+    String cookie = setCookie.substring(0, setCookie.indexOf(';'));
     HttpResponse<String> logs = gw.send(gw.request("/v1/logs", null).header("cookie", cookie)
         .GET().build());
     assertThat(logs.statusCode()).as(logs.body()).isEqualTo(200);
@@ -51,6 +52,42 @@ class SessionTest {
     assertThat(ended.statusCode()).isEqualTo(204);
     assertThat(ended.headers().firstValue("set-cookie").orElseThrow())
         .startsWith(Credentials.COOKIE + "=;").contains("Max-Age=0");
+  }
+
+  @Test
+  void aCookieThisGatewayDidNotSealIsNoSession() throws Exception {
+    String token = gw.token("ann", "acme", Role.MEMBER, "");
+    for (String forged : List.of(token, SessionSeal.random().seal(token), "AAAA")) {
+      HttpResponse<String> answer = gw.send(gw.request("/v1/logs", null)
+          .header("cookie", Credentials.COOKIE + "=" + forged).GET().build());
+      assertThat(answer.statusCode()).isEqualTo(401);
+      assertThat(answer.headers().firstValue("www-authenticate")).hasValue(
+          "Bearer realm=\"sluice\", error=\"invalid_token\"");
+    }
+  }
+
+  @Test
+  void aSessionFromAPageServedOverHttpsIsSecure() throws Exception {
+    String token = gw.token("ann", "acme", Role.MEMBER, "");
+    HttpResponse<String> created = gw.send(gw.request("/v1/session", null)
+        .header("content-type", "application/json").header("origin", "https://app.example")
+        .POST(HttpRequest.BodyPublishers.ofString("{\"token\":\"" + token + "\"}")).build());
+    assertThat(created.statusCode()).isEqualTo(200);
+    assertThat(created.headers().firstValue("set-cookie").orElseThrow())
+        .containsIgnoringCase("; Secure");
+  }
+
+  @Test
+  void gatewaysSharingASessionKeyShareSessions(@org.junit.jupiter.api.io.TempDir
+      java.nio.file.Path dir) throws Exception {
+    java.nio.file.Path key = dir.resolve("session.key");
+    SessionSeal first = SessionSeal.fromFile(key);
+    assertThat(java.nio.file.Files.getPosixFilePermissions(key)).containsExactlyInAnyOrder(
+        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+    SessionSeal second = SessionSeal.fromFile(key);
+    assertThat(second.open(first.seal("a.b.c"))).isEqualTo("a.b.c");
+    assertThat(SessionSeal.random().open(first.seal("a.b.c"))).isNull();
   }
 
   @Test

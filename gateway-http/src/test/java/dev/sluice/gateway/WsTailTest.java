@@ -18,7 +18,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** {@code GET /v1/tail/ws}: a live tail whose filter changes, pauses and resumes in place. */
 class WsTailTest {
   @RegisterExtension
-  final GatewayFixture gw = new GatewayFixture();
+  final GatewayFixture gw = new GatewayFixture(c -> c.withBrokerConnections(1));
 
   @Test
   void changesItsFilterOnTheOpenSocket() throws Exception {
@@ -70,6 +70,45 @@ class WsTailTest {
       for (int i = 0; i < 50; i++) {
         assertThat(ws.nextRecord().getString("message")).isEqualTo("while paused " + i);
       }
+    }
+  }
+
+  @Test
+  void aReplayingSubscribeIsAlsoToldSubscribed() throws Exception {
+    SluiceRunner runner = gw.runner("acme", "demo", "r1");
+    for (int i = 0; i < 5; i++) {
+      runner.info("old " + i);
+    }
+    assertThat(runner.flush(GatewayFixture.WAIT)).isTrue();
+    try (Socket ws = Socket.open(gw, gw.token("ann", "acme", Role.MEMBER, ""))) {
+      ws.send("{\"op\":\"subscribe\",\"last\":5}");
+      assertThat(ws.nextOfType("subscribed")).isNotNull();
+      assertThat(ws.nextRecord().getString("message")).isEqualTo("old 0");
+    }
+  }
+
+  @Test
+  void oneClientsChurnDoesNotCutAnotherAccountsTailSharingTheConnection() throws Exception {
+    // One broker connection: the broker ends a connection whose client resets more than 200
+    // streams in 10 s; each re-subscribe cancels (resets) the previous tail.
+    SluiceRunner beta = gw.runner("beta", "other", "r9");
+    SluiceRunner acme = gw.runner("acme", "demo", "r1");
+    try (Socket victim = Socket.open(gw, gw.token("bob", "beta", Role.MEMBER, ""));
+         Socket churner = Socket.open(gw, gw.token("ann", "acme", Role.MEMBER, ""))) {
+      victim.send("{\"op\":\"subscribe\"}");
+      assertThat(victim.nextOfType("subscribed")).isNotNull();
+      for (int i = 0; i < 399; i++) {
+        churner.send("{\"op\":\"subscribe\",\"grep\":\"x" + i + "\"}");
+      }
+      // The last one replays what is stored, so the line counts whether or not it came first.
+      churner.send("{\"op\":\"subscribe\",\"grep\":\"x399\",\"since\":\"10m\"}");
+      acme.info("x399"); // only the last filter matches it
+      assertThat(acme.flush(GatewayFixture.WAIT)).isTrue();
+      assertThat(churner.nextRecord().getString("message")).isEqualTo("x399");
+
+      beta.info("still here");
+      assertThat(beta.flush(GatewayFixture.WAIT)).isTrue();
+      assertThat(victim.nextRecord().getString("message")).isEqualTo("still here");
     }
   }
 

@@ -208,6 +208,10 @@ final class Http2Tail {
         written.run();
         return;
       }
+      if (!response.headWritten()) {
+        // A replay can write before the tail is registered as open; it is open all the same.
+        response.putHeader(TailEndpoint.OPEN_HEADER, "open");
+      }
       // Vert.x hands the transport an unreleasable view of a pooled buffer: it is released
       // here once written, or once the write failed (a reset, a closed connection).
       ByteBuf message = chunk.toGrpcMessage(ByteBufAllocator.DEFAULT);

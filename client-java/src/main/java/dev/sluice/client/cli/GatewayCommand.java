@@ -52,6 +52,11 @@ final class GatewayCommand implements Callable<Integer> {
       + "(PKCS#8 PEM).")
   String tlsKey;
 
+  @Option(names = "--session-key", paramLabel = "FILE",
+      description = "Key that seals browser session cookies, made when missing; gateways "
+          + "sharing it share sessions (default: a key of this process: sessions end with it).")
+  String sessionKey;
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -65,6 +70,9 @@ final class GatewayCommand implements Callable<Integer> {
     List<String> args = new ArrayList<>(List.of("--http-host", http.host(), "--http-port",
         Integer.toString(http.port()), "--broker", broker.toString(), "--broker-connections",
         Integer.toString(brokerConnections)));
+    if (sessionKey != null) {
+      args.addAll(List.of("--session-key", sessionKey));
+    }
     if (tlsCert != null) {
       args.addAll(List.of("--tls-cert", tlsCert));
     }

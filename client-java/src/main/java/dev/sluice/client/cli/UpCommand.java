@@ -59,6 +59,7 @@ final class UpCommand implements Callable<Integer> {
   static final String ACCOUNT = "default";
   static final String ADMIN_TOKEN_FILE = "admin.token";
   static final String RUNNER_TOKEN_FILE = "runner.token";
+  static final String SESSION_KEY_FILE = "gateway-session.key";
   static final Duration TOKEN_TTL = Duration.ofDays(30);
 
   @Override
@@ -118,8 +119,10 @@ final class UpCommand implements Callable<Integer> {
       return broker.isAlive() ? 1 : nonZero(broker.exitValue());
     }
     if (withGateway) {
+      // The session key lives with the data: browsers stay signed in across restarts.
       ChildJvm gateway = ChildJvm.start("gateway", GATEWAY_MAIN, List.of("--http-host",
-          http.host(), "--http-port", Integer.toString(http.port()), "--broker", grpc.toString()));
+          http.host(), "--http-port", Integer.toString(http.port()), "--broker", grpc.toString(),
+          "--session-key", dir.resolve(SESSION_KEY_FILE).toString()));
       stopper.gateway = gateway;
       if (!gateway.awaitListening(http, START_TIMEOUT)) {
         err.println("sluice up: the gateway did not listen on " + http + " (see its output above)");
