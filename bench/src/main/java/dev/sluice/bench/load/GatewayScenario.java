@@ -1,5 +1,8 @@
 package dev.sluice.bench.load;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -85,8 +88,8 @@ final class GatewayScenario {
   private static String check(SseReader.Stats s) {
     String problem = s.problem();
     return problem != null ? "NOT OK: " + problem : String.format("%,d records in sequence "
-        + "order, each with its id (%,d seq gaps, %,d notices)", s.records(), s.gaps(),
-        s.notices());
+        + "order, each with its id (%,d seq gaps, %,d notices; %.1f records per body chunk)",
+        s.records(), s.gaps(), s.notices(), s.records() / (double) Math.max(1, s.chunks()));
   }
 
   static String throughputReport(List<Run> runs, Duration warmup, Duration measure) {
@@ -182,6 +185,10 @@ final class GatewayScenario {
       long liveBefore = gateway.liveHeapBytes();
       long usedBefore = gateway.heapUsedBytes();
       long rssBefore = gateway.rssBytes();
+      String histogram = System.getProperty("load.histogram"); // a file prefix, to look closer
+      if (histogram != null) {
+        Files.writeString(Path.of(histogram + "-gateway-before.txt"), gateway.classHistogram());
+      }
 
       List<SseReader> idle = new ArrayList<>(clients);
       opening.clear();
@@ -203,6 +210,9 @@ final class GatewayScenario {
       long liveAfter = gateway.liveHeapBytes();
       long usedAfter = gateway.heapUsedBytes();
       long rssAfter = gateway.rssBytes();
+      if (histogram != null) {
+        Files.writeString(Path.of(histogram + "-gateway-after.txt"), gateway.classHistogram());
+      }
       // Still idle and still open: no stream got anything but its line (and keep-alives).
       for (SseReader r : idle) {
         SseReader.Stats s = r.stats();
@@ -222,6 +232,8 @@ final class GatewayScenario {
           (usedAfter - usedBefore) / 1024.0 / clients, (rssAfter - rssBefore) / 1024.0,
           (rssAfter - rssBefore) / 1024.0 / clients, HEAP_GOAL_KB,
           perClient <= HEAP_GOAL_KB ? "met" : "MISSED");
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
     }
   }
 

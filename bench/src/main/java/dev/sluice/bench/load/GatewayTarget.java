@@ -105,7 +105,7 @@ final class GatewayTarget implements Target {
       }
     }
     return clients.open("/v1/tail?subject=" + URLEncoder.encode(filter, StandardCharsets.UTF_8)
-        + query, bytes -> reader.feed(bytes, 0, bytes.length));
+        + query, reader::feed);
   }
 
   /** What every stream's reader saw so far, summed. */
@@ -119,6 +119,7 @@ final class GatewayTarget implements Target {
     long notices = 0;
     long comments = 0;
     long retries = 0;
+    long chunks = 0;
     String error = null;
     synchronized (readers) {
       for (SseReader r : readers) {
@@ -132,11 +133,12 @@ final class GatewayTarget implements Target {
         notices += s.notices();
         comments += s.comments();
         retries += s.retries();
+        chunks += s.chunks();
         error = error != null ? error : s.lastError();
       }
     }
     return new SseReader.Stats(records, lines, withoutId, malformed, outOfOrder, gaps, notices,
-        comments, retries, error);
+        comments, retries, chunks, error);
   }
 
   /** Closes every SSE stream (the gateway and broker keep running). */

@@ -14,7 +14,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Consumer;
+import io.netty.buffer.ByteBuf;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.internal.buffer.BufferInternal;
 
 /**
  * Server-Sent Events clients of the gateway in the harness's JVM, non-blocking: one Vert.x
@@ -35,18 +37,24 @@ final class SseClients implements AutoCloseable {
     this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(1)
         .setWorkerPoolSize(1).setInternalBlockingPoolSize(1));
     this.http = vertx.httpClientBuilder()
+        // Chunks as the gateway wrote them (one per broker message), not cut at 8 KiB.
         .with(new HttpClientOptions().setConnectTimeout((int) OPEN_TIMEOUT.toMillis())
-            .setKeepAlive(false))
+            .setKeepAlive(false).setMaxChunkSize(1 << 20))
         .with(new PoolOptions().setHttp1MaxSize(streams + 1).setEventLoopSize(1))
         .build();
+  }
+
+  /** Where a stream's body goes, chunk by chunk, on the client's event loop. */
+  interface Body {
+    void chunk(byte[] bytes, int offset, int length);
   }
 
   /**
    * Opens {@code GET pathAndQuery}; the future completes once the gateway answered 200 (the
    * broker accepted the tail), and fails with the status and body of any other answer. Every
-   * body chunk goes to {@code body} on the client's event loop.
+   * body chunk goes to {@code body}.
    */
-  CompletableFuture<Void> open(String pathAndQuery, Consumer<byte[]> body) {
+  CompletableFuture<Void> open(String pathAndQuery, Body body) {
     CompletableFuture<Void> started = new CompletableFuture<>();
     RequestOptions request = new RequestOptions().setMethod(HttpMethod.GET)
         .setHost("127.0.0.1").setPort(port).setURI(pathAndQuery)
@@ -66,11 +74,22 @@ final class SseClients implements AutoCloseable {
       synchronized (open) {
         open.add(response);
       }
-      response.handler(chunk -> body.accept(chunk.getBytes()));
+      response.handler(chunk -> read(chunk, body));
       response.exceptionHandler(e -> { }); // the stream's end is seen by its reader's counts
       started.complete(null);
     });
     return started;
+  }
+
+  /** The chunk's bytes in place when it has an array (Vert.x reads into heap buffers). */
+  private static void read(Buffer chunk, Body body) {
+    ByteBuf buf = chunk instanceof BufferInternal internal ? internal.getByteBuf() : null;
+    if (buf != null && buf.hasArray()) {
+      body.chunk(buf.array(), buf.arrayOffset() + buf.readerIndex(), buf.readableBytes());
+    } else {
+      byte[] bytes = chunk.getBytes();
+      body.chunk(bytes, 0, bytes.length);
+    }
   }
 
   /** Waits (bounded) for every future; fails with the first failure. */

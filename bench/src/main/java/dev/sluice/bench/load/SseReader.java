@@ -1,5 +1,8 @@
 package dev.sluice.bench.load;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.function.LongConsumer;
 
@@ -22,6 +25,11 @@ final class SseReader {
   private static final byte[] RETRY = "retry: ".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] MESSAGE = "\"message\":\"".getBytes(StandardCharsets.US_ASCII);
   private static final byte[] SEQ = "\"seq\":".getBytes(StandardCharsets.US_ASCII);
+  private static final VarHandle LONGS =
+      MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+  private static final long NEWLINES = 0x0A0A0A0A0A0A0A0AL;
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
   /** A line longer than this is not one the gateway writes for a 200-byte line. */
   private static final int MAX_LINE = 1 << 20;
 
@@ -41,6 +49,7 @@ final class SseReader {
   private long notices;
   private long comments;
   private long retries;
+  private long chunks;
   private long lastSeq = -1;
   private volatile long visibleRecords;
 
@@ -54,7 +63,7 @@ final class SseReader {
 
   /** The figures so far. */
   record Stats(long records, long lines, long withoutId, long malformed, long outOfOrder,
-      long gaps, long notices, long comments, long retries, String lastError) {
+      long gaps, long notices, long comments, long retries, long chunks, String lastError) {
     /** Null when every record came in order with its id; else what was wrong. */
     String problem() {
       if (withoutId == 0 && malformed == 0 && outOfOrder == 0 && lastError == null) {
@@ -68,7 +77,7 @@ final class SseReader {
 
   synchronized Stats stats() {
     return new Stats(records, lines, withoutId, malformed, outOfOrder, gaps, notices, comments,
-        retries, lastError);
+        retries, chunks, lastError);
   }
 
   /** Records so far (cheap, any thread). */
@@ -78,10 +87,11 @@ final class SseReader {
 
   /** The next bytes of the body. */
   synchronized void feed(byte[] chunk, int offset, int length) {
+    chunks++;
     int end = offset + length;
     int i = offset;
     while (i < end) {
-      int newline = indexOf(chunk, (byte) '\n', i, end);
+      int newline = indexOfNewline(chunk, i, end);
       if (newline < 0) {
         append(chunk, i, end - i);
         return;
@@ -152,7 +162,8 @@ final class SseReader {
     }
     int end = offset + length;
     int message = indexOf(b, MESSAGE, offset, end);
-    int seqAt = message < 0 ? -1 : indexOf(b, SEQ, message + MESSAGE.length, end);
+    // "seq" is near the end of the object; a message cannot hold it unescaped.
+    int seqAt = message < 0 ? -1 : lastIndexOf(b, SEQ, message + MESSAGE.length, end);
     if (seqAt < 0) {
       malformed++;
       tap.accept(-1);
@@ -193,11 +204,37 @@ final class SseReader {
     return true;
   }
 
-  private static int indexOf(byte[] b, byte value, int from, int to) {
-    for (int i = from; i < to; i++) {
-      if (b[i] == value) {
+  /** The first '\n' in {@code b[from, to)}, eight bytes at a time; -1 if none. */
+  static int indexOfNewline(byte[] b, int from, int to) {
+    int i = from;
+    for (; i + Long.BYTES <= to; i += Long.BYTES) {
+      long x = (long) LONGS.get(b, i) ^ NEWLINES; // a zero byte where b has '\n'
+      long zeros = (x - ONES) & ~x & HIGHS; // the lowest flag marks the first zero byte
+      if (zeros != 0) {
+        return i + (Long.numberOfTrailingZeros(zeros) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      if (b[i] == '\n') {
         return i;
       }
+    }
+    return -1;
+  }
+
+  private static int lastIndexOf(byte[] b, byte[] what, int from, int to) {
+    byte first = what[0];
+    outer:
+    for (int i = to - what.length; i >= from; i--) {
+      if (b[i] != first) {
+        continue;
+      }
+      for (int j = 1; j < what.length; j++) {
+        if (b[i + j] != what[j]) {
+          continue outer;
+        }
+      }
+      return i;
     }
     return -1;
   }

@@ -61,4 +61,27 @@ class SseReaderTest {
     assertThat(s.lastError()).contains("Unavailable");
     assertThat(s.problem()).contains("1 records without an id", "1 out of order", "Unavailable");
   }
+
+  @Test
+  void findsTheFirstNewlineAtEveryPositionAndRange() {
+    java.util.Random random = new java.util.Random(42);
+    for (int round = 0; round < 2_000; round++) {
+      byte[] b = new byte[1 + random.nextInt(40)];
+      for (int i = 0; i < b.length; i++) {
+        // Bytes next to '\n' (0x0A) in value, and 0x8A, which share bits with it.
+        byte[] near = {'\n', 0x0B, 0x09, (byte) 0x8A, 0, 'x', (byte) 0xFF};
+        b[i] = random.nextInt(4) == 0 ? near[random.nextInt(near.length)] : (byte) 'x';
+      }
+      int from = random.nextInt(b.length);
+      int to = from + random.nextInt(b.length - from + 1);
+      int expected = -1;
+      for (int i = from; i < to; i++) {
+        if (b[i] == '\n') {
+          expected = i;
+          break;
+        }
+      }
+      assertThat(SseReader.indexOfNewline(b, from, to)).as("round " + round).isEqualTo(expected);
+    }
+  }
 }
