@@ -2,7 +2,9 @@ package dev.sluice.bench.load;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -71,19 +73,27 @@ final class Driver {
     taps.forEach(t -> latency.add(t.histogram()));
     double secs = (after.nanos - before.nanos) / 1e9;
     long delivered = after.delivered - before.delivered;
+    Map<String, Double> cpuEach = new LinkedHashMap<>();
+    long serverCpu = 0;
+    List<ServerProcess> servers = target.servers();
+    for (int i = 0; i < servers.size(); i++) {
+      long used = after.serverCpu[i] - before.serverCpu[i];
+      serverCpu += used;
+      cpuEach.put(servers.get(i).name(), micros(used, delivered));
+    }
     return new Result(target.system(), (after.sent - before.sent) / secs, delivered / secs,
         latency.quantile(0.50), latency.quantile(0.99), latency.quantile(0.999),
-        micros(after.serverCpu - before.serverCpu, delivered),
+        micros(serverCpu, delivered),
         micros(after.clientCpu - before.clientCpu, delivered),
         heap, rss, lost, sender.overloaded ? "overloaded: stopped " + PACED_BACKLOG_LIMIT
-            + " lines behind" : null);
+            + " lines behind" : null, cpuEach);
   }
 
   private static double micros(long nanos, long lines) {
     return lines == 0 ? 0 : nanos / 1e3 / lines;
   }
 
-  private record Snapshot(long nanos, long sent, long delivered, long serverCpu, long clientCpu,
+  private record Snapshot(long nanos, long sent, long delivered, long[] serverCpu, long clientCpu,
       long failures) {}
 
   private static long failures(List<Target.Publisher> publishers) {
@@ -99,7 +109,8 @@ final class Driver {
     for (Tap t : taps) {
       delivered += t.count();
     }
-    return new Snapshot(System.nanoTime(), sender.sent, delivered, target.server().cpuNanos(),
+    long[] serverCpu = target.servers().stream().mapToLong(ServerProcess::cpuNanos).toArray();
+    return new Snapshot(System.nanoTime(), sender.sent, delivered, serverCpu,
         ServerProcess.cpuNanos(ProcessHandle.current().pid()), failures(sender.publishers));
   }
 

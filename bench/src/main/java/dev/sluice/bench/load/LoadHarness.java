@@ -20,6 +20,7 @@ import java.util.Map;
  * bench/load --quick               # every row, short (a smoke run, about 2 minutes)
  * bench/load --rows 1r-1full --systems sluice,nats --warmup 10 --measure 20
  * bench/load --rows 1r-1full --systems sluice --profile /tmp/jfr   # JFR of the broker per row
+ * bench/load --rows none --scenarios gateway   # SSE through the gateway against gRPC, idle SSE
  * }</pre>
  */
 public final class LoadHarness {
@@ -31,7 +32,7 @@ public final class LoadHarness {
       new Row("paced-100k", 100_000, 1, "4full"),
       new Row("paced-200k", 200_000, 1, "4full"));
   static final List<String> SYSTEMS = List.of("sluice", "nats", "jetstream");
-  static final List<String> SCENARIOS = List.of("stall", "idle", "abuse");
+  static final List<String> SCENARIOS = List.of("stall", "idle", "abuse", "gateway");
 
   private LoadHarness() {}
 
@@ -66,6 +67,8 @@ public final class LoadHarness {
         case "stall" -> Scenarios.stalledSubscriber(options.quick);
         case "idle" -> Scenarios.idleTails(options.quick);
         case "abuse" -> Attacks.run(options.quick);
+        case "gateway" -> GatewayScenario.run(options.quick, options.warmup, options.measure,
+            options.profile);
         default -> throw new IllegalStateException(scenario);
       };
       System.out.println("  " + line);

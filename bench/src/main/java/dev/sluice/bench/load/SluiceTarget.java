@@ -87,6 +87,11 @@ final class SluiceTarget implements Target {
     return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
   }
 
+  /** The broker's gRPC address, {@code 127.0.0.1:port}. */
+  String address() {
+    return address;
+  }
+
   @Override
   public String system() {
     return "sluice";

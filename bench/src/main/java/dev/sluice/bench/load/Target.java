@@ -20,7 +20,16 @@ interface Target extends AutoCloseable {
 
   String system();
 
+  /** The server whose heap and RSS a row reports (the one the subscribers talk to). */
   ServerProcess server();
+
+  /**
+   * Every server process of the system, the first being the one that stores: their CPU time
+   * is the row's server CPU (the gateway's rows have a broker and a gateway in front of it).
+   */
+  default java.util.List<ServerProcess> servers() {
+    return java.util.List.of(server());
+  }
 
   /** True when the server is a JVM (heap is reported). */
   boolean jvm();

@@ -3,6 +3,7 @@ package dev.sluice.bench.load;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
@@ -88,6 +89,20 @@ class LoadHarnessTest {
         "| PING flood |", "| rapid reset |", "| no attack, again |");
     // The victim got lines in every phase: a quantile of an empty phase would be negative.
     assertThat(report).doesNotContain("| -0.00 |");
+  }
+
+  @Test
+  void theGatewayScenarioComparesSseWithGrpcAndMeasuresIdleClients() {
+    String report = GatewayScenario.run(true, Duration.ofSeconds(1), Duration.ofSeconds(2), null);
+
+    assertThat(report).contains("| 1 | gRPC |", "| 2 | SSE |",
+        "every line delivered, in order: yes", "records in sequence order, each with its id");
+    Matcher ratio = Pattern.compile("SSE ÷ gRPC = (\\d+\\.\\d\\d) x").matcher(report);
+    assertThat(ratio.find()).as(report).isTrue();
+    assertThat(Double.parseDouble(ratio.group(1))).as(report).isPositive();
+    Matcher idle = Pattern.compile("50 idle SSE clients .* = ([\\d,.]+) KB per client .*RSS")
+        .matcher(report);
+    assertThat(idle.find()).as(report).isTrue();
   }
 
   @Test
