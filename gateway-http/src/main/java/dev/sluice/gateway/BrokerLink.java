@@ -5,7 +5,6 @@ import dev.sluice.proto.v1.AppsGrpc;
 import dev.sluice.proto.v1.DrainsGrpc;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.TailRequest;
-import dev.sluice.proto.v1.TailResponse;
 import io.grpc.CallCredentials;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
@@ -126,8 +125,8 @@ final class BrokerLink implements AutoCloseable {
     }
 
     /** A new Tail call (the caller's token attached), not started yet. */
-    ClientCall<TailRequest, TailResponse> newTail() {
-      return channel.newCall(LogsGrpc.getTailMethod(), options);
+    ClientCall<TailRequest, WireTail> newTail() {
+      return channel.newCall(WireTail.METHOD, options);
     }
 
     @Override

@@ -2,9 +2,8 @@ package dev.sluice.gateway;
 
 import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sluice.proto.v1.Notice;
-import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.NoticeKind;
 import dev.sluice.proto.v1.TailRequest;
-import dev.sluice.proto.v1.TailResponse;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -12,10 +11,9 @@ import io.vertx.core.Context;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.ext.web.RoutingContext;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.OutputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.util.Locale;
 
 /**
@@ -30,7 +28,7 @@ import java.util.Locale;
  * tail nothing is sent, so a refused tail is an ordinary HTTP error (problem+json), which an
  * {@code EventSource} does not retry.
  */
-final class SseTail extends ClientCall.Listener<TailResponse> {
+final class SseTail extends ClientCall.Listener<WireTail> {
   /** How long a browser waits before reconnecting (the SSE {@code retry:} field). */
   static final int RETRY_MILLIS = 2_000;
   private static final Buffer KEEP_ALIVE = Buffer.buffer(": keep-alive\n\n");
@@ -40,7 +38,7 @@ final class SseTail extends ClientCall.Listener<TailResponse> {
   private final Context context;
   private final BrokerLink.Lease lease;
   private final long keepAliveMillis;
-  private ClientCall<TailRequest, TailResponse> call;
+  private ClientCall<TailRequest, WireTail> call;
   private boolean started;
   private boolean finished;
   private long timer = -1;
@@ -80,7 +78,7 @@ final class SseTail extends ClientCall.Listener<TailResponse> {
   }
 
   @Override
-  public void onMessage(TailResponse message) {
+  public void onMessage(WireTail message) {
     context.runOnContext(v -> deliver(message));
   }
 
@@ -105,7 +103,7 @@ final class SseTail extends ClientCall.Listener<TailResponse> {
     });
   }
 
-  private void deliver(TailResponse message) {
+  private void deliver(WireTail message) {
     if (finished) {
       return;
     }
@@ -154,29 +152,51 @@ final class SseTail extends ClientCall.Listener<TailResponse> {
     }
   }
 
-  /** One broker message as SSE events: its notices first, then its records. */
-  static Buffer events(TailResponse message) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(message.getSerializedSize() * 2 + 64);
-    try (JsonGenerator json = RecordJson.generator(out)) {
-      for (Notice n : message.getNoticesList()) {
-        out.write(("event: " + n.getKind().name().toLowerCase(Locale.ROOT) + "\ndata: ")
-            .getBytes(StandardCharsets.US_ASCII));
+  /**
+   * One broker message as SSE events: its notices first, then its records. Everything goes
+   * through one generator straight into the buffer that is written, with no sizing pass and
+   * no copy.
+   */
+  static Buffer events(WireTail message) {
+    Buffer buffer = Buffer.buffer(16 * 1024);
+    WireJson records = WireJson.local();
+    try (JsonGenerator json = RecordJson.generator(new BufferOutput(buffer))) {
+      for (Notice n : message.notices) {
+        json.writeRaw(n.getKind() == NoticeKind.DROPPED ? "event: dropped\ndata: "
+            : "event: " + n.getKind().name().toLowerCase(Locale.ROOT) + "\ndata: ");
         RecordJson.write(json, n);
-        json.flush();
-        out.write('\n');
-        out.write('\n');
+        json.writeRaw("\n\n");
       }
-      for (Record r : message.getRecordsList()) {
-        out.write(("id: " + Cursors.encode(r.getCursor()) + "\ndata: ")
-            .getBytes(StandardCharsets.US_ASCII));
-        RecordJson.write(json, r);
-        json.flush();
-        out.write('\n');
-        out.write('\n');
+      for (int i = 0, n = message.records(); i < n; i++) {
+        String cursor = records.read(message.bytes, message.offset(i), message.length(i));
+        json.writeRaw("id: ");
+        json.writeRaw(cursor);
+        json.writeRaw("\ndata: ");
+        records.write(json, cursor);
+        json.writeRaw("\n\n");
       }
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException(e); // a buffer in memory does not fail
     }
-    return Buffer.buffer(out.toByteArray());
+    return buffer;
+  }
+
+  /** Appends what a generator writes to a Vert.x buffer. */
+  static final class BufferOutput extends OutputStream {
+    private final Buffer buffer;
+
+    BufferOutput(Buffer buffer) {
+      this.buffer = buffer;
+    }
+
+    @Override
+    public void write(int b) {
+      buffer.appendByte((byte) b);
+    }
+
+    @Override
+    public void write(byte[] bytes, int offset, int length) {
+      buffer.appendBytes(bytes, offset, length);
+    }
   }
 }

@@ -1,9 +1,7 @@
 package dev.sluice.gateway;
 
 import dev.sluice.proto.v1.Notice;
-import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.TailRequest;
-import dev.sluice.proto.v1.TailResponse;
 import io.grpc.ClientCall;
 import io.grpc.Metadata;
 import io.grpc.Status;
@@ -131,9 +129,9 @@ final class WsTail {
   }
 
   /** One broker tail; replaced by the next subscribe. */
-  private final class Listener extends ClientCall.Listener<TailResponse> {
+  private final class Listener extends ClientCall.Listener<WireTail> {
     private final BrokerLink.Lease lease;
-    private ClientCall<TailRequest, TailResponse> call;
+    private ClientCall<TailRequest, WireTail> call;
     private boolean owed; // a message is due once the client may take it
     private boolean done;
     private boolean told;
@@ -182,17 +180,18 @@ final class WsTail {
     }
 
     @Override
-    public void onMessage(TailResponse message) {
+    public void onMessage(WireTail message) {
       context.runOnContext(v -> {
         if (current != this || closed) {
           return;
         }
         subscribed();
-        for (Notice n : message.getNoticesList()) {
-          socket.writeTextMessage(frame("notice", n, null));
+        for (Notice n : message.notices) {
+          socket.writeTextMessage(notice(n));
         }
-        for (Record r : message.getRecordsList()) {
-          socket.writeTextMessage(frame("record", null, r));
+        WireJson records = WireJson.local();
+        for (int i = 0, n = message.records(); i < n; i++) {
+          socket.writeTextMessage(record(records, message, i));
         }
         owed = true;
         more();
@@ -217,17 +216,28 @@ final class WsTail {
     }
   }
 
-  private static String frame(String type, Notice notice, Record record) {
-    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+  private static String notice(Notice notice) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(256);
     try (var json = RecordJson.generator(out)) {
       json.writeStartObject();
-      json.writeStringField("type", type);
-      json.writeFieldName(type);
-      if (notice != null) {
-        RecordJson.write(json, notice);
-      } else {
-        RecordJson.write(json, record);
-      }
+      json.writeStringField("type", "notice");
+      json.writeFieldName("notice");
+      RecordJson.write(json, notice);
+      json.writeEndObject();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+    return out.toString(StandardCharsets.UTF_8);
+  }
+
+  private static String record(WireJson records, WireTail message, int i) {
+    ByteArrayOutputStream out = new ByteArrayOutputStream(512);
+    try (var json = RecordJson.generator(out)) {
+      String cursor = records.read(message.bytes, message.offset(i), message.length(i));
+      json.writeStartObject();
+      json.writeStringField("type", "record");
+      json.writeFieldName("record");
+      records.write(json, cursor);
       json.writeEndObject();
     } catch (IOException e) {
       throw new UncheckedIOException(e);

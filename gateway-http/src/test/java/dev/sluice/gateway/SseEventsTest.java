@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** How one broker message becomes SSE events: notices first, as named events; then records. */
 class SseEventsTest {
   @Test
-  void noticesAreNamedEventsBeforeTheRecordsAndRecordsCarryTheirCursor() {
+  void noticesAreNamedEventsBeforeTheRecordsAndRecordsCarryTheirCursor() throws Exception {
     TailResponse message = TailResponse.newBuilder()
         .addNotices(Notice.newBuilder().setKind(NoticeKind.DROPPED).setCount(1532)
             .setDetail("dropped 1532 records: subscriber too slow"))
@@ -25,7 +25,8 @@ class SseEventsTest {
             2, 3})).setSubject("demo.r1._").setLevel(Level.ERROR)
             .setMessage("two\nlines \"quoted\""))
         .build();
-    String text = SseTail.events(message).toString(StandardCharsets.UTF_8);
+    String text = SseTail.events(WireTail.parse(message.toByteArray()))
+        .toString(StandardCharsets.UTF_8);
     String[] events = text.split("\n\n");
     assertThat(events).hasSize(3);
     assertThat(events[0]).startsWith("event: dropped\ndata: ");
