@@ -256,9 +256,9 @@ async function older() {
     const notices = found.notices.map((n) => Object.assign(n, { [NOTICE]: true }));
     view.prepend([...notices, ...found.records]);
     history.exhausted = found.exhausted;
-    state.textContent = found.records.length
-      ? `${found.records.length.toLocaleString()} older lines loaded`
-      : (found.exhausted ? 'no older lines' : `no older lines since ${found.from}`);
+    const loaded = found.records.length ? `${found.records.length.toLocaleString()} older lines loaded` : '';
+    const end = found.exhausted ? 'no older lines' : (loaded ? '' : `no older lines since ${found.from}`);
+    state.textContent = [loaded, end].filter(Boolean).join(' · ');
   } catch (e) {
     if (e.name === 'AbortError') return;
     state.textContent = '';

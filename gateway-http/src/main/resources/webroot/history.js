@@ -58,8 +58,10 @@ async function readWindow(filter, fromMs, toMs, before, max, signal) {
   const records = [];
   const notices = [];
   let cursor = null;
-  // The first window ends at the exact timestamp shown (not a rounded millisecond).
-  const to = toMs === Date.parse((before || '').replace(/(\.\d{3})\d+/, '$1')) ? before : new Date(toMs).toISOString();
+  // Timestamps are shown to the millisecond while records are stored to the nanosecond: the
+  // first window ends 1 ms after the oldest shown, so the rest of that millisecond is in it
+  // (the ones already shown are skipped by cursor).
+  const to = new Date(toMs + (toMs === firstEnd(before) ? 1 : 0)).toISOString();
   do {
     const page = await logs({ ...filter, from: new Date(fromMs).toISOString(), to, limit: PAGE, cursor }, signal);
     records.push(...(page.records || []));
@@ -68,6 +70,10 @@ async function readWindow(filter, fromMs, toMs, before, max, signal) {
     cursor = page.next_cursor || null;
   } while (cursor);
   return { records, notices };
+}
+
+function firstEnd(before) {
+  return before ? Date.parse(before.replace(/(\.\d{3})\d+/, '$1')) : NaN;
 }
 
 function flatten(chunksNewestFirst) {

@@ -125,11 +125,13 @@ export class RequestView {
 function callerLine(log, utc) {
   const li = document.createElement('li');
   li.className = 'caller-log';
-  if (log.level) li.dataset.level = log.level;
+  // fal's status logs name levels in capitals (WARN); records in lower case.
+  const level = (log.level || '').toLowerCase();
+  if (level) li.dataset.level = level;
   li.dataset.timestamp = log.timestamp || '';
   const parts = [
     ['ts', formatTime(log.timestamp, utc)],
-    ['lvl', log.level || ''],
+    ['lvl', level],
     ['src', log.source || ''],
     ['msg', log.message || ''],
   ];
