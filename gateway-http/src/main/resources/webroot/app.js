@@ -102,7 +102,20 @@ function enter() {
   who.hidden = false;
   $('signout').hidden = false;
   $('tabs').hidden = false;
-  applyFilters();
+  if (identity.role === 'caller') {
+    // The broker lets a caller read only requests that named it, by app and request id: the
+    // log view has nothing to tail, the request view is where a caller works.
+    tail.stop();
+    view.clear();
+    view.append({ [NOTICE]: 'local', kind: 'info',
+      detail: 'A caller reads only its own requests: open one by app and request id under Request.' });
+    if (!location.hash.startsWith('#/request')) {
+      location.hash = '#/request'; // route() runs on the hashchange
+      return;
+    }
+  } else {
+    applyFilters();
+  }
   route();
 }
 

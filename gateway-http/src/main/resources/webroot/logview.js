@@ -230,6 +230,7 @@ function fill(rowEl, row, utc) {
   const requestId = !notice && row.request_id && row.request_id !== '_' ? row.request_id : undefined;
   setData(rowEl, 'request', requestId);
   setData(rowEl, 'stream', notice ? undefined : row.stream);
+  setData(rowEl, 'status', row.kind === 'request_end' ? row.status : undefined);
   ts.textContent = notice ? '' : formatTime(row.timestamp, utc);
   ts.title = notice ? '' : row.timestamp || '';
   lvl.textContent = notice ? row.kind : row.level || '';
