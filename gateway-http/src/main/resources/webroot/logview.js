@@ -32,6 +32,9 @@ export class LogView {
     this.viewport = el('div', 'viewport');
     this.viewport.tabIndex = 0; // arrow keys and Page Up/Down scroll the log
     this.viewport.setAttribute('role', 'log');
+    // role=log is polite-live by default: a screen reader would read out every line of a busy
+    // tail. The connection indicator and problems are the live regions instead.
+    this.viewport.setAttribute('aria-live', 'off');
     this.spacer = el('div', 'spacer');
     this.rows = el('div', 'rows');
     this.spacer.append(this.rows);

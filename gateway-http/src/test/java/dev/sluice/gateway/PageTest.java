@@ -39,6 +39,8 @@ import org.openqa.selenium.support.ui.Select;
  */
 class PageTest {
   private static final Duration WAIT = GatewayFixture.WAIT;
+  /** logview.js ROW_HEIGHT. */
+  private static final int LOG_ROW_HEIGHT = 22;
   /** A time zone far from UTC, so local and UTC times differ in the browser. */
   static final String BROWSER_ZONE = "Asia/Kolkata";
 
@@ -304,6 +306,40 @@ class PageTest {
     assertThat(view()).isEqualTo("signin");
   }
 
+  @Test
+  void holdsAHundredThousandLinesWithOnlyTheVisibleRowsInTheDom() {
+    signIn(gw.token("ann", "acme", Role.MEMBER, ""));
+    SluiceRunner runner = gw.runner("acme", "demo", "r1");
+    int total = 100_500; // 500 more than the page keeps
+    for (int i = 0; i < total; i++) {
+      runner.info("line " + i);
+      if (i % 10_000 == 9_999) {
+        flushed(runner); // within the runner's own buffer of 100,000
+      }
+    }
+    flushed(runner);
+
+    Duration bulk = Duration.ofSeconds(90); // 100,500 events through one browser on 2 cores
+    await().atMost(bulk).pollInSameThread().untilAsserted(() -> assertThat(messages("#logs"))
+        .last().isEqualTo("line " + (total - 1)));
+    assertThat(text("#count")).isEqualTo("100,000 lines · 500 older dropped from the page");
+    assertThat(driver.findElements(By.cssSelector("#logs .row")).size()).isLessThan(100);
+
+    // Scrolling up unfollows and shows the lines at that place, rendered on demand.
+    scrollLog("#logs", 50_000 * LOG_ROW_HEIGHT);
+    await().atMost(WAIT).pollInSameThread().untilAsserted(() -> {
+      assertThat(text("#follow")).isEqualTo("Follow");
+      assertThat(firstVisible()).isEqualTo("line " + (500 + 50_000));
+    });
+    assertThat(driver.findElements(By.cssSelector("#logs .row")).size()).isLessThan(100);
+    // New lines push the oldest out, and what is in view stays in view.
+    runner.info("one more");
+    runner.info("and another");
+    await().atMost(WAIT).pollInSameThread().until(() -> text("#count").startsWith(
+        "100,000 lines · 502 older"));
+    assertThat(firstVisible()).isEqualTo("line " + (500 + 50_000));
+  }
+
   /** A realistic screen for the README: target/page.png (docs/page.png is a copy). */
   @Test
   void rendersAScreenOfVariedLines() throws Exception {
@@ -395,6 +431,16 @@ class PageTest {
   private void pressOnPage(CharSequence key) {
     js("document.activeElement && document.activeElement.blur()");
     new Actions(driver).sendKeys(key).perform();
+  }
+
+  /** The message of the first row at least half in view of the log. */
+  private String firstVisible() {
+    return (String) js("""
+        const vp = document.querySelector('#logs .viewport');
+        const top = vp.getBoundingClientRect().top;
+        const row = [...vp.querySelectorAll('.row:not([hidden])')]
+          .find(r => r.getBoundingClientRect().top >= top - r.offsetHeight / 2);
+        return row ? row.querySelector('.msg').textContent : null;""");
   }
 
   private void scrollLog(String view, int top) {
