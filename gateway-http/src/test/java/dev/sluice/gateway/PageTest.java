@@ -284,6 +284,22 @@ class PageTest {
   }
 
   @Test
+  void aBrokerThatGoesAwayIsShownAndRetried() {
+    signIn(gw.token("ann", "acme", Role.MEMBER, ""));
+
+    gw.broker().close(); // the fixture's own close afterwards finds it closed
+
+    // The page says so where the log ends and in the status bar, and keeps trying.
+    await().atMost(WAIT).pollInSameThread().untilAsserted(() -> {
+      assertThat(driver.findElements(By.cssSelector("#logs .row.notice[data-kind='error']")))
+          .isNotEmpty();
+      assertThat(driver.findElement(By.id("problem")).isDisplayed()).isTrue();
+      assertThat(attribute("#conn", "data-state")).isEqualTo("reconnecting");
+    });
+    assertThat(text("#conn")).startsWith("reconnecting");
+  }
+
+  @Test
   void signingOutEndsTheSession() {
     signIn(gw.token("ann", "acme", Role.MEMBER, ""));
     assertThat(text("#whoami")).isEqualTo("ann · member · acme");
