@@ -2,7 +2,7 @@
 // two views (#/ the log, #/request/<app>/<id> one request). Served as static files by the
 // gateway, without a build step: plain ES modules.
 import { session, Problem } from './api.js';
-import { LogView, NOTICE, appOf } from './logview.js';
+import { LogView, NOTICE } from './logview.js';
 import { Tail } from './tail.js';
 import { loadOlder } from './history.js';
 import { RequestView, problemText } from './requestview.js';
@@ -15,7 +15,8 @@ const START = { last: 500 }; // what a fresh tail shows before it goes live
 let identity = null;
 let paused = false;
 let activeFilter = {};
-const history = { busy: false, exhausted: false, abort: null };
+// The state of "load older" (not window.history).
+const olderLoad = { busy: false, exhausted: false, abort: null };
 
 const view = new LogView($('logs'), {
   capacity: CAPACITY,
@@ -123,7 +124,7 @@ function signedOut(message) {
   identity = null;
   tail.stop();
   requestView.close();
-  if (history.abort) history.abort.abort();
+  if (olderLoad.abort) olderLoad.abort.abort();
   view.clear();
   showSignIn(message);
 }
@@ -185,8 +186,8 @@ function applyFilters() {
     level: $('level').value,
     grep: $('grep').value,
   };
-  if (history.abort) history.abort.abort();
-  Object.assign(history, { busy: false, exhausted: false, abort: null });
+  if (olderLoad.abort) olderLoad.abort.abort();
+  Object.assign(olderLoad, { busy: false, exhausted: false, abort: null });
   $('history-state').textContent = '';
   view.clear();
   view.setFollowing(true);
@@ -243,16 +244,16 @@ function showProblem(problem) {
 $('load-older').addEventListener('click', () => older());
 
 async function older() {
-  if (!identity || history.busy || history.exhausted) return;
+  if (!identity || olderLoad.busy || olderLoad.exhausted) return;
   const room = view.ring.room();
   const state = $('history-state');
   if (room === 0) {
     state.textContent = `The page holds ${CAPACITY.toLocaleString()} lines; narrow the filter to go further back.`;
     return;
   }
-  history.busy = true;
-  history.abort = new AbortController();
-  const signal = history.abort.signal;
+  olderLoad.busy = true;
+  olderLoad.abort = new AbortController();
+  const signal = olderLoad.abort.signal;
   state.textContent = 'loading older…';
   const oldest = view.oldestRecord();
   const before = oldest ? oldest.timestamp : null;
@@ -268,7 +269,7 @@ async function older() {
     const found = await loadOlder(activeFilter, before, skip, room, signal);
     const notices = found.notices.map((n) => Object.assign(n, { [NOTICE]: true }));
     view.prepend([...notices, ...found.records]);
-    history.exhausted = found.exhausted;
+    olderLoad.exhausted = found.exhausted;
     const loaded = found.records.length ? `${found.records.length.toLocaleString()} older lines loaded` : '';
     const end = found.exhausted ? 'no older lines' : (loaded ? '' : `no older lines since ${found.from}`);
     state.textContent = [loaded, end].filter(Boolean).join(' · ');
@@ -277,7 +278,7 @@ async function older() {
     state.textContent = '';
     showProblem(e.problem || { title: e.message });
   } finally {
-    if (!signal.aborted) history.busy = false;
+    if (!signal.aborted) olderLoad.busy = false;
   }
 }
 
@@ -335,7 +336,7 @@ document.addEventListener('keydown', (e) => {
   }
 });
 
-// For the view's own test hooks and for a person at the console: the log view and tails.
-window.sluice = { view, tail, requestView, appOf };
+// For a person at the browser's console: the log view and the tails.
+window.sluice = { view, tail, requestView };
 
 boot();
