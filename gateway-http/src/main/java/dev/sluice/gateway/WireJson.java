@@ -80,7 +80,11 @@ final class WireJson {
     Arrays.fill(labelAt, -1);
     fields = 0;
     hasRequest = false;
+    // Offsets too, not only lengths: an empty string is still written from (buf, at, 0), and
+    // an offset left from a longer earlier message lies outside this one's bytes.
+    callerAt = 0;
     callerLen = 0;
+    statusMessageAt = 0;
     statusMessageLen = 0;
     status = 0;
     CodedInputStream in = CodedInputStream.newInstance(bytes, offset, length);

@@ -50,6 +50,33 @@ class WireJsonTest {
     }
   }
 
+  @Test
+  void aRequestEndWithoutAMessageAfterOneWithAMessageInALongerBrokerMessage() throws Exception {
+    // The page's screenshot scenario: a request fails with a message, the next one ends OK.
+    Record failed = Record.newBuilder().setSeq(1).setSubject("app.r.req-1")
+        .setMessage("x".repeat(800)).setKind(RecordKind.REQUEST_END)
+        .setRequest(RequestInfo.newBuilder().setStatusValue(2).setStatusMessage("OOM")).build();
+    Record ok = Record.newBuilder().setSeq(2).setSubject("app.r.req-2")
+        .setKind(RecordKind.REQUEST_END).setRequest(RequestInfo.newBuilder().setStatusValue(1))
+        .build();
+    WireJson records = WireJson.local();
+    for (Record r : new Record[] {failed, ok}) {
+      WireTail wire = WireTail.parse(TailResponse.newBuilder().addRecords(r).build()
+          .toByteArray());
+      ByteArrayOutputStream expected = new ByteArrayOutputStream();
+      try (JsonGenerator json = RecordJson.generator(expected)) {
+        RecordJson.write(json, r);
+      }
+      ByteArrayOutputStream actual = new ByteArrayOutputStream();
+      String cursor = records.read(wire.bytes, wire.offset(0), wire.length(0));
+      try (JsonGenerator json = RecordJson.generator(actual)) {
+        records.write(json, cursor);
+      }
+      assertThat(actual.toString(StandardCharsets.UTF_8))
+          .isEqualTo(expected.toString(StandardCharsets.UTF_8));
+    }
+  }
+
   private static Record record(SplittableRandom random, int i) {
     Record.Builder r = Record.newBuilder().setSeq(random.nextLong(1, Long.MAX_VALUE))
         .setTimeUnixNano(random.nextLong(0, 7_000_000_000_000_000_000L))
