@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One live tail as Server-Sent Events. The broker's messages are asked for one at a time, and
@@ -29,6 +31,7 @@ import java.util.Locale;
  * {@code EventSource} does not retry.
  */
 final class SseTail extends ClientCall.Listener<WireTail> {
+  private static final Logger LOG = LoggerFactory.getLogger(SseTail.class);
   /** How long a browser waits before reconnecting (the SSE {@code retry:} field). */
   static final int RETRY_MILLIS = 2_000;
   private static final Buffer KEEP_ALIVE = Buffer.buffer(": keep-alive\n\n");
@@ -108,7 +111,21 @@ final class SseTail extends ClientCall.Listener<WireTail> {
       return;
     }
     begin();
-    response.write(events(message));
+    Buffer events;
+    try {
+      events = events(message);
+    } catch (RuntimeException e) {
+      // A message this gateway cannot write: end the stream saying so (never go silent).
+      LOG.error("a tail message could not be written as events", e);
+      finished = true;
+      cancelTimer();
+      lease.cancel(call, "the gateway could not write a message");
+      response.end("event: error\ndata: " + new Problem(502, "Broker error",
+          "a message from the broker could not be written as events; see the gateway log",
+          null, 0).json().encode() + "\n\n");
+      return;
+    }
+    response.write(events);
     if (response.writeQueueFull()) {
       response.drainHandler(v -> call.request(1));
     } else {
