@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.client.TokenCredentials;
 import dev.sluice.proto.v1.AccessGrpc;
 import dev.sluice.proto.v1.AppsGrpc;
 import dev.sluice.proto.v1.DrainsGrpc;
@@ -12,7 +13,6 @@ import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -32,8 +32,6 @@ final class BrokerLink implements AutoCloseable {
   /** The broker's mark on the headers of a tail it accepted (not on a refusal's). */
   static final Metadata.Key<String> TAIL_OPEN =
       Metadata.Key.of("sluice-tail", Metadata.ASCII_STRING_MARSHALLER);
-  private static final Metadata.Key<String> AUTHORIZATION =
-      Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER);
 
   /** A unary call the broker has not answered by then fails (503) instead of hanging. */
   static final long UNARY_DEADLINE_SECONDS = 30;
@@ -143,17 +141,9 @@ final class BrokerLink implements AutoCloseable {
   }
 
   private static CallCredentials bearer(String token) {
-    return new CallCredentials() {
-      @Override
-      public void applyRequestMetadata(RequestInfo info, Executor executor, MetadataApplier apply) {
-        Metadata headers = new Metadata();
-        if (token != null) {
-          headers.put(AUTHORIZATION, "Bearer " + token);
-        }
-        apply.apply(headers);
-      }
-    };
+    return TokenCredentials.of(token);
   }
+
 
   @Override
   public void close() {

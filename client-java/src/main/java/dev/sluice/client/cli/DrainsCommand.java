@@ -1,5 +1,6 @@
 package dev.sluice.client.cli;
 
+import dev.sluice.client.TokenCredentials;
 import dev.sluice.proto.v1.CreateDrainRequest;
 import dev.sluice.proto.v1.Drain;
 import dev.sluice.proto.v1.DrainRef;
@@ -9,11 +10,9 @@ import dev.sluice.proto.v1.ListDrainsRequest;
 import dev.sluice.proto.v1.TestDrainResponse;
 import dev.sluice.proto.v1.UpdateDrainRequest;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -300,15 +299,8 @@ final class DrainsCommand {
   }
 
   private static DrainsGrpc.DrainsBlockingStub stub(ManagedChannel channel, String bearer) {
-    DrainsGrpc.DrainsBlockingStub stub = DrainsGrpc.newBlockingStub(channel)
-        .withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS);
-    if (bearer == null || bearer.isEmpty()) {
-      return stub;
-    }
-    Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-        "Bearer " + bearer);
-    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    return DrainsGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
+        .withCallCredentials(TokenCredentials.of(bearer));
   }
 
   private static void close(ManagedChannel channel) {

@@ -3,6 +3,7 @@ package dev.sluice.client.cli;
 import com.google.protobuf.ByteString;
 import dev.sluice.client.Subjects;
 import dev.sluice.client.TimeSpec;
+import dev.sluice.client.TokenCredentials;
 import dev.sluice.client.tail.TailEvent;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.LogsGrpc;
@@ -12,10 +13,8 @@ import dev.sluice.proto.v1.QueryRequest;
 import dev.sluice.proto.v1.QueryResponse;
 import dev.sluice.proto.v1.Record;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.StatusRuntimeException;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -261,14 +260,7 @@ final class LogsCommand implements Callable<Integer> {
   }
 
   private static LogsGrpc.LogsBlockingStub stub(ManagedChannel channel, String bearer) {
-    LogsGrpc.LogsBlockingStub stub = LogsGrpc.newBlockingStub(channel);
-    if (bearer == null || bearer.isEmpty()) {
-      return stub;
-    }
-    Metadata headers = new Metadata();
-    headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-        "Bearer " + bearer);
-    return stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
+    return LogsGrpc.newBlockingStub(channel).withCallCredentials(TokenCredentials.of(bearer));
   }
 
   private static String instant(long unixNanos) {

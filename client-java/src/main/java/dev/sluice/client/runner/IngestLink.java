@@ -1,12 +1,11 @@
 package dev.sluice.client.runner;
 
+import dev.sluice.client.TokenCredentials;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestGrpc;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.Status;
 import io.grpc.stub.ClientCalls;
-import io.grpc.stub.MetadataUtils;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,14 +30,8 @@ final class IngestLink {
     this.settings = settings;
     this.state = new LinkState(settings);
     this.channel = channel;
-    IngestGrpc.IngestStub base = IngestGrpc.newStub(channel);
-    if (settings.token() != null) {
-      Metadata headers = new Metadata();
-      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-          "Bearer " + settings.token());
-      base = base.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-    }
-    this.stub = base;
+    this.stub = IngestGrpc.newStub(channel)
+        .withCallCredentials(TokenCredentials.of(settings.token()));
     this.sender = new Thread(this::runSender, "sluice-runner-" + state.runnerName());
     // Daemon: a runner the app forgot to close must not keep the JVM alive.
     this.sender.setDaemon(true);

@@ -1,11 +1,10 @@
 package dev.sluice.client.tail;
 
+import dev.sluice.client.TokenCredentials;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.TailRequest;
 import io.grpc.ManagedChannel;
-import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
-import io.grpc.stub.MetadataUtils;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -50,13 +49,8 @@ public final class SluiceSubscriber implements AutoCloseable {
     // never block the transport's event loop.
     ManagedChannel channel = NettyChannelBuilder.forTarget(target).usePlaintext()
         .maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build();
-    LogsGrpc.LogsStub stub = LogsGrpc.newStub(channel);
-    if (token != null && !token.isEmpty()) {
-      Metadata headers = new Metadata();
-      headers.put(Metadata.Key.of("authorization", Metadata.ASCII_STRING_MARSHALLER),
-          "Bearer " + token);
-      stub = stub.withInterceptors(MetadataUtils.newAttachHeadersInterceptor(headers));
-    }
+    LogsGrpc.LogsStub stub = LogsGrpc.newStub(channel)
+        .withCallCredentials(TokenCredentials.of(token));
     return new SluiceSubscriber(channel, stub);
   }
 
