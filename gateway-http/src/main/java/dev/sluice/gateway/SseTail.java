@@ -56,13 +56,7 @@ final class SseTail extends ClientCall.Listener<WireTail> {
 
   void start(TailRequest request) {
     call = lease.newTail();
-    response.closeHandler(v -> {
-      if (!finished) {
-        finished = true;
-        cancelTimer();
-        lease.cancel(call, "the HTTP client went away");
-      }
-    });
+    response.closeHandler(v -> gone());
     call.start(this, new Metadata());
     call.sendMessage(request);
     call.halfClose();
@@ -90,7 +84,20 @@ final class SseTail extends ClientCall.Listener<WireTail> {
     context.runOnContext(v -> closed(status));
   }
 
+  /** The HTTP client went away: end the broker's tail too. */
+  private void gone() {
+    if (!finished) {
+      finished = true;
+      cancelTimer();
+      lease.cancel(call, "the HTTP client went away");
+    }
+  }
+
   private void begin() {
+    if (response.closed()) {
+      gone(); // closed before its close handler was set: that handler never runs
+      return;
+    }
     if (started || finished) {
       return;
     }
@@ -107,10 +114,10 @@ final class SseTail extends ClientCall.Listener<WireTail> {
   }
 
   private void deliver(WireTail message) {
+    begin();
     if (finished) {
       return;
     }
-    begin();
     Buffer events;
     try {
       events = events(message);
