@@ -1,6 +1,13 @@
 package dev.sluice.gateway;
 
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * Runs the gateway until SIGTERM or SIGINT.
@@ -26,7 +33,8 @@ public final class GatewayMain {
     Gateway gateway = Gateway.start(config);
     // One write: `sluice up` prints to the same terminal, and printf may write in pieces.
     System.out.println(String.format("sluice gateway: %s listening on %s:%d (broker %s)",
-        config.tlsCert() != null ? "HTTPS" : "HTTP", config.httpHost(), gateway.httpPort(), config.brokerTarget()));
+        config.tlsCert() != null ? "HTTPS" : "HTTP", config.httpHost(), gateway.httpPort(),
+        config.brokerTarget()));
     System.out.flush();
     CountDownLatch stopped = new CountDownLatch(1);
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
@@ -38,48 +46,53 @@ public final class GatewayMain {
     stopped.await();
   }
 
+  /** Reads the flags; IllegalArgumentException saying what is wrong (picocli's words). */
   static GatewayConfig parse(String[] args) {
-    GatewayConfig c = GatewayConfig.defaults();
-    java.nio.file.Path[] tls = new java.nio.file.Path[2]; // both are checked together
-    for (int i = 0; i < args.length; i++) {
-      String flag = args[i];
-      if (i + 1 >= args.length) {
-        throw new IllegalArgumentException(flag + ": missing value");
-      }
-      String value = args[++i];
-      c = switch (flag) {
-        case "--http-host" -> c.withHttp(value, c.httpPort());
-        case "--http-port" -> c.withHttp(c.httpHost(), number(flag, value));
-        case "--broker" -> c.withBroker(value);
-        case "--allow-origin" -> c.withAllowedOrigins(java.util.stream.Stream.concat(
-            c.allowedOrigins().stream(), java.util.Arrays.stream(value.split(","))
-                .map(String::trim).filter(o -> !o.isEmpty())).toList());
-        case "--broker-connections" -> c.withBrokerConnections(number(flag, value));
-        case "--session-key" -> c.withSessionKey(java.nio.file.Path.of(value));
-        case "--tls-cert" -> {
-          tls[0] = java.nio.file.Path.of(value);
-          yield c;
-        }
-        case "--tls-key" -> {
-          tls[1] = java.nio.file.Path.of(value);
-          yield c;
-        }
-        default -> throw new IllegalArgumentException("unknown option " + flag
-            + " (expected: --http-host, --http-port, --broker, --allow-origin, "
-            + "--broker-connections, --tls-cert, --tls-key, --session-key)");
-      };
+    Options options = new Options();
+    try {
+      new CommandLine(options).parseArgs(args);
+    } catch (CommandLine.ParameterException e) {
+      throw new IllegalArgumentException(e.getMessage(), e);
     }
-    if (tls[0] != null || tls[1] != null) {
-      c = c.withTls(tls[0], tls[1]);
+    GatewayConfig c = GatewayConfig.defaults().withHttp(options.httpHost, options.httpPort)
+        .withBroker(options.broker).withBrokerConnections(options.brokerConnections)
+        .withAllowedOrigins(options.allowOrigins.stream()
+            .flatMap(o -> Arrays.stream(o.split(","))).map(String::trim)
+            .filter(o -> !o.isEmpty()).toList());
+    if (options.sessionKey != null) {
+      c = c.withSessionKey(options.sessionKey);
+    }
+    if (options.tlsCert != null || options.tlsKey != null) {
+      c = c.withTls(options.tlsCert, options.tlsKey); // checks that both are given
     }
     return c;
   }
 
-  private static int number(String flag, String value) {
-    try {
-      return Integer.parseInt(value);
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException(flag + ": '" + value + "' (expected: a number)");
-    }
+  /** The flags, as `sluice gateway` and `sluice up` pass them. */
+  @Command(name = "gateway")
+  static final class Options {
+    @Option(names = "--http-host")
+    String httpHost = GatewayConfig.DEFAULT_HTTP_HOST;
+
+    @Option(names = "--http-port")
+    int httpPort = GatewayConfig.DEFAULT_HTTP_PORT;
+
+    @Option(names = "--broker")
+    String broker = GatewayConfig.DEFAULT_BROKER_TARGET;
+
+    @Option(names = "--allow-origin")
+    List<String> allowOrigins = new ArrayList<>();
+
+    @Option(names = "--broker-connections")
+    int brokerConnections = GatewayConfig.DEFAULT_BROKER_CONNECTIONS;
+
+    @Option(names = "--tls-cert")
+    Path tlsCert;
+
+    @Option(names = "--tls-key")
+    Path tlsKey;
+
+    @Option(names = "--session-key")
+    Path sessionKey;
   }
 }
