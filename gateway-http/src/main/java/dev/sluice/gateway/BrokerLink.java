@@ -17,6 +17,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The gateway's connections to the broker. Every call carries the token of the person it is
@@ -107,19 +108,28 @@ final class BrokerLink implements AutoCloseable {
     private final Channel channel;
     private final CallOptions options;
     private final CancelBudget cancels;
-    private AtomicInteger count;
+    private final AtomicReference<AtomicInteger> count;
 
     Lease(Channel channel, CallOptions options, AtomicInteger count, CancelBudget cancels) {
       this.channel = channel;
       this.options = options;
-      this.count = count;
+      this.count = new AtomicReference<>(count);
       this.cancels = cancels;
     }
 
-    /** Cancels {@code call} within its connection's reset budget, and frees the lease. */
+    /**
+     * Cancels {@code call} within its connection's reset budget, and frees the lease once the
+     * cancel has run: until then the stream is still open at the broker and counts against
+     * the connection's tails, so new tails should go elsewhere.
+     */
     void cancel(ClientCall<?, ?> call, String why) {
-      close();
-      cancels.cancel(() -> call.cancel(why, null));
+      cancels.cancel(() -> {
+        try {
+          call.cancel(why, null);
+        } finally {
+          close();
+        }
+      });
     }
 
     /** A new Tail call (the caller's token attached), not started yet. */
@@ -127,11 +137,12 @@ final class BrokerLink implements AutoCloseable {
       return channel.newCall(WireTail.METHOD, options);
     }
 
+    /** Frees the lease, once (the broker's end and a cancel may both come). */
     @Override
     public void close() {
-      if (count != null) {
-        count.decrementAndGet();
-        count = null;
+      AtomicInteger held = count.getAndSet(null);
+      if (held != null) {
+        held.decrementAndGet();
       }
     }
   }

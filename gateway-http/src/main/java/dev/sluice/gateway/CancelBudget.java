@@ -3,6 +3,8 @@ package dev.sluice.gateway;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Cancels of tails on one broker connection, kept under the broker's rapid-reset limit (more
@@ -13,6 +15,7 @@ import java.util.List;
  * the cost of churn falls on the broker's own tail limits for the churning principal.
  */
 final class CancelBudget {
+  private static final Logger LOG = LoggerFactory.getLogger(CancelBudget.class);
   /**
    * Per fixed window: two adjacent windows stay under 200 together, whatever the broker's
    * window alignment.
@@ -34,7 +37,7 @@ final class CancelBudget {
       }
     }
     if (now) {
-      cancel.run();
+      run(cancel);
     }
   }
 
@@ -47,7 +50,16 @@ final class CancelBudget {
         ready.add(waiting.poll());
       }
     }
-    ready.forEach(Runnable::run);
+    ready.forEach(CancelBudget::run);
+  }
+
+  /** One failing cancel must not stop the others (nor the timer that runs them). */
+  private static void run(Runnable cancel) {
+    try {
+      cancel.run();
+    } catch (RuntimeException e) {
+      LOG.warn("a tail's cancel failed", e);
+    }
   }
 
   synchronized int waiting() {

@@ -126,7 +126,11 @@ final class RequestsApi {
       });
       if (answer.getRecordsCount() > 0) {
         if (response.writeQueueFull()) {
-          response.drainHandler(v -> next.run());
+          // Once: a handler left behind would start a second polling loop at a later drain.
+          response.drainHandler(v -> {
+            response.drainHandler(null);
+            next.run();
+          });
         } else {
           next.run();
         }

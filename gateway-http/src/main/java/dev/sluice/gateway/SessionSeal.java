@@ -4,6 +4,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -45,14 +46,25 @@ final class SessionSeal {
   static SessionSeal fromFile(Path file) {
     try {
       if (!Files.exists(file)) {
+        // Written whole under another name, then linked into place: a gateway starting at the
+        // same moment (or after a crash) never reads a half-written key.
         byte[] key = new byte[KEY_BYTES];
         new SecureRandom().nextBytes(key);
+        Path temp = Files.createTempFile(file.toAbsolutePath().getParent(), ".session-key", ".tmp",
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
         try {
-          Files.createFile(file, PosixFilePermissions.asFileAttribute(
-              PosixFilePermissions.fromString("rw-------")));
-          Files.writeString(file, Base64.getEncoder().encodeToString(key) + "\n");
+          Files.writeString(temp, Base64.getEncoder().encodeToString(key) + "\n");
+          Files.createLink(file, temp);
         } catch (FileAlreadyExistsException e) {
           // another gateway made it first: use theirs
+        } catch (UnsupportedOperationException | FileSystemException noLinks) {
+          try {
+            Files.move(temp, file); // no hard links here: a rename that never replaces
+          } catch (FileAlreadyExistsException e) {
+            // theirs, again
+          }
+        } finally {
+          Files.deleteIfExists(temp);
         }
       }
       byte[] key = Base64.getDecoder().decode(Files.readString(file).trim());

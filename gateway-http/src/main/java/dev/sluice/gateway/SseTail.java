@@ -134,7 +134,11 @@ final class SseTail extends ClientCall.Listener<WireTail> {
     }
     response.write(events);
     if (response.writeQueueFull()) {
-      response.drainHandler(v -> call.request(1));
+      // Once: Vert.x keeps a drain handler, and a later drain would ask for a second message.
+      response.drainHandler(v -> {
+        response.drainHandler(null);
+        call.request(1);
+      });
     } else {
       call.request(1);
     }

@@ -15,6 +15,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A live tail over a WebSocket ({@code GET /v1/tail/ws}). The client sends
@@ -29,6 +31,7 @@ import java.util.Map;
  * under CATCH_UP and costs the gateway at most what was already in flight.
  */
 final class WsTail {
+  private static final Logger LOG = LoggerFactory.getLogger(WsTail.class);
   private final ServerWebSocket socket;
   private final Context context;
   private final BrokerLink broker;
@@ -186,12 +189,22 @@ final class WsTail {
           return;
         }
         subscribed();
-        for (Notice n : message.notices) {
-          socket.writeTextMessage(notice(n));
-        }
-        WireJson records = WireJson.local();
-        for (int i = 0, n = message.records(); i < n; i++) {
-          socket.writeTextMessage(record(records, message, i));
+        try {
+          for (Notice n : message.notices) {
+            socket.writeTextMessage(notice(n));
+          }
+          WireJson records = WireJson.local();
+          for (int i = 0, n = message.records(); i < n; i++) {
+            socket.writeTextMessage(record(records, message, i));
+          }
+        } catch (RuntimeException e) {
+          // Never go silent: the tail ends with a problem, the socket stays usable.
+          LOG.error("a tail message could not be written to a WebSocket", e);
+          cancel();
+          current = null;
+          problem(new Problem(502, "Broker error", "a message from the broker could not be "
+              + "written; see the gateway log", null, 0));
+          return;
         }
         owed = true;
         more();
