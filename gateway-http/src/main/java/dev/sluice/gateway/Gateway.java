@@ -85,6 +85,7 @@ public final class Gateway implements AutoCloseable {
       // The page loads nothing from elsewhere and runs no inline script: say so, so an
       // injected script or frame has nowhere to come from.
       ctx.response().putHeader("content-security-policy", "default-src 'self'; "
+          + "img-src 'self' data:; " // the page's empty icon is a data: URL
           + "frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
           .putHeader("x-content-type-options", "nosniff");
       ctx.next();
