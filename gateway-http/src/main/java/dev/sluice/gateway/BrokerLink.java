@@ -1,6 +1,7 @@
 package dev.sluice.gateway;
 
 import dev.sluice.client.TokenCredentials;
+import dev.sluice.client.tail.TailMessage;
 import dev.sluice.proto.v1.AccessGrpc;
 import dev.sluice.proto.v1.AppsGrpc;
 import dev.sluice.proto.v1.DrainsGrpc;
@@ -133,8 +134,8 @@ final class BrokerLink implements AutoCloseable {
     }
 
     /** A new Tail call (the caller's token attached), not started yet. */
-    ClientCall<TailRequest, WireTail> newTail() {
-      return channel.newCall(WireTail.METHOD, options);
+    ClientCall<TailRequest, TailMessage> newTail() {
+      return channel.newCall(TailMessage.METHOD, options);
     }
 
     /** Frees the lease, once (the broker's end and a cancel may both come). */

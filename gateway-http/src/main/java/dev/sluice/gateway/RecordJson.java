@@ -188,16 +188,9 @@ final class RecordJson {
     return number >= 0 && number < STREAMS.length ? STREAMS[number] : "unknown";
   }
 
-  /** The level as drains name it: lower case. */
+  /** The level as drains name it: lower case; an unset level is stored as INFO. */
   static String level(Level level) {
-    return switch (level) {
-      case TRACE -> "trace";
-      case DEBUG -> "debug";
-      case WARN -> "warn";
-      case ERROR -> "error";
-      case FATAL -> "fatal";
-      default -> "info";
-    };
+    return level == Level.UNRECOGNIZED ? "info" : levelName(level.getNumber());
   }
 
   private static void field(JsonGenerator json, SerializableString name, String value)

@@ -1,6 +1,7 @@
 package dev.sluice.gateway;
 
 import com.fasterxml.jackson.core.JsonGenerator;
+import dev.sluice.client.tail.TailMessage;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.NoticeKind;
 import dev.sluice.proto.v1.TailRequest;
@@ -30,7 +31,7 @@ import org.slf4j.LoggerFactory;
  * tail nothing is sent, so a refused tail is an ordinary HTTP error (problem+json), which an
  * {@code EventSource} does not retry.
  */
-final class SseTail extends ClientCall.Listener<WireTail> {
+final class SseTail extends ClientCall.Listener<TailMessage> {
   private static final Logger LOG = LoggerFactory.getLogger(SseTail.class);
   /** How long a browser waits before reconnecting (the SSE {@code retry:} field). */
   static final int RETRY_MILLIS = 2_000;
@@ -41,7 +42,7 @@ final class SseTail extends ClientCall.Listener<WireTail> {
   private final Context context;
   private final BrokerLink.Lease lease;
   private final long keepAliveMillis;
-  private ClientCall<TailRequest, WireTail> call;
+  private ClientCall<TailRequest, TailMessage> call;
   private boolean started;
   private boolean finished;
   private long timer = -1;
@@ -75,7 +76,7 @@ final class SseTail extends ClientCall.Listener<WireTail> {
   }
 
   @Override
-  public void onMessage(WireTail message) {
+  public void onMessage(TailMessage message) {
     context.runOnContext(v -> deliver(message));
   }
 
@@ -113,7 +114,7 @@ final class SseTail extends ClientCall.Listener<WireTail> {
     });
   }
 
-  private void deliver(WireTail message) {
+  private void deliver(TailMessage message) {
     begin();
     if (finished) {
       return;
@@ -185,18 +186,18 @@ final class SseTail extends ClientCall.Listener<WireTail> {
    * through one generator straight into the buffer that is written, with no sizing pass and
    * no copy.
    */
-  static Buffer events(WireTail message) {
+  static Buffer events(TailMessage message) {
     Buffer buffer = Buffer.buffer(16 * 1024);
     WireJson records = WireJson.local();
     try (JsonGenerator json = RecordJson.generator(new BufferOutput(buffer))) {
-      for (Notice n : message.notices) {
+      for (Notice n : message.notices()) {
         json.writeRaw(n.getKind() == NoticeKind.DROPPED ? "event: dropped\ndata: "
             : "event: " + n.getKind().name().toLowerCase(Locale.ROOT) + "\ndata: ");
         RecordJson.write(json, n);
         json.writeRaw("\n\n");
       }
       for (int i = 0, n = message.records(); i < n; i++) {
-        String cursor = records.read(message.bytes, message.offset(i), message.length(i));
+        String cursor = records.read(message.bytes(), message.recordOffset(i), message.recordLength(i));
         json.writeRaw("id: ");
         json.writeRaw(cursor);
         json.writeRaw("\ndata: ");

@@ -1,5 +1,6 @@
 package dev.sluice.gateway;
 
+import dev.sluice.client.tail.TailMessage;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.TailRequest;
 import io.grpc.ClientCall;
@@ -132,9 +133,9 @@ final class WsTail {
   }
 
   /** One broker tail; replaced by the next subscribe. */
-  private final class Listener extends ClientCall.Listener<WireTail> {
+  private final class Listener extends ClientCall.Listener<TailMessage> {
     private final BrokerLink.Lease lease;
-    private ClientCall<TailRequest, WireTail> call;
+    private ClientCall<TailRequest, TailMessage> call;
     private boolean owed; // a message is due once the client may take it
     private boolean done;
     private boolean told;
@@ -183,14 +184,14 @@ final class WsTail {
     }
 
     @Override
-    public void onMessage(WireTail message) {
+    public void onMessage(TailMessage message) {
       context.runOnContext(v -> {
         if (current != this || closed) {
           return;
         }
         subscribed();
         try {
-          for (Notice n : message.notices) {
+          for (Notice n : message.notices()) {
             socket.writeTextMessage(notice(n));
           }
           WireJson records = WireJson.local();
@@ -243,10 +244,10 @@ final class WsTail {
     return out.toString(StandardCharsets.UTF_8);
   }
 
-  private static String record(WireJson records, WireTail message, int i) {
+  private static String record(WireJson records, TailMessage message, int i) {
     ByteArrayOutputStream out = new ByteArrayOutputStream(512);
     try (var json = RecordJson.generator(out)) {
-      String cursor = records.read(message.bytes, message.offset(i), message.length(i));
+      String cursor = records.read(message.bytes(), message.recordOffset(i), message.recordLength(i));
       json.writeStartObject();
       json.writeStringField("type", "record");
       json.writeFieldName("record");

@@ -1,8 +1,7 @@
 package dev.sluice.gateway;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.google.protobuf.ByteString;
+import dev.sluice.client.tail.TailMessage;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.NoticeKind;
@@ -11,6 +10,7 @@ import dev.sluice.proto.v1.TailResponse;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /** How one broker message becomes SSE events: notices first, as named events; then records. */
 class SseEventsTest {
@@ -25,7 +25,7 @@ class SseEventsTest {
             2, 3})).setSubject("demo.r1._").setLevel(Level.ERROR)
             .setMessage("two\nlines \"quoted\""))
         .build();
-    String text = SseTail.events(WireTail.parse(message.toByteArray()))
+    String text = SseTail.events(TailMessage.parse(message.toByteArray()))
         .toString(StandardCharsets.UTF_8);
     String[] events = text.split("\n\n");
     assertThat(events).hasSize(3);

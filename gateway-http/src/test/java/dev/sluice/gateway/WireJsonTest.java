@@ -1,9 +1,8 @@
 package dev.sluice.gateway;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import com.fasterxml.jackson.core.JsonGenerator;
 import com.google.protobuf.ByteString;
+import dev.sluice.client.tail.TailMessage;
 import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.RecordKind;
@@ -13,6 +12,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.SplittableRandom;
 import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 /**
  * The JSON written from a record's wire bytes is byte for byte the JSON written from the
@@ -30,7 +30,7 @@ class WireJsonTest {
       message.addRecords(record(random, i));
     }
     TailResponse response = message.build();
-    WireTail wire = WireTail.parse(response.toByteArray());
+    TailMessage wire = TailMessage.parse(response.toByteArray());
     assertThat(wire.records()).isEqualTo(response.getRecordsCount());
     WireJson records = WireJson.local();
     for (int i = 0; i < wire.records(); i++) {
@@ -40,7 +40,7 @@ class WireJsonTest {
         RecordJson.write(json, r);
       }
       ByteArrayOutputStream actual = new ByteArrayOutputStream();
-      String cursor = records.read(wire.bytes, wire.offset(i), wire.length(i));
+      String cursor = records.read(wire.bytes(), wire.recordOffset(i), wire.recordLength(i));
       try (JsonGenerator json = RecordJson.generator(actual)) {
         records.write(json, cursor);
       }
@@ -61,14 +61,14 @@ class WireJsonTest {
         .build();
     WireJson records = WireJson.local();
     for (Record r : new Record[] {failed, ok}) {
-      WireTail wire = WireTail.parse(TailResponse.newBuilder().addRecords(r).build()
+      TailMessage wire = TailMessage.parse(TailResponse.newBuilder().addRecords(r).build()
           .toByteArray());
       ByteArrayOutputStream expected = new ByteArrayOutputStream();
       try (JsonGenerator json = RecordJson.generator(expected)) {
         RecordJson.write(json, r);
       }
       ByteArrayOutputStream actual = new ByteArrayOutputStream();
-      String cursor = records.read(wire.bytes, wire.offset(0), wire.length(0));
+      String cursor = records.read(wire.bytes(), wire.recordOffset(0), wire.recordLength(0));
       try (JsonGenerator json = RecordJson.generator(actual)) {
         records.write(json, cursor);
       }

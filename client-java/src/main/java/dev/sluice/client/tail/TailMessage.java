@@ -24,15 +24,22 @@ import java.util.List;
  * One TailResponse as the client reads it: its notices parsed, its records left in the
  * message's bytes until a consumer asks for them ({@link TailEvent.RecordEvent#record()}), so
  * a tail that counts, forwards or only reads messages never builds every record's labels.
+ * Public for consumers that transcode records straight from their bytes (the HTTP gateway):
+ * {@link #METHOD} is the Tail call answering with this view.
+ *
+ * <pre>{@code
+ * ClientCall<TailRequest, TailMessage> call = channel.newCall(TailMessage.METHOD, options);
+ * // each message: message.bytes(), message.recordOffset(i), message.recordLength(i)
+ * }</pre>
  */
-final class TailMessage {
+public final class TailMessage {
   private static final int RECORDS_TAG = TailResponse.RECORDS_FIELD_NUMBER << 3
       | WireFormat.WIRETYPE_LENGTH_DELIMITED;
   private static final int NOTICES_TAG = TailResponse.NOTICES_FIELD_NUMBER << 3
       | WireFormat.WIRETYPE_LENGTH_DELIMITED;
 
   /** The Tail method with this reading of its responses. */
-  static final MethodDescriptor<TailRequest, TailMessage> METHOD = LogsGrpc.getTailMethod()
+  public static final MethodDescriptor<TailRequest, TailMessage> METHOD = LogsGrpc.getTailMethod()
       .toBuilder(LogsGrpc.getTailMethod().getRequestMarshaller(), new Reader()).build();
 
   private final byte[] bytes;
@@ -64,8 +71,29 @@ final class TailMessage {
     return notices.size() + records;
   }
 
-  int records() {
+  /** The number of records. */
+  public int records() {
     return records;
+  }
+
+  /** The notices, which apply before the records. */
+  public List<Notice> notices() {
+    return notices;
+  }
+
+  /** The whole message's bytes (not a copy: do not change them). */
+  public byte[] bytes() {
+    return bytes;
+  }
+
+  /** Where record {@code i}'s encoding starts in {@link #bytes()}. */
+  public int recordOffset(int i) {
+    return offsets[i];
+  }
+
+  /** The length of record {@code i}'s encoding. */
+  public int recordLength(int i) {
+    return lengths[i];
   }
 
   TailEvent event(int index) {
@@ -77,7 +105,8 @@ final class TailMessage {
     return new TailEvent.RecordEvent(bytes, offsets[i], lengths[i]);
   }
 
-  static TailMessage parse(byte[] bytes) throws IOException {
+  /** Finds the records and parses the notices of one encoded TailResponse. */
+  public static TailMessage parse(byte[] bytes) throws IOException {
     CodedInputStream in = CodedInputStream.newInstance(bytes);
     List<Notice> notices = List.of();
     int[] offsets = new int[16];
