@@ -25,6 +25,11 @@ public final class SubjectSyntax {
   public static final String ANY_ONE = "*";
   /** The trailing wildcard. */
   public static final String ANY_REST = ">";
+  /**
+   * Request token (and {@code Labels.request_id}) of lines outside any request; record.proto
+   * defines it.
+   */
+  public static final String NO_REQUEST = "_";
 
   private SubjectSyntax() {}
 

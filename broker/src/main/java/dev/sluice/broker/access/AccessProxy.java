@@ -1,5 +1,7 @@
 package dev.sluice.broker.access;
 
+import dev.sluice.broker.store.Scan;
+import dev.sluice.broker.store.StoredRecord;
 import dev.sluice.broker.subject.SubjectFilter;
 import dev.sluice.proto.v1.Record;
 
@@ -44,8 +46,13 @@ public interface AccessProxy {
     }
 
     /** {@link #allows(Record)} without parsing a compact stored record for an open gate. */
-    public boolean allows(dev.sluice.broker.store.StoredRecord record) {
+    public boolean allows(StoredRecord record) {
       return gate == Gate.ALL || gate.allows(record.record());
+    }
+
+    /** {@code scan} with the filter's literal app, runner and request tokens as index hints. */
+    public Scan hinted(Scan scan) {
+      return scan.hints(filter.literal(0), filter.literal(1), filter.literal(2));
     }
   }
 

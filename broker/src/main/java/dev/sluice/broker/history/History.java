@@ -73,7 +73,7 @@ public final class History {
     Predicate<Record> wanted = r -> r.getTimeUnixNano() >= from && r.getTimeUnixNano() < to
         && (requestId.isEmpty() || requestId.equals(r.getLabels().getRequestId()))
         && where.test(r);
-    Scan scan = Scan.after(after, READ).matching(grant.filter()).between(from, to);
+    Scan scan = grant.hinted(Scan.after(after, READ)).between(from, to);
     if (!requestId.isEmpty() && grant.filter().literal(0) != null) {
       scan = scan.request(grant.filter().literal(0), requestId);
     }

@@ -253,9 +253,9 @@ public final class IngestSession {
     int length = batch.messageLength(i);
     // Encoded by the store, once, when the sequence number is known: the frame's bytes are
     // still there then (the store encodes before append returns).
-    drafts.add(new Draft(scope.subject(), scope.indexKeys(), time,
+    drafts.add(new RoutedDraft(scope, time,
         seq -> LineBytes.encode(seq, scope, RecordKind.LINE_VALUE, time, level, stream, bytes,
-            offset, length, now), null, scope.routeMemo()));
+            offset, length, now)));
     return 0;
   }
 

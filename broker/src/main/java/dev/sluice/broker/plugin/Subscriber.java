@@ -4,9 +4,10 @@ import dev.sluice.broker.store.StoredRecord;
 import java.util.List;
 
 /**
- * Receives the stored records that match its subscription, in per-runner order. Called on the
- * publishing runner's event loop: it must return quickly and never block (queue the records
- * and drain them on your own context).
+ * Receives the stored records that match its subscription, in the account's sequence order.
+ * Called on the account's publishing lane (an event loop that other accounts and connections
+ * share): it must return quickly and never block (queue the records and drain them on your own
+ * context).
  */
 @FunctionalInterface
 public interface Subscriber {

@@ -1,7 +1,7 @@
 package dev.sluice.broker.store;
 
 import dev.sluice.broker.store.segment.SegmentLog.Position;
-import dev.sluice.broker.subject.Subjects;
+import dev.sluice.proto.SubjectSyntax;
 import dev.sluice.proto.v1.Labels;
 import java.util.ArrayList;
 import java.util.List;
@@ -83,7 +83,7 @@ final class BlockIndex {
   static long keys(Labels labels) {
     String app = labels.getAppName();
     String request = labels.getRequestId();
-    int requestKey = request.isEmpty() || request.equals(Subjects.NO_REQUEST) ? 0
+    int requestKey = request.isEmpty() || request.equals(SubjectSyntax.NO_REQUEST) ? 0
         : requestKey(app, request);
     return (long) runnerKey(app, labels.getRunnerId()) << 32 | (requestKey & 0xffffffffL);
   }
@@ -149,7 +149,7 @@ final class BlockIndex {
         ? runnerKey(scan.app(), scan.runner()) : 0;
     // Lines outside any request ("_") are not in the filter: no request hint for them.
     int requestKey = scan.app() != null && scan.request() != null
-        && !scan.request().equals(Subjects.NO_REQUEST) ? requestKey(scan.app(), scan.request()) : 0;
+        && !scan.request().equals(SubjectSyntax.NO_REQUEST) ? requestKey(scan.app(), scan.request()) : 0;
     List<Snapshot> out = new ArrayList<>(Math.min(maxBlocks, 8));
     long skippedTo = scan.afterSeq();
     int skips = 0;

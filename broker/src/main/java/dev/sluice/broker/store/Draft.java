@@ -1,6 +1,5 @@
 package dev.sluice.broker.store;
 
-import dev.sluice.broker.subject.Router;
 import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Record;
 import java.util.ArrayList;
@@ -12,8 +11,12 @@ import java.util.Objects;
  * and what the store's indexes need of it, so a plain line never has to exist as a
  * {@link Record} object on the way in, and its bytes are made once, by the store, in their
  * final form.
+ *
+ * <p>Open for extension so that whoever appends can keep what it needs beside the record (ingest
+ * keeps its route memo in its own drafts): the store hands the drafts back with what it stored
+ * ({@link LogStore.Listener}) and looks at nothing but what this class defines.
  */
-public final class Draft {
+public class Draft {
   /** Encodes a record with {@code seq} and its cursor (see {@link StoredRecord#prefix}). */
   @FunctionalInterface
   public interface Encoding {
@@ -25,7 +28,6 @@ public final class Draft {
   private final long timeUnixNano;
   private final Encoding encoding;
   private final Record record;
-  private final Router.Memo routeMemo;
 
   /**
    * @param subject the record's subject
@@ -40,21 +42,11 @@ public final class Draft {
    */
   public Draft(String subject, long indexKeys, long timeUnixNano, Encoding encoding,
       Record record) {
-    this(subject, indexKeys, timeUnixNano, encoding, record, null);
-  }
-
-  /**
-   * A draft whose subject's owner keeps its match in {@code routeMemo} (made for this subject
-   * instance), handed on with the stored record so publishing it needs no lookup; or null.
-   */
-  public Draft(String subject, long indexKeys, long timeUnixNano, Encoding encoding,
-      Record record, Router.Memo routeMemo) {
     this.subject = Objects.requireNonNull(subject, "subject");
     this.indexKeys = indexKeys;
     this.timeUnixNano = timeUnixNano;
     this.encoding = Objects.requireNonNull(encoding, "encoding");
     this.record = record;
-    this.routeMemo = routeMemo;
   }
 
   /** The draft of a built record. */
@@ -73,7 +65,7 @@ public final class Draft {
     return out;
   }
 
-  public String subject() {
+  public final String subject() {
     return subject;
   }
 
@@ -82,23 +74,19 @@ public final class Draft {
     return BlockIndex.keys(labels);
   }
 
-  long indexKeys() {
+  final long indexKeys() {
     return indexKeys;
   }
 
-  public long timeUnixNano() {
+  public final long timeUnixNano() {
     return timeUnixNano;
   }
 
-  public Record record() {
+  public final Record record() {
     return record;
   }
 
-  Router.Memo routeMemo() {
-    return routeMemo;
-  }
-
-  byte[] encode(long seq) {
+  final byte[] encode(long seq) {
     return encoding.encode(seq);
   }
 }

@@ -7,8 +7,10 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Where records live. Knows nothing of subscribers: ingest appends, then hands the stored
- * records to the router. Every account has its own sequence space, starting at 1.
+ * Where records live: the store appends, reads, and says what it stored ({@link #listen}), in
+ * each account's sequence order. It knows nothing of subjects' subscribers: whoever listens
+ * fans records out, on threads of its own. Every account has its own sequence space, starting
+ * at 1.
  *
  * <p>Implementations are thread-safe. {@link #append} never blocks the calling event loop; a
  * durable implementation completes the future only once the records are on disk.
@@ -40,16 +42,20 @@ public interface LogStore extends AutoCloseable {
 
   /**
    * Sets who hears of stored records. The store calls it once per append, in each account's
-   * sequence order and before the append's future completes, so every subscriber sees an
-   * account's records in sequence order and a cursor never passes a record it did not see.
-   * The listener must be quick: it runs under the account's lock (or the log's writer).
+   * sequence order, with the stored records and the drafts they came from (so whoever appended
+   * can keep things beside a record, in its own {@link Draft}s, and find them again here). The
+   * append completes only once the listener's future does: a listener that falls behind slows
+   * its appenders, and what an append stored has been taken by the listener once it completes.
+   * The call runs on the store's writer thread (or the appending thread), which every account's
+   * appends wait for: the listener must only take the records and hand them on, never fan out
+   * on that thread.
    */
   void listen(Listener listener);
 
   /** Hears of stored records. */
   @FunctionalInterface
   interface Listener {
-    void stored(String account, List<StoredRecord> records);
+    Future<Void> stored(String account, List<StoredRecord> records, List<Draft> drafts);
   }
 
   /** Highest client sequence stored for a runner session; 0 if none is known. */

@@ -22,7 +22,7 @@ public final class MemoryStore implements LogStore {
       Caffeine.newBuilder().maximumSize(MAX_SESSIONS).build();
 
   private final RequestIndex requests;
-  private volatile Listener listener = (account, records) -> { };
+  private volatile Listener listener = (account, records, drafts) -> Future.succeededFuture();
 
   public MemoryStore(int capacity) {
     this(capacity, 200_000);
@@ -41,6 +41,7 @@ public final class MemoryStore implements LogStore {
       long clientSeq, List<Draft> drafts) {
     RecordRing ring = accounts.computeIfAbsent(account, a -> new RecordRing(capacity));
     List<StoredRecord> stored = new ArrayList<>(drafts.size());
+    Future<Void> taken = Future.succeededFuture();
     // Two locks: the ring's guards the records; the publish lock keeps the listener in
     // sequence order without holding the ring's, which subscribers take to read lastSeq.
     synchronized (publishLock(ring)) {
@@ -55,13 +56,13 @@ public final class MemoryStore implements LogStore {
         }
       }
       if (!stored.isEmpty()) {
-        listener.stored(account, stored);
+        taken = listener.stored(account, stored, drafts);
       }
     }
     if (sessionKey != null && !sessionKey.isEmpty()) {
       sessions.asMap().merge(account + '\u0000' + sessionKey, clientSeq, Math::max);
     }
-    return Future.succeededFuture(stored);
+    return taken.map(stored);
   }
 
   private static Object publishLock(RecordRing ring) {

@@ -1,7 +1,5 @@
 package dev.sluice.broker.store;
 
-import dev.sluice.broker.subject.SubjectFilter;
-
 /**
  * What a read asks the store for: up to {@code max} records after {@code afterSeq}, oldest
  * first. The other fields are hints: a store with an index may skip stored data that cannot
@@ -38,10 +36,10 @@ public record Scan(long afterSeq, int max, String app, String runner, String req
     return new Scan(seq, max, app, runner, request, fromNanos, toNanos, timeThroughSeq);
   }
 
-  /** Adds the literal app, runner and request tokens of {@code filter} as hints. */
-  public Scan matching(SubjectFilter filter) {
-    return new Scan(afterSeq, max, filter.literal(0), filter.literal(1), filter.literal(2),
-        fromNanos, toNanos, timeThroughSeq);
+  /** Adds app, runner and request hints (each null for any), e.g. a filter's literal tokens. */
+  public Scan hints(String appName, String runnerId, String requestId) {
+    return new Scan(afterSeq, max, appName, runnerId, requestId, fromNanos, toNanos,
+        timeThroughSeq);
   }
 
   /** Adds a time range hint: records in [from, to). */

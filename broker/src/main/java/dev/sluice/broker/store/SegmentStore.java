@@ -82,7 +82,7 @@ public final class SegmentStore implements LogStore {
   private final ConcurrentHashMap<String, Account> accounts = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Long> sessions = new ConcurrentHashMap<>();
   private final RequestIndex requests;
-  private volatile Listener listener = (account, records) -> { };
+  private volatile Listener listener = (account, records, drafts) -> Future.succeededFuture();
   private final SequenceCheckpoint checkpoint;
   private final ReservedNumbers reserved;
   // After recovery found damage: the most entries it could have held. An account first seen
@@ -338,13 +338,16 @@ public final class SegmentStore implements LogStore {
                   account);
             }
           }
+          if (!sessionKey.isEmpty()) {
+            sessions.merge(account + '\u0000' + sessionKey, clientSeq, Math::max);
+          }
           if (!stored.isEmpty()) {
             // On the writer thread, which completes appends in log order: sequence order. Not
             // under the account's lock: subscribers take their own locks, then read lastSeq.
-            publishQuietly(account, stored);
-          }
-          if (!sessionKey.isEmpty()) {
-            sessions.merge(account + '\u0000' + sessionKey, clientSeq, Math::max);
+            // The listener only takes them; the append completes once it has.
+            taken(account, stored, drafts).onComplete(
+                v -> onContext(context, () -> promise.complete(stored)));
+            return;
           }
         }
         Runnable done = failure == null ? () -> promise.complete(stored)
@@ -355,11 +358,13 @@ public final class SegmentStore implements LogStore {
     return promise.future();
   }
 
-  private void publishQuietly(String account, List<StoredRecord> stored) {
+  private Future<Void> taken(String account, List<StoredRecord> stored, List<Draft> drafts) {
     try {
-      listener.stored(account, stored);
+      return listener.stored(account, stored, drafts);
     } catch (RuntimeException e) {
+      // The records are on disk: the append succeeded whatever the listener did.
       LOG.error("store: a listener failed on {} records", stored.size(), e);
+      return Future.succeededFuture();
     }
   }
 

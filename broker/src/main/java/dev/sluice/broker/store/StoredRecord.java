@@ -2,7 +2,6 @@ package dev.sluice.broker.store;
 
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
-import dev.sluice.broker.subject.Router;
 import dev.sluice.proto.Varints;
 import dev.sluice.proto.v1.Record;
 import java.util.Objects;
@@ -23,19 +22,16 @@ public final class StoredRecord {
   private final String subject;
   private final Record record; // null in the compact form
   private final byte[] encoded;
-  private final Router.Memo routeMemo; // only on the way from ingest to publish
 
   public StoredRecord(long seq, Record record, byte[] encoded) {
-    this(seq, Objects.requireNonNull(record, "record").getSubject(), record, encoded, null);
+    this(seq, Objects.requireNonNull(record, "record").getSubject(), record, encoded);
   }
 
-  private StoredRecord(long seq, String subject, Record record, byte[] encoded,
-      Router.Memo routeMemo) {
+  private StoredRecord(long seq, String subject, Record record, byte[] encoded) {
     this.seq = seq;
     this.subject = subject;
     this.record = record;
     this.encoded = Objects.requireNonNull(encoded, "encoded");
-    this.routeMemo = routeMemo;
   }
 
   public long seq() {
@@ -44,11 +40,6 @@ public final class StoredRecord {
 
   public String subject() {
     return subject;
-  }
-
-  /** Where the subject's match is kept ({@link Router.Memo}), or null. */
-  public Router.Memo routeMemo() {
-    return routeMemo;
   }
 
   /** The wire bytes (shared: never modify them). */
@@ -70,7 +61,7 @@ public final class StoredRecord {
 
   /** The same record without its parsed fields, for keeping in memory. */
   StoredRecord compact() {
-    return record == null ? this : new StoredRecord(seq, subject, null, encoded, null);
+    return record == null ? this : new StoredRecord(seq, subject, null, encoded);
   }
 
   @Override
@@ -100,13 +91,12 @@ public final class StoredRecord {
    * sequence number and cursor in front.
    */
   public static StoredRecord of(long seq, Record draft, byte[] body) {
-    return new StoredRecord(seq, draft.getSubject(), draft, withSeq(seq, body), null);
+    return new StoredRecord(seq, draft.getSubject(), draft, withSeq(seq, body));
   }
 
   /** The stored record of {@code draft}, encoded with {@code seq} and its cursor. */
   public static StoredRecord of(long seq, Draft draft) {
-    return new StoredRecord(seq, draft.subject(), draft.record(), draft.encode(seq),
-        draft.routeMemo());
+    return new StoredRecord(seq, draft.subject(), draft.record(), draft.encode(seq));
   }
 
   private static final int SEQ_TAG = Record.SEQ_FIELD_NUMBER << 3;

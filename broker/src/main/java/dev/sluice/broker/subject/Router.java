@@ -5,7 +5,6 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
-import java.util.IdentityHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -13,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 
 /**
  * Routes subjects to the values (subscribers) whose filters match them, per account: every
@@ -155,7 +155,7 @@ public final class Router<T> {
 
   /**
    * Where the owner of a subject keeps that subject's last match: ingest holds one per open
-   * request and stores carry it with each record, so publishing a record of a known request
+   * request and hands it on beside each record ({@link Routed}), so publishing a record of a known request
    * is a field read and two generation checks instead of a lookup by the subject's string
    * (with thousands of requests, each lookup was a few memory stalls). A memo answers only for
    * the subject and account it was made for, and only while its match is current. Racy on
@@ -170,6 +170,12 @@ public final class Router<T> {
       this.account = java.util.Objects.requireNonNull(account, "account");
       this.subject = java.util.Objects.requireNonNull(subject, "subject");
     }
+  }
+
+  /** Something on its way to {@link #publish} that knows its subject's {@link Memo}. */
+  public interface Routed {
+    /** The memo of this item's subject, or null. */
+    Memo routeMemo();
   }
 
   public Router(int cacheSize) {
@@ -271,22 +277,23 @@ public final class Router<T> {
    */
   public <E> void publish(String account, List<E> items, Function<E, String> subjectOf,
       BiConsumer<T, List<E>> deliver) {
-    publish(account, items, subjectOf, item -> null, deliver);
+    publish(account, items, subjectOf, i -> null, deliver);
   }
 
   /**
-   * {@link #publish(String, List, Function, BiConsumer)} for items that may carry the
-   * {@link Memo} of their subject ({@code memoOf} null for those without): a current match
-   * remembered there is used without any lookup.
+   * {@link #publish(String, List, Function, BiConsumer)} for items whose subject's
+   * {@link Memo} is known ({@code memoAt} gives the memo of the item at an index, or null): a
+   * current match remembered there is used without any lookup. The memo travels beside the
+   * items, not in them, so a store's records need not know of routing.
    */
   public <E> void publish(String account, List<E> items, Function<E, String> subjectOf,
-      Function<E, Memo> memoOf, BiConsumer<T, List<E>> deliver) {
+      IntFunction<Memo> memoAt, BiConsumer<T, List<E>> deliver) {
     AccountRoutes<T> routes = accounts.get(account); // once per batch, not per subject
     if (routes == null || items.isEmpty()) {
       return;
     }
     int count = items.size();
-    Fanout<T, E> fanout = null;
+    Deliveries<T, E> fanout = null;
     // Many subscribers with one match (an account with thousands of tails; subjects whose
     // matches hold the same subscribers share one): each gets the same list, with nothing
     // kept per subscriber and item. Kept while every matched item has that match.
@@ -297,7 +304,7 @@ public final class Router<T> {
     for (int i = 0; i < count; i++) {
       E item = items.get(i);
       String subject = subjectOf.apply(item);
-      Memo memo = memoOf.apply(item);
+      Memo memo = memoAt.apply(i);
       // With a memo, only the same instance counts as the same subject: comparing the strings
       // would read both, which the memo is there to avoid.
       if (subject != lastSubject && (memo != null || !subject.equals(lastSubject))) {
@@ -312,21 +319,21 @@ public final class Router<T> {
           shared.add(item);
           continue;
         }
-        fanout = new Fanout<>(count); // another match: each value's own list after all
+        fanout = new Deliveries<>(count); // another match: each value's own list after all
         for (E earlier : shared) {
           for (int j = 0, n = only.size(); j < n; j++) {
             fanout.add(only.get(j), earlier);
           }
         }
         shared = null;
-      } else if (fanout == null && lastMatch.size() > Fanout.SMALL) {
+      } else if (fanout == null && lastMatch.size() > Deliveries.SMALL) {
         only = lastMatch;
         shared = new ArrayList<>(count - i);
         shared.add(item);
         continue;
       }
       if (fanout == null) {
-        fanout = new Fanout<>(count);
+        fanout = new Deliveries<>(count);
       }
       for (int j = 0, n = lastMatch.size(); j < n; j++) {
         fanout.add(lastMatch.get(j), item);
@@ -353,56 +360,6 @@ public final class Router<T> {
       memo.match = known;
     }
     return known.values();
-  }
-
-  /**
-   * Each value's items, in the order the values first matched. A handful of values is the
-   * common case (a few tails, a drain), so they sit in a short array compared by identity:
-   * an identity hash map would ask the JVM for each subscriber's identity hash, which is slow
-   * for objects whose monitor is in use, as a subscriber's is.
-   */
-  private static final class Fanout<T, E> {
-    private static final int SMALL = 8;
-    private final Object[] values = new Object[SMALL];
-    private final List<?>[] lists = new List<?>[SMALL];
-    private final int expected;
-    private int n;
-    private Map<T, List<E>> more; // beyond SMALL values
-
-    Fanout(int expected) {
-      this.expected = expected;
-    }
-
-    @SuppressWarnings("unchecked")
-    void add(T value, E item) {
-      for (int i = 0; i < n; i++) {
-        if (values[i] == value) {
-          ((List<E>) lists[i]).add(item);
-          return;
-        }
-      }
-      if (n < SMALL) {
-        values[n] = value;
-        List<E> list = new ArrayList<>(Math.min(expected, 1024));
-        list.add(item);
-        lists[n++] = list;
-        return;
-      }
-      if (more == null) {
-        more = new IdentityHashMap<>();
-      }
-      more.computeIfAbsent(value, v -> new ArrayList<>()).add(item);
-    }
-
-    @SuppressWarnings("unchecked")
-    void deliver(BiConsumer<T, List<E>> deliver) {
-      for (int i = 0; i < n; i++) {
-        deliver.accept((T) values[i], (List<E>) lists[i]);
-      }
-      if (more != null) {
-        more.forEach(deliver);
-      }
-    }
   }
 
   /** Filters registered in {@code account} (for metrics and tests). */

@@ -17,7 +17,7 @@ public final class Subjects {
   /** Longest token, in characters. */
   public static final int MAX_TOKEN_LENGTH = SubjectSyntax.MAX_TOKEN_LENGTH;
   /** Request token of lines that belong to no request. */
-  public static final String NO_REQUEST = "_";
+  public static final String NO_REQUEST = SubjectSyntax.NO_REQUEST;
 
   private Subjects() {}
 

@@ -115,7 +115,7 @@ class RouterTest {
 
   private Map<String, List<Integer>> publishMemo(String account, List<MemoItem> items) {
     Map<String, List<Integer>> got = new LinkedHashMap<>();
-    router.publish(account, items, MemoItem::subject, MemoItem::memo, (value, batch) ->
+    router.publish(account, items, MemoItem::subject, i -> items.get(i).memo(), (value, batch) ->
         batch.forEach(i -> got.computeIfAbsent(value, v -> new ArrayList<>()).add(i.n())));
     return got;
   }

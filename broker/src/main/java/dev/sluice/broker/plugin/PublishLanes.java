@@ -1,0 +1,104 @@
+package dev.sluice.broker.plugin;
+
+import dev.sluice.broker.store.Draft;
+import dev.sluice.broker.store.StoredRecord;
+import dev.sluice.broker.subject.Router;
+import io.vertx.core.Context;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.BiConsumer;
+
+/**
+ * Fans stored records out to subscribers off the store's writer thread, which every account's
+ * durable appends wait for. Each account has a lane: a queue drained on one event-loop context
+ * (accounts are spread over the event loops as they first store), so an account's records reach
+ * its subscribers in sequence order, and what its subscribers cost is its lane's time alone.
+ *
+ * <p>An append completes once its lane has published it: a lane that falls behind slows its own
+ * account's runners (their acks wait), so its queue stays bounded by their windows, and a
+ * record is published before its runner hears it is stored.
+ */
+final class PublishLanes {
+  // A lane's turn on its event loop: then the loop's other work (connections, tails) goes first.
+  private static final int BATCHES_PER_TURN = 16;
+
+  private final Router<Subscriber> router;
+  private final List<Context> contexts;
+  private final BiConsumer<Subscriber, List<StoredRecord>> deliver;
+  private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
+  private final AtomicInteger assigned = new AtomicInteger();
+
+  PublishLanes(Router<Subscriber> router, List<Context> contexts,
+      BiConsumer<Subscriber, List<StoredRecord>> deliver) {
+    if (contexts.isEmpty()) {
+      throw new IllegalArgumentException("contexts: none (expected: one per event loop)");
+    }
+    this.router = router;
+    this.contexts = List.copyOf(contexts);
+    this.deliver = deliver;
+  }
+
+  /** Queues what the store stored on the account's lane; completes once it is published. */
+  Future<Void> offer(String account, List<StoredRecord> records, List<Draft> drafts) {
+    Lane lane = lanes.get(account);
+    if (lane == null) {
+      lane = lanes.computeIfAbsent(account, a -> new Lane(a,
+          contexts.get(Math.floorMod(assigned.getAndIncrement(), contexts.size()))));
+    }
+    return lane.offer(new Batch(records, drafts, Promise.promise()));
+  }
+
+  private record Batch(List<StoredRecord> records, List<Draft> drafts, Promise<Void> done) {
+    Router.Memo memo(int i) {
+      return drafts.get(i) instanceof Router.Routed routed ? routed.routeMemo() : null;
+    }
+  }
+
+  private final class Lane {
+    private final String account;
+    private final Context context;
+    private final ConcurrentLinkedQueue<Batch> queue = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean scheduled = new AtomicBoolean();
+
+    Lane(String account, Context context) {
+      this.account = account;
+      this.context = context;
+    }
+
+    Future<Void> offer(Batch batch) {
+      queue.add(batch);
+      schedule();
+      return batch.done().future();
+    }
+
+    private void schedule() {
+      if (scheduled.compareAndSet(false, true)) {
+        context.runOnContext(v -> drain());
+      }
+    }
+
+    private void drain() {
+      for (int i = 0; i < BATCHES_PER_TURN; i++) {
+        Batch batch = queue.poll();
+        if (batch == null) {
+          break;
+        }
+        try {
+          router.publish(account, batch.records(), StoredRecord::subject, batch::memo, deliver);
+        } finally {
+          batch.done().complete();
+        }
+      }
+      scheduled.set(false);
+      // A batch queued after the last poll, while still scheduled, found nothing to do.
+      if (!queue.isEmpty()) {
+        schedule();
+      }
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package dev.sluice.broker.plugin;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.sluice.broker.BrokerConfig;
+import dev.sluice.broker.access.AccessProxy.ReadGrant;
+import dev.sluice.broker.store.SegmentStore;
+import dev.sluice.broker.store.StoredRecord;
+import dev.sluice.broker.store.segment.FsyncPolicy;
+import dev.sluice.broker.subject.Subjects;
+import dev.sluice.proto.v1.Labels;
+import dev.sluice.proto.v1.Record;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Stored records are fanned out off the store's writer thread, each account in order. */
+class PublishLanesTest {
+  @TempDir
+  Path dir;
+
+  private Vertx vertx;
+  private SegmentStore store;
+  private PluginHost host;
+
+  @BeforeEach
+  void open() throws Exception {
+    vertx = Vertx.vertx();
+    store = SegmentStore.open(dir, 1 << 20, FsyncPolicy.always(), 1000);
+    host = new PluginHost(vertx, BrokerConfig.defaults().withDataDir(dir), store);
+    store.listen(host::publish);
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    store.close();
+    vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+  }
+
+  private static List<Record> lines(String account, int from, int count) {
+    List<Record> out = new ArrayList<>();
+    for (int i = from; i < from + count; i++) {
+      out.add(Record.newBuilder().setSubject("app.r1._").setMessage("line " + i)
+          .setLabels(Labels.newBuilder().setAccount(account).setAppName("app").setRunnerId("r1")
+              .setRequestId("_"))
+          .build());
+    }
+    return out;
+  }
+
+  @Test
+  void aSubscriberThatDoesNotReturnHoldsUpOnlyItsOwnAccountsAppends() throws Exception {
+    CountDownLatch entered = new CountDownLatch(1);
+    CountDownLatch release = new CountDownLatch(1);
+    List<String> threads = new CopyOnWriteArrayList<>();
+    host.subscribe(new ReadGrant("slow", Subjects.filter(">")), records -> {
+      threads.add(Thread.currentThread().getName());
+      entered.countDown();
+      try {
+        release.await(20, TimeUnit.SECONDS); // bounded: released below in every case
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    });
+    try {
+      Future<List<StoredRecord>> slow = store.append("slow", "", 0, lines("slow", 0, 3));
+      assertThat(entered.await(10, TimeUnit.SECONDS)).as("the slow subscriber got its records")
+          .isTrue();
+      // Another account's durable write goes on while that subscriber holds its lane. Before,
+      // fan-out ran on the store's one writer thread, and this append waited for it.
+      List<StoredRecord> other = store.append("other", "", 0, lines("other", 0, 3))
+          .toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
+      assertThat(other).hasSize(3);
+      // An append completes only once its records are published: the slow one is still held.
+      assertThat(slow.isComplete()).isFalse();
+      release.countDown();
+      await().atMost(Duration.ofSeconds(10)).until(slow::isComplete);
+      assertThat(slow.succeeded()).isTrue();
+      assertThat(threads).allMatch(name -> name.startsWith("vert.x-eventloop-thread-"));
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
+  void eachAccountsRecordsArriveInSequenceOrderWhoeverAppends() throws Exception {
+    List<Long> seen = new CopyOnWriteArrayList<>();
+    host.subscribe(new ReadGrant("acct", Subjects.filter(">")),
+        records -> records.forEach(r -> seen.add(r.seq())));
+    List<Thread> writers = new ArrayList<>();
+    for (int t = 0; t < 4; t++) {
+      int first = t * 1000;
+      Thread writer = new Thread(() -> {
+        for (int b = 0; b < 50; b++) {
+          store.append("acct", "", 0, lines("acct", first + b * 5, 5));
+        }
+      });
+      writers.add(writer);
+      writer.start();
+    }
+    for (Thread writer : writers) {
+      writer.join(TimeUnit.SECONDS.toMillis(30));
+    }
+    await().atMost(Duration.ofSeconds(20)).until(() -> seen.size() == 4 * 50 * 5);
+    for (int i = 0; i < seen.size(); i++) {
+      assertThat(seen.get(i)).as("record %d", i).isEqualTo(i + 1L);
+    }
+  }
+}
