@@ -11,19 +11,12 @@ import dev.sluice.proto.v1.LogLine;
 import dev.sluice.proto.v1.Record;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -36,13 +29,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * java -jar bench/target/benchmarks.jar BatchCodecBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s
  * }</pre>
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Benchmark)
-public class BatchCodecBenchmark {
+public class BatchCodecBenchmark extends QuickBenchmark {
   static final int LINES = 100;
 
   final IngestFrame frame = IngestFrame.newBuilder().setBatch(LogBatch.newBuilder().setFirstSeq(1)

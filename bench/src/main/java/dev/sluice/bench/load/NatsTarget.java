@@ -17,7 +17,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Pattern;
@@ -204,12 +203,6 @@ final class NatsTarget implements Target {
       }
     }
     server.close();
-    try (var files = Files.walk(storeDir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      System.err.println("could not delete " + storeDir + ": " + e.getMessage());
-    }
+    Target.deleteDirectory(storeDir);
   }
 }

@@ -12,7 +12,6 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.function.IntFunction;
@@ -219,12 +218,6 @@ final class SluiceTarget implements Target {
       }
     }
     server.close();
-    try (var files = Files.walk(dataDir)) {
-      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-        Files.deleteIfExists(p);
-      }
-    } catch (IOException e) {
-      System.err.println("could not delete " + dataDir + ": " + e.getMessage());
-    }
+    Target.deleteDirectory(dataDir);
   }
 }

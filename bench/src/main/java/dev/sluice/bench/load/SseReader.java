@@ -193,11 +193,13 @@ final class SseReader {
   }
 
   private static boolean startsWith(byte[] b, int offset, int length, byte[] prefix) {
-    if (length < prefix.length) {
-      return false;
-    }
-    for (int i = 0; i < prefix.length; i++) {
-      if (b[offset + i] != prefix[i]) {
+    return length >= prefix.length && matchesAt(b, offset, prefix);
+  }
+
+  /** True if {@code b} holds {@code what} at {@code at}; the caller checked that it fits. */
+  private static boolean matchesAt(byte[] b, int at, byte[] what) {
+    for (int i = 0; i < what.length; i++) {
+      if (b[at + i] != what[i]) {
         return false;
       }
     }
@@ -222,37 +224,22 @@ final class SseReader {
     return -1;
   }
 
+  /** The last {@code what} that starts in {@code b[from, to)} and ends by {@code to}; -1 if none. */
   private static int lastIndexOf(byte[] b, byte[] what, int from, int to) {
-    byte first = what[0];
-    outer:
     for (int i = to - what.length; i >= from; i--) {
-      if (b[i] != first) {
-        continue;
+      if (matchesAt(b, i, what)) {
+        return i;
       }
-      for (int j = 1; j < what.length; j++) {
-        if (b[i + j] != what[j]) {
-          continue outer;
-        }
-      }
-      return i;
     }
     return -1;
   }
 
+  /** The first {@code what} in {@code b[from, to)}; -1 if none. */
   private static int indexOf(byte[] b, byte[] what, int from, int to) {
-    byte first = what[0];
-    int last = to - what.length;
-    outer:
-    for (int i = from; i <= last; i++) {
-      if (b[i] != first) {
-        continue;
+    for (int i = from, last = to - what.length; i <= last; i++) {
+      if (matchesAt(b, i, what)) {
+        return i;
       }
-      for (int j = 1; j < what.length; j++) {
-        if (b[i + j] != what[j]) {
-          continue outer;
-        }
-      }
-      return i;
     }
     return -1;
   }

@@ -1,5 +1,10 @@
 package dev.sluice.bench.load;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+
 /**
  * A system under test: a server in its own process, with runners that publish to it and
  * subscribers that receive from it, all in the harness's JVM. One target serves one row.
@@ -41,4 +46,15 @@ interface Target extends AutoCloseable {
 
   @Override
   void close();
+
+  /** Deletes a server's data directory once it stopped; a failure is only printed. */
+  static void deleteDirectory(Path dir) {
+    try (var files = Files.walk(dir)) {
+      for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(p);
+      }
+    } catch (IOException e) {
+      System.err.println("could not delete " + dir + ": " + e.getMessage());
+    }
+  }
 }

@@ -1,18 +1,12 @@
 package dev.sluice.client.runner;
 
+import dev.sluice.bench.QuickBenchmark;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.Stream;
 import java.time.Instant;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * What a logging thread does for each line before the hand-off to the runner's sender: read
@@ -24,13 +18,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * java -jar bench/target/benchmarks.jar RunnerLineBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s
  * }</pre>
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Thread)
-public class RunnerLineBenchmark {
+public class RunnerLineBenchmark extends QuickBenchmark {
   static final int REQUESTS = 6_400;
 
   final String[] requests = new String[REQUESTS];

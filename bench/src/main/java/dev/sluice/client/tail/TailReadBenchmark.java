@@ -2,6 +2,7 @@ package dev.sluice.client.tail;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import dev.sluice.bench.QuickBenchmark;
 import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.Record;
@@ -10,17 +11,10 @@ import dev.sluice.proto.v1.Stream;
 import dev.sluice.proto.v1.TailResponse;
 import java.io.IOException;
 import java.util.Arrays;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 import org.openjdk.jmh.infra.Blackhole;
 
 /**
@@ -35,13 +29,8 @@ import org.openjdk.jmh.infra.Blackhole;
  * java -jar bench/target/benchmarks.jar TailReadBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s
  * }</pre>
  */
-@BenchmarkMode(Mode.Throughput)
-@OutputTimeUnit(TimeUnit.SECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-Xms1g", "-Xmx1g"})
 @State(Scope.Benchmark)
-public class TailReadBenchmark {
+public class TailReadBenchmark extends QuickBenchmark {
   static final int RECORDS = 2048;
 
   final byte[] wire = response().toByteArray();
