@@ -130,7 +130,8 @@ public class IngestTailBenchmark {
           .withStore(store.equals("memory") ? BrokerConfig.StoreKind.MEMORY
               : BrokerConfig.StoreKind.SEGMENT, BrokerConfig.DEFAULT_FSYNC));
       port = broker.grpcPort();
-      openTails = broker::openTails;
+      Broker started = broker;
+      openTails = () -> (int) started.stats().value("tail.open");
     } else {
       relay = GrpcRelay.start(relayChunk());
       port = relay.port();
@@ -172,7 +173,7 @@ public class IngestTailBenchmark {
         .collect(Collectors.joining(", "));
     System.out.printf("%n[%s] sent %d records, delivered per tail [%s], last ack %d, "
         + "dropped (notices) %d, broker tail drops %d%n", server, sent, counts, acked.get(),
-        dropped.get(), broker == null ? 0 : broker.tailDropped());
+        dropped.get(), broker == null ? 0 : broker.stats().value("tail.dropped"));
     up.onCompleted();
     for (ManagedChannel channel : channels) {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);

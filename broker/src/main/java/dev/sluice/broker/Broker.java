@@ -5,13 +5,11 @@ import dev.sluice.broker.access.AppPolicies;
 import dev.sluice.broker.access.OpenAccess;
 import dev.sluice.broker.access.TokenAccess;
 import dev.sluice.broker.grpc.GrpcFrontend;
-import dev.sluice.broker.history.History;
 import dev.sluice.broker.ingest.IngestSession;
 import dev.sluice.broker.ingest.RunnerSessions;
 import dev.sluice.broker.ingest.TenantLimiter;
 import dev.sluice.broker.plugin.PluginHost;
-import dev.sluice.broker.plugin.drain.DrainPlugin;
-import dev.sluice.broker.plugin.tail.TailPlugin;
+import dev.sluice.broker.stats.Stats;
 import dev.sluice.broker.store.LogStore;
 import dev.sluice.broker.store.MemoryStore;
 import dev.sluice.broker.store.SegmentStore;
@@ -55,24 +53,19 @@ public final class Broker implements AutoCloseable {
   private final LogStore store;
   private final PluginHost plugins;
   private final GrpcFrontend frontend;
-  private final TenantLimiter limiter;
+  private final Stats stats;
   private final AppPolicies policies;
   private boolean closed;
 
   private Broker(BrokerConfig config, Vertx vertx, LogStore store, PluginHost plugins,
-      GrpcFrontend frontend, TenantLimiter limiter, AppPolicies policies) {
+      GrpcFrontend frontend, Stats stats, AppPolicies policies) {
     this.policies = policies;
     this.config = config;
     this.vertx = vertx;
     this.store = store;
     this.plugins = plugins;
     this.frontend = frontend;
-    this.limiter = limiter;
-  }
-
-  /** Lines shed from {@code account} at ingest since start (over its limit). */
-  public long shedLines(String account) {
-    return limiter.shedLines(account);
+    this.stats = stats;
   }
 
   /** Starts a broker and returns once its gRPC port accepts calls. */
@@ -86,27 +79,29 @@ public final class Broker implements AutoCloseable {
     LogStore store = openStore(config);
     AppPolicies policies = openPolicies(config);
     AccessProxy access = accessProxy(config, policies);
-    PluginHost plugins = new PluginHost(vertx, config, store);
+    Stats stats = new Stats();
+    PluginHost plugins = new PluginHost(vertx, new PluginHost.Options(config.dataDir(),
+        config.routerCacheSize(), List.of(config.tail(), config.drains()),
+        config.systemPlugins(), stats), store);
     store.listen(plugins::publish);
     try {
       plugins.start();
-      TailPlugin tail = plugins.plugin(TailPlugin.class).orElseThrow(
-          () -> new IllegalStateException("tail plugin missing from the class path"));
       TenantLimiter limiter = new TenantLimiter(config.tenantLinesPerSecond(),
-          config.tenantBytesPerSecond(), config.tenantBurstSeconds(), System::nanoTime);
-      IngestSession.Deps ingest = new IngestSession.Deps(config, store, access,
-          new RunnerSessions(), policies, limiter);
-      GrpcFrontend frontend = await(GrpcFrontend.start(vertx, config, access, ingest, tail,
-          new History(plugins), plugins.plugin(DrainPlugin.class).orElseThrow(
-              () -> new IllegalStateException("drains plugin missing from the class path")),
-          policies),
-          START_TIMEOUT);
+          config.tenantBytesPerSecond(), config.tenantBurstSeconds(), System::nanoTime, stats);
+      IngestSession.Deps ingest = new IngestSession.Deps(new IngestSession.Limits(
+          config.maxFrameBytes(), config.maxRecordsPerBatch(), config.maxLineBytes(),
+          config.maxOpenRequestsPerRunner()), store, access, new RunnerSessions(), policies,
+          limiter);
+      GrpcFrontend frontend = await(GrpcFrontend.start(vertx, new GrpcFrontend.Options(
+          config.grpcHost(), config.grpcPort(), config.eventLoops(), config.maxFrameBytes(),
+          config.connectionIdle(), config.tail().tailsPerConnection()), access, ingest, plugins,
+          policies, stats), START_TIMEOUT);
       if (config.insecure()) {
         LOG.warn("INSECURE: authentication is OFF (--insecure). Every client may read and write "
             + "everything in account '{}'. Never run like this where others can connect.",
             OpenAccess.ACCOUNT);
       }
-      return new Broker(config, vertx, store, plugins, frontend, limiter, policies);
+      return new Broker(config, vertx, store, plugins, frontend, stats, policies);
     } catch (RuntimeException e) {
       plugins.stop();
       vertx.close();
@@ -164,34 +159,12 @@ public final class Broker implements AutoCloseable {
     return frontend.port();
   }
 
-  /** Client connections to the gRPC port open now. */
-  public int openConnections() {
-    return frontend.openConnections();
-  }
-
-  /** Ingest streams open now. */
-  public int openIngestStreams() {
-    return frontend.openIngestCalls();
-  }
-
-  /** Live tail subscriptions open now. */
-  public int openTails() {
-    return plugins.plugin(TailPlugin.class).map(TailPlugin::openCount).orElse(0);
-  }
-
-  /** Bytes held for tail subscribers now: queued, or in transport not yet sent. */
-  public long tailHeldBytes() {
-    return plugins.plugin(TailPlugin.class).map(TailPlugin::heldBytes).orElse(0L);
-  }
-
-  /** Tails cut since start because their readers took nothing for the stall timeout. */
-  public long tailStalledCount() {
-    return plugins.plugin(TailPlugin.class).map(TailPlugin::stalledCount).orElse(0L);
-  }
-
-  /** Records dropped from slow tail subscribers' queues since start. */
-  public long tailDropped() {
-    return plugins.plugin(TailPlugin.class).map(TailPlugin::droppedCount).orElse(0L);
+  /**
+   * The broker's statistics: every counter and gauge of every component, by name (README,
+   * "Statistics"); what a metrics endpoint renders.
+   */
+  public Stats stats() {
+    return stats;
   }
 
   /**
@@ -201,11 +174,6 @@ public final class Broker implements AutoCloseable {
   public Optional<SegmentLog.Recovery> storeRecovery() {
     return store instanceof SegmentStore segments ? Optional.of(segments.recovery())
         : Optional.empty();
-  }
-
-  /** Times a tail subscriber overflowed its queue and was moved back onto the store. */
-  public long tailCaughtUp() {
-    return plugins.plugin(TailPlugin.class).map(TailPlugin::caughtUpCount).orElse(0L);
   }
 
   public BrokerConfig config() {

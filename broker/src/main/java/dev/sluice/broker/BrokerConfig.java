@@ -1,11 +1,13 @@
 package dev.sluice.broker;
 
 import dev.sluice.broker.plugin.drain.DrainSettings;
+import dev.sluice.broker.plugin.tail.TailSettings;
 import dev.sluice.broker.store.segment.FsyncPolicy;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 import java.util.function.Consumer;
 
 /**
@@ -27,12 +29,6 @@ import java.util.function.Consumer;
  * @param maxRecordsPerBatch most lines in one LogBatch
  * @param maxLineBytes longest line in UTF-8 bytes; longer lines are split into marked parts
  * @param maxOpenRequestsPerRunner most requests open at once on one runner session
- * @param tailQueueRecords capacity of each tail subscriber's queue, in records
- * @param tailQueueBytes capacity of each tail subscriber's queue, in encoded record bytes
- * @param tailBatchRecords most records written to a subscriber in one message
- * @param tailBatchBytes most record bytes in one message to a subscriber (a single larger
- *     record still goes alone); keeps messages under grpc-java's default 4 MiB inbound limit
- * @param tailOverflow what a full subscriber queue does with a new record
  * @param routerCacheSize entries of the subject match cache (runner x request cardinality)
  * @param memoryStoreRecords records kept per account by the in-memory store
  * @param recentRecords the segment store's newest records per account kept in memory for
@@ -51,7 +47,12 @@ import java.util.function.Consumer;
  * @param insecure true to run without authentication (one open account); never by default
  * @param trustedKeys issuer public keys whose tokens are accepted (two during a rotation);
  *     empty means {@code <dataDir>/issuer.pub}
- * @param isolation what one tenant, token or connection may cost the broker
+ * @param tail settings of the tail plugin: queues, messages, and what tails may cost
+ * @param connectionIdle a connection from which nothing was read for this long is closed: a
+ *     handshake never finished, or a peer gone without a word (the broker pings every
+ *     connection at two fifths of it, and a live client answers)
+ * @param systemPlugins names of the plugins that may read every account (a cluster bridge);
+ *     empty by default: a plugin reads only the accounts its grants name
  */
 public record BrokerConfig(
     String grpcHost,
@@ -62,11 +63,6 @@ public record BrokerConfig(
     int maxRecordsPerBatch,
     int maxLineBytes,
     int maxOpenRequestsPerRunner,
-    int tailQueueRecords,
-    long tailQueueBytes,
-    int tailBatchRecords,
-    int tailBatchBytes,
-    OverflowPolicy tailOverflow,
     int routerCacheSize,
     int memoryStoreRecords,
     int recentRecords,
@@ -82,7 +78,9 @@ public record BrokerConfig(
     DrainSettings drains,
     boolean insecure,
     List<Path> trustedKeys,
-    Isolation isolation) {
+    TailSettings tail,
+    Duration connectionIdle,
+    Set<String> systemPlugins) {
 
   public static final String DEFAULT_GRPC_HOST = "127.0.0.1";
   public static final int DEFAULT_GRPC_PORT = 7400;
@@ -92,17 +90,6 @@ public record BrokerConfig(
   public static final int DEFAULT_MAX_RECORDS_PER_BATCH = 5_000;
   public static final int DEFAULT_MAX_LINE_BYTES = 64 * 1024;
   public static final int DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER = 1_024;
-  /**
-   * 50 ms of a fast runner: at 10,000 (10 ms at a million lines a second) a reader 10,000
-   * records behind went back to the store and delivered a third as much (bench/README.md).
-   * The byte bound holds memory the same either way: 16 MiB is about 50,000 records of 300
-   * bytes.
-   */
-  public static final int DEFAULT_TAIL_QUEUE_RECORDS = 50_000;
-  public static final long DEFAULT_TAIL_QUEUE_BYTES = 16L * 1024 * 1024;
-  public static final int DEFAULT_TAIL_BATCH_RECORDS = 2048;
-  public static final int DEFAULT_TAIL_BATCH_BYTES = 1024 * 1024;
-  public static final OverflowPolicy DEFAULT_TAIL_OVERFLOW = OverflowPolicy.CATCH_UP;
   public static final int DEFAULT_ROUTER_CACHE_SIZE = 262_144;
   public static final int DEFAULT_MEMORY_STORE_RECORDS = 200_000;
   public static final int DEFAULT_RECENT_RECORDS = 16_384;
@@ -119,70 +106,7 @@ public record BrokerConfig(
   public static final Retention DEFAULT_RETENTION = new Retention(Duration.ofDays(30),
       10L * 1024 * 1024 * 1024, Duration.ofMinutes(1));
   public static final int DEFAULT_REQUEST_INDEX_SIZE = 200_000;
-  public static final Isolation DEFAULT_ISOLATION = new Isolation(256L << 20, 64L << 20, 1_000,
-      1_000, 10_000, Duration.ofSeconds(30), Duration.ofSeconds(20));
-
-  /**
-   * What one tenant, one token or one connection may cost the broker, whatever the others do.
-   *
-   * @param subscriberBytes record bytes queued to all subscribers together: tail queues and
-   *     messages written to a transport and not yet sent; a tail that would go beyond waits
-   *     (its records stay in the store) until bytes are sent
-   * @param accountSubscriberBytes the same for the subscribers of one account
-   * @param tailsPerConnection concurrent tails one client connection may hold
-   * @param tailsPerPrincipal concurrent tails one principal (a token's subject in its account)
-   *     may hold over all its connections
-   * @param tailsPerAccount concurrent tails of one account
-   * @param stalledTail a tail whose transport took nothing for this long while a message of
-   *     it waited is cut with RESOURCE_EXHAUSTED, so a reader that stopped reading does not
-   *     hold bytes for ever
-   * @param connectionIdle a connection from which nothing was read for this long is closed: a
-   *     handshake never finished, or a peer gone without a word (the broker pings every
-   *     connection at two fifths of it, and a live client answers)
-   */
-  public record Isolation(long subscriberBytes, long accountSubscriberBytes,
-      int tailsPerConnection, int tailsPerPrincipal, int tailsPerAccount, Duration stalledTail,
-      Duration connectionIdle) {
-    public Isolation {
-      atLeast("isolation.subscriberBytes", subscriberBytes, 1 << 20);
-      atLeast("isolation.accountSubscriberBytes", accountSubscriberBytes, 64 * 1024);
-      if (accountSubscriberBytes > subscriberBytes) {
-        throw bad("isolation.accountSubscriberBytes", accountSubscriberBytes,
-            "<= subscriberBytes (" + subscriberBytes + ")");
-      }
-      atLeast("isolation.tailsPerConnection", tailsPerConnection, 1);
-      atLeast("isolation.tailsPerPrincipal", tailsPerPrincipal, 1);
-      atLeast("isolation.tailsPerAccount", tailsPerAccount, 1);
-      Objects.requireNonNull(stalledTail, "isolation.stalledTail");
-      Objects.requireNonNull(connectionIdle, "isolation.connectionIdle");
-      if (stalledTail.toMillis() < 100 || stalledTail.toDays() >= 1) {
-        throw bad("isolation.stalledTail", stalledTail, ">= 100 ms and < 1 day");
-      }
-      if (connectionIdle.toSeconds() < 1 || connectionIdle.toDays() >= 1) {
-        throw bad("isolation.connectionIdle", connectionIdle, ">= 1 s and < 1 day");
-      }
-    }
-
-    public Isolation withSubscriberBytes(long all, long perAccount) {
-      return new Isolation(all, perAccount, tailsPerConnection, tailsPerPrincipal,
-          tailsPerAccount, stalledTail, connectionIdle);
-    }
-
-    public Isolation withTails(int perConnection, int perPrincipal, int perAccount) {
-      return new Isolation(subscriberBytes, accountSubscriberBytes, perConnection, perPrincipal,
-          perAccount, stalledTail, connectionIdle);
-    }
-
-    public Isolation withStalledTail(Duration value) {
-      return new Isolation(subscriberBytes, accountSubscriberBytes, tailsPerConnection,
-          tailsPerPrincipal, tailsPerAccount, value, connectionIdle);
-    }
-
-    public Isolation withConnectionIdle(Duration value) {
-      return new Isolation(subscriberBytes, accountSubscriberBytes, tailsPerConnection,
-          tailsPerPrincipal, tailsPerAccount, stalledTail, value);
-    }
-  }
+  public static final Duration DEFAULT_CONNECTION_IDLE = Duration.ofSeconds(20);
 
   /**
    * When the segment store deletes whole segments, oldest first (never the one being written).
@@ -213,19 +137,6 @@ public record BrokerConfig(
     SEGMENT
   }
 
-  /** What a full subscriber queue does when another record arrives. */
-  public enum OverflowPolicy {
-    /** Drop the oldest queued record: a slow reader sees the newest lines, after a marker. */
-    DROP_OLDEST,
-    /** Drop the arriving record: a slow reader sees an unbroken prefix, then a marker. */
-    DROP_NEWEST,
-    /**
-     * Empty the queue and move the reader back onto the store: it reads on from where it was
-     * and rejoins live when it has caught up. Nothing is lost while the store still has it.
-     */
-    CATCH_UP
-  }
-
   public BrokerConfig {
     requireText(grpcHost, "grpcHost");
     if (grpcPort < 0 || grpcPort > 65_535) {
@@ -240,11 +151,6 @@ public record BrokerConfig(
       throw bad("maxLineBytes", maxLineBytes, "<= maxFrameBytes (" + maxFrameBytes + ")");
     }
     atLeast("maxOpenRequestsPerRunner", maxOpenRequestsPerRunner, 1);
-    atLeast("tailQueueRecords", tailQueueRecords, 1);
-    atLeast("tailQueueBytes", tailQueueBytes, 64 * 1024);
-    atLeast("tailBatchRecords", tailBatchRecords, 1);
-    atLeast("tailBatchBytes", tailBatchBytes, 1024);
-    Objects.requireNonNull(tailOverflow, "tailOverflow");
     atLeast("routerCacheSize", routerCacheSize, 16);
     atLeast("memoryStoreRecords", memoryStoreRecords, 1);
     atLeast("recentRecords", recentRecords, 1);
@@ -264,11 +170,11 @@ public record BrokerConfig(
     Objects.requireNonNull(retention, "retention");
     atLeast("requestIndexSize", requestIndexSize, 1);
     Objects.requireNonNull(drains, "drains");
-    Objects.requireNonNull(isolation, "isolation");
-    if (isolation.accountSubscriberBytes() < tailBatchBytes) {
-      // A replay holds a whole message's bytes while it reads: it could never start.
-      throw bad("isolation.accountSubscriberBytes", isolation.accountSubscriberBytes(),
-          ">= tailBatchBytes (" + tailBatchBytes + ")");
+    Objects.requireNonNull(tail, "tail");
+    Objects.requireNonNull(connectionIdle, "connectionIdle");
+    systemPlugins = Set.copyOf(systemPlugins);
+    if (connectionIdle.toSeconds() < 1 || connectionIdle.toDays() >= 1) {
+      throw bad("connectionIdle", connectionIdle, ">= 1 s and < 1 day");
     }
   }
 
@@ -276,14 +182,13 @@ public record BrokerConfig(
   public static BrokerConfig defaults() {
     return new BrokerConfig(DEFAULT_GRPC_HOST, DEFAULT_GRPC_PORT, DEFAULT_EVENT_LOOPS,
         DEFAULT_DATA_DIR, DEFAULT_MAX_FRAME_BYTES, DEFAULT_MAX_RECORDS_PER_BATCH,
-        DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER, DEFAULT_TAIL_QUEUE_RECORDS,
-        DEFAULT_TAIL_QUEUE_BYTES, DEFAULT_TAIL_BATCH_RECORDS, DEFAULT_TAIL_BATCH_BYTES, DEFAULT_TAIL_OVERFLOW,
+        DEFAULT_MAX_LINE_BYTES, DEFAULT_MAX_OPEN_REQUESTS_PER_RUNNER,
         DEFAULT_ROUTER_CACHE_SIZE, DEFAULT_MEMORY_STORE_RECORDS, DEFAULT_RECENT_RECORDS,
         DEFAULT_SHUTDOWN_GRACE,
         DEFAULT_TENANT_LINES_PER_SECOND, DEFAULT_TENANT_BYTES_PER_SECOND,
         DEFAULT_TENANT_BURST_SECONDS, DEFAULT_STORE, DEFAULT_FSYNC, DEFAULT_SEGMENT_BYTES,
         DEFAULT_RETENTION, DEFAULT_REQUEST_INDEX_SIZE, DrainSettings.DEFAULTS, false, List.of(),
-        DEFAULT_ISOLATION);
+        TailSettings.DEFAULTS, DEFAULT_CONNECTION_IDLE, Set.of());
   }
 
   /** The issuer public keys to trust: {@link #trustedKeys}, or the data directory's key. */
@@ -319,20 +224,8 @@ public record BrokerConfig(
     return edit(d -> d.maxOpenRequestsPerRunner = value);
   }
 
-  public BrokerConfig withTail(int queueRecords, int batchRecords, OverflowPolicy overflow) {
-    return edit(d -> {
-      d.tailQueueRecords = queueRecords;
-      d.tailBatchRecords = batchRecords;
-      d.tailOverflow = overflow;
-    });
-  }
-
-  public BrokerConfig withTailQueueBytes(long value) {
-    return edit(d -> d.tailQueueBytes = value);
-  }
-
-  public BrokerConfig withTailBatchBytes(int value) {
-    return edit(d -> d.tailBatchBytes = value);
+  public BrokerConfig withTail(TailSettings value) {
+    return edit(d -> d.tail = value);
   }
 
   public BrokerConfig withMemoryStoreRecords(int value) {
@@ -387,8 +280,16 @@ public record BrokerConfig(
     return edit(d -> d.trustedKeys = value);
   }
 
-  public BrokerConfig withIsolation(Isolation value) {
-    return edit(d -> d.isolation = value);
+  public BrokerConfig withConnectionIdle(Duration value) {
+    return edit(d -> d.connectionIdle = value);
+  }
+
+  public BrokerConfig withSystemPlugins(Set<String> value) {
+    return edit(d -> d.systemPlugins = value);
+  }
+
+  public BrokerConfig withRouterCacheSize(int value) {
+    return edit(d -> d.routerCacheSize = value);
   }
 
   private BrokerConfig edit(Consumer<Draft> change) {
@@ -407,11 +308,6 @@ public record BrokerConfig(
     int maxRecordsPerBatch;
     int maxLineBytes;
     int maxOpenRequestsPerRunner;
-    int tailQueueRecords;
-    long tailQueueBytes;
-    int tailBatchRecords;
-    int tailBatchBytes;
-    OverflowPolicy tailOverflow;
     int routerCacheSize;
     int memoryStoreRecords;
     int recentRecords;
@@ -427,7 +323,9 @@ public record BrokerConfig(
     DrainSettings drains;
     boolean insecure;
     List<Path> trustedKeys;
-    Isolation isolation;
+    TailSettings tail;
+    Duration connectionIdle;
+    Set<String> systemPlugins;
 
     Draft(BrokerConfig c) {
       grpcHost = c.grpcHost;
@@ -438,11 +336,6 @@ public record BrokerConfig(
       maxRecordsPerBatch = c.maxRecordsPerBatch;
       maxLineBytes = c.maxLineBytes;
       maxOpenRequestsPerRunner = c.maxOpenRequestsPerRunner;
-      tailQueueRecords = c.tailQueueRecords;
-      tailQueueBytes = c.tailQueueBytes;
-      tailBatchRecords = c.tailBatchRecords;
-      tailBatchBytes = c.tailBatchBytes;
-      tailOverflow = c.tailOverflow;
       routerCacheSize = c.routerCacheSize;
       memoryStoreRecords = c.memoryStoreRecords;
       recentRecords = c.recentRecords;
@@ -458,16 +351,18 @@ public record BrokerConfig(
       drains = c.drains;
       insecure = c.insecure;
       trustedKeys = c.trustedKeys;
-      isolation = c.isolation;
+      tail = c.tail;
+      connectionIdle = c.connectionIdle;
+      systemPlugins = c.systemPlugins;
     }
 
     BrokerConfig build() {
       return new BrokerConfig(grpcHost, grpcPort, eventLoops, dataDir, maxFrameBytes,
-          maxRecordsPerBatch, maxLineBytes, maxOpenRequestsPerRunner, tailQueueRecords,
-          tailQueueBytes, tailBatchRecords, tailBatchBytes, tailOverflow, routerCacheSize, memoryStoreRecords,
-          recentRecords, shutdownGrace, tenantLinesPerSecond, tenantBytesPerSecond, tenantBurstSeconds,
-          store, fsync, segmentBytes, retention, requestIndexSize, drains, insecure, trustedKeys,
-          isolation);
+          maxRecordsPerBatch, maxLineBytes, maxOpenRequestsPerRunner, routerCacheSize,
+          memoryStoreRecords, recentRecords, shutdownGrace, tenantLinesPerSecond,
+          tenantBytesPerSecond, tenantBurstSeconds, store, fsync, segmentBytes, retention,
+          requestIndexSize, drains, insecure, trustedKeys, tail, connectionIdle,
+          systemPlugins);
     }
   }
 

@@ -107,24 +107,24 @@ public final class BrokerMain {
           trusted.add(Path.of(value));
           yield config.withTrustedKeys(trusted);
         }
-        case "--subscriber-bytes" -> config.withIsolation(config.isolation().withSubscriberBytes(
+        case "--subscriber-bytes" -> config.withTail(config.tail().withSubscriberBytes(
             bytes(flag, value), Math.min(bytes(flag, value),
-                config.isolation().accountSubscriberBytes())));
-        case "--account-subscriber-bytes" -> config.withIsolation(config.isolation()
-            .withSubscriberBytes(config.isolation().subscriberBytes(), bytes(flag, value)));
-        case "--tails-per-connection" -> config.withIsolation(config.isolation().withTails(
-            count(flag, value), config.isolation().tailsPerPrincipal(),
-            config.isolation().tailsPerAccount()));
-        case "--tails-per-principal" -> config.withIsolation(config.isolation().withTails(
-            config.isolation().tailsPerConnection(), count(flag, value),
-            config.isolation().tailsPerAccount()));
-        case "--tails-per-account" -> config.withIsolation(config.isolation().withTails(
-            config.isolation().tailsPerConnection(), config.isolation().tailsPerPrincipal(),
+                config.tail().accountSubscriberBytes())));
+        case "--account-subscriber-bytes" -> config.withTail(config.tail()
+            .withSubscriberBytes(config.tail().subscriberBytes(), bytes(flag, value)));
+        case "--tails-per-connection" -> config.withTail(config.tail().withTails(
+            count(flag, value), config.tail().tailsPerPrincipal(),
+            config.tail().tailsPerAccount()));
+        case "--tails-per-principal" -> config.withTail(config.tail().withTails(
+            config.tail().tailsPerConnection(), count(flag, value),
+            config.tail().tailsPerAccount()));
+        case "--tails-per-account" -> config.withTail(config.tail().withTails(
+            config.tail().tailsPerConnection(), config.tail().tailsPerPrincipal(),
             count(flag, value)));
-        case "--stalled-tail-timeout" -> config.withIsolation(
-            config.isolation().withStalledTail(duration(flag, value)));
-        case "--connection-idle-timeout" -> config.withIsolation(
-            config.isolation().withConnectionIdle(duration(flag, value)));
+        case "--stalled-tail-timeout" -> config.withTail(
+            config.tail().withStalledTail(duration(flag, value)));
+        case "--connection-idle-timeout" -> config.withConnectionIdle(duration(flag, value));
+        case "--router-cache-size" -> config.withRouterCacheSize(count(flag, value));
         default -> throw new IllegalArgumentException("unknown option " + flag
             + " (expected: --grpc-host, --grpc-port, --data-dir, --store, --fsync, --trust-key,"
             + " --tenant-lines-per-second, --tenant-bytes-per-second, --max-open-requests,"
@@ -133,7 +133,7 @@ public final class BrokerMain {
             + " --retention-bytes, --drain-allow-http, --drain-allow-address, --drain-ca-file,"
             + " --subscriber-bytes, --account-subscriber-bytes, --tails-per-connection,"
             + " --tails-per-principal, --tails-per-account, --stalled-tail-timeout,"
-            + " --connection-idle-timeout, --insecure)");
+            + " --connection-idle-timeout, --router-cache-size, --insecure)");
       };
     }
     return config;

@@ -3,6 +3,7 @@ package dev.sluice.broker;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.broker.plugin.tail.TailSettings;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -14,7 +15,7 @@ class BrokerMainTest {
     assertThat(config.store()).isEqualTo(BrokerConfig.StoreKind.SEGMENT);
     assertThat(config.retention().age()).isEqualTo(Duration.ofDays(30));
     assertThat(config.retention().bytes()).isEqualTo(10L << 30);
-    assertThat(config.tailOverflow()).isEqualTo(BrokerConfig.OverflowPolicy.CATCH_UP);
+    assertThat(config.tail().overflow()).isEqualTo(TailSettings.OverflowPolicy.CATCH_UP);
   }
 
   @Test

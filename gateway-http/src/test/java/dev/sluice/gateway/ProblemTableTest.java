@@ -14,7 +14,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 class ProblemTableTest {
   @RegisterExtension
   final GatewayFixture gw = new GatewayFixture(
-      broker -> broker.withIsolation(broker.isolation().withTails(1_000, 1, 10_000)),
+      broker -> broker.withTail(broker.tail().withTails(1_000, 1, 10_000)),
       gateway -> gateway.withMaxBodyBytes(4 * 1024));
 
   @Test

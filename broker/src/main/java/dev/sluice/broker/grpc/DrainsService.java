@@ -2,7 +2,7 @@ package dev.sluice.broker.grpc;
 
 import dev.sluice.broker.access.AccessProxy;
 import dev.sluice.broker.access.Principal;
-import dev.sluice.broker.plugin.drain.DrainPlugin;
+import dev.sluice.broker.plugin.Drains;
 import dev.sluice.proto.v1.CreateDrainRequest;
 import dev.sluice.proto.v1.DeleteDrainResponse;
 import dev.sluice.proto.v1.Drain;
@@ -22,9 +22,9 @@ import java.util.function.Function;
  */
 final class DrainsService extends DrainsGrpc.DrainsImplBase {
   private final AccessProxy access;
-  private final DrainPlugin drains;
+  private final Drains drains;
 
-  DrainsService(AccessProxy access, DrainPlugin drains) {
+  DrainsService(AccessProxy access, Drains drains) {
     this.access = access;
     this.drains = drains;
   }

@@ -1,12 +1,13 @@
 package dev.sluice.broker.grpc;
 
-import dev.sluice.broker.BrokerConfig;
 import dev.sluice.broker.access.AccessProxy;
 import dev.sluice.broker.access.AppPolicies;
-import dev.sluice.broker.history.History;
-import dev.sluice.broker.plugin.drain.DrainPlugin;
+import dev.sluice.broker.plugin.Drains;
+import dev.sluice.broker.plugin.PluginHost;
+import dev.sluice.broker.plugin.RequestLogs;
+import dev.sluice.broker.plugin.Tails;
+import dev.sluice.broker.stats.Stats;
 import dev.sluice.broker.ingest.IngestSession;
-import dev.sluice.broker.plugin.tail.TailPlugin;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestGrpc;
 import dev.sluice.proto.v1.IngestReply;
@@ -47,8 +48,31 @@ public final class GrpcFrontend {
    * so the tail limit speaks first, with a status that names it, and a client that opens more
    * calls than that finds them refused by HTTP/2 rather than costing the broker.
    */
-  static long streamsPerConnection(BrokerConfig config) {
-    return Math.max(100, 2L * config.isolation().tailsPerConnection());
+  static long streamsPerConnection(int tailsPerConnection) {
+    return Math.max(100, 2L * tailsPerConnection);
+  }
+
+  /**
+   * Where and how the server listens.
+   *
+   * @param host address to bind
+   * @param port port; 0 picks a free one
+   * @param eventLoops server instances, each on its own event loop
+   * @param maxMessageBytes largest message accepted
+   * @param connectionIdle a connection with nothing read or written for this long is closed
+   * @param tailsPerConnection the tail limit per connection (streams allowed are twice that)
+   */
+  public record Options(String host, int port, int eventLoops, int maxMessageBytes,
+      Duration connectionIdle, int tailsPerConnection) {
+    public Options {
+      if (host == null || host.isBlank() || port < 0 || port > 65_535 || eventLoops < 1
+          || maxMessageBytes < 1024 || connectionIdle == null || connectionIdle.isNegative()
+          || connectionIdle.isZero() || tailsPerConnection < 1) {
+        throw new IllegalArgumentException("grpc options: " + host + ":" + port + ", "
+            + eventLoops + " event loops, " + maxMessageBytes + " message bytes, idle "
+            + connectionIdle + ", " + tailsPerConnection + " tails per connection");
+      }
+    }
   }
   /**
    * What a client may send on one stream before the broker reads it, and on one connection
@@ -105,29 +129,34 @@ public final class GrpcFrontend {
    * Binds the gRPC server: {@code eventLoops} server instances share the port, each on its own
    * event loop, and Vert.x spreads connections over them. Completes once all listen.
    */
-  public static Future<GrpcFrontend> start(Vertx vertx, BrokerConfig config, AccessProxy access,
-      IngestSession.Deps ingest, TailPlugin tail, History history, DrainPlugin drains,
-      AppPolicies policies) {
+  public static Future<GrpcFrontend> start(Vertx vertx, Options config, AccessProxy access,
+      IngestSession.Deps ingest, PluginHost plugins, AppPolicies policies, Stats stats) {
     ActiveCalls calls = new ActiveCalls();
     AtomicInteger connectionsOpen = new AtomicInteger();
+    AtomicInteger framesHeld = new AtomicInteger();
+    stats.gauge("grpc.connections", "client connections open now (HTTP/2 and HTTP/1.1)",
+        connectionsOpen::get);
+    stats.gauge("ingest.streams", "ingest streams open now", () -> calls.open.size());
+    stats.gauge("ingest.frames_held", "ingest frame buffers held by calls now",
+        framesHeld::get);
     ConnectionCalls connections = new ConnectionCalls();
     ConnectionGuard.Registry guards = new ConnectionGuard.Registry(vertx,
-        config.isolation().connectionIdle());
+        config.connectionIdle());
     AuthInterceptor auth = new AuthInterceptor(access);
-    TailEndpoint tailEndpoint = new TailEndpoint(access, tail, connections, guards,
-        config.isolation().connectionIdle());
+    TailEndpoint tailEndpoint = new TailEndpoint(access, plugins.require(Tails.class),
+        connections, guards, config.connectionIdle());
     ServerInterceptor activity = guards.activity();
     List<ServerServiceDefinition> services = List.of(
         ServerInterceptors.intercept(new IngestService(ingest, calls, connections), auth,
             activity),
-        ServerInterceptors.intercept(new LogsService(access, history).definition(), auth,
+        ServerInterceptors.intercept(new LogsService(access, plugins.require(RequestLogs.class)).definition(), auth,
             activity),
-        ServerInterceptors.intercept(new DrainsService(access, drains), auth, activity),
+        ServerInterceptors.intercept(new DrainsService(access, plugins.require(Drains.class)), auth, activity),
         ServerInterceptors.intercept(new AppsService(access, policies), auth, activity),
         ServerInterceptors.intercept(new AccessService(), auth, activity));
     // Port 0 becomes -1: Vert.x then binds one random port and shares it between instances.
-    HttpServerOptions options = new HttpServerOptions().setHost(config.grpcHost())
-        .setPort(config.grpcPort() == 0 ? -1 : config.grpcPort())
+    HttpServerOptions options = new HttpServerOptions().setHost(config.host())
+        .setPort(config.port() == 0 ? -1 : config.port())
         // Vert.x allows 100 streams per connection; a client (a gateway, a dashboard) that
         // opens more tails on one channel would see the rest wait silently in its transport.
         .setHttp2ConnectionWindowSize(CONNECTION_WINDOW_BYTES)
@@ -137,12 +166,12 @@ public final class GrpcFrontend {
         // A connection with nothing read or written for this long is closed: a handshake never
         // finished, an idle HTTP/1.1 connection. HTTP/2 connections carry the broker's
         // keep-alive pings (ConnectionGuard), gRPC-Web tails over HTTP/1.1 their own.
-        .setIdleTimeout((int) config.isolation().connectionIdle().toMillis())
+        .setIdleTimeout((int) config.connectionIdle().toMillis())
         .setIdleTimeoutUnit(TimeUnit.MILLISECONDS)
         .setInitialSettings(new io.vertx.core.http.Http2Settings()
             .setInitialWindowSize(STREAM_WINDOW_BYTES)
-            .setMaxConcurrentStreams(streamsPerConnection(config)));
-    GrpcServerOptions grpcOptions = new GrpcServerOptions().setMaxMessageSize(config.maxFrameBytes());
+            .setMaxConcurrentStreams(streamsPerConnection(config.tailsPerConnection())));
+    GrpcServerOptions grpcOptions = new GrpcServerOptions().setMaxMessageSize(config.maxMessageBytes());
     List<HttpServer> servers = new CopyOnWriteArrayList<>();
     return vertx.deployVerticle(() -> new VerticleBase() {
       @Override
@@ -151,7 +180,8 @@ public final class GrpcFrontend {
         services.forEach(service -> GrpcIoServiceBridge.bridge(service).bind(grpc));
         tailEndpoint.bind(grpc);
         Http2Tail http2Tail = new Http2Tail(tailEndpoint, guards);
-        Http2Ingest http2Ingest = new Http2Ingest(ingest, calls, connections, access, guards);
+        Http2Ingest http2Ingest = new Http2Ingest(ingest, calls, connections, access, guards,
+            framesHeld);
         return vertx.createHttpServer(options)
             .requestHandler(request -> {
               guards.of(request.connection()).active();
@@ -178,16 +208,6 @@ public final class GrpcFrontend {
       }
     }, new DeploymentOptions().setInstances(config.eventLoops()))
         .map(id -> new GrpcFrontend(servers, calls, connectionsOpen));
-  }
-
-  /** Client connections open now (HTTP/2 and HTTP/1.1). */
-  public int openConnections() {
-    return connectionsOpen.get();
-  }
-
-  /** Ingest streams open now. */
-  public int openIngestCalls() {
-    return calls.open.size();
   }
 
   public int port() {
@@ -231,7 +251,7 @@ public final class GrpcFrontend {
     public ServerServiceDefinition bindService() {
       // Frames are read by IngestFrames: a batch's lines stay in their bytes.
       MethodDescriptor<Object, IngestReply> method = IngestGrpc.getStreamMethod()
-          .toBuilder(new IngestFrames(deps.config().maxRecordsPerBatch()),
+          .toBuilder(new IngestFrames(deps.limits().maxRecordsPerBatch()),
               IngestGrpc.getStreamMethod().getResponseMarshaller())
           .build();
       ServiceDescriptor service = ServiceDescriptor.newBuilder(IngestGrpc.SERVICE_NAME)

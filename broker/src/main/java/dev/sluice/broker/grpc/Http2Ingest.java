@@ -43,8 +43,6 @@ final class Http2Ingest {
    * parsed and encoded from its array.
    */
   private static final PooledByteBufAllocator FRAMES = PooledByteBufAllocator.DEFAULT;
-  /** Frame buffers taken from the pool and not given back, over every call. */
-  private static final AtomicInteger HELD = new AtomicInteger();
 
   private final IngestSession.Deps deps;
   private final GrpcFrontend.ActiveCalls calls;
@@ -53,29 +51,29 @@ final class Http2Ingest {
   private final ConnectionGuard.Registry guards;
   private final IngestFrames frames;
 
+  /** Frame buffers taken from the pool and not given back, over every call of every loop. */
+  private final AtomicInteger held;
+
   Http2Ingest(IngestSession.Deps deps, GrpcFrontend.ActiveCalls calls,
-      ConnectionCalls connections, AccessProxy access, ConnectionGuard.Registry guards) {
+      ConnectionCalls connections, AccessProxy access, ConnectionGuard.Registry guards,
+      AtomicInteger held) {
+    this.held = held;
     this.deps = deps;
     this.calls = calls;
     this.connections = connections;
     this.access = access;
     this.guards = guards;
-    this.frames = new IngestFrames(deps.config().maxRecordsPerBatch());
+    this.frames = new IngestFrames(deps.limits().maxRecordsPerBatch());
   }
 
-  /** Frame buffers held by calls now (tests: every one goes back however a call ends). */
-  static int framesHeld() {
-    return HELD.get();
-  }
-
-  private static ByteBuf takeFrame(int size) {
+  private ByteBuf takeFrame(int size) {
     ByteBuf frame = FRAMES.heapBuffer(size, size);
-    HELD.incrementAndGet();
+    held.incrementAndGet();
     return frame;
   }
 
-  private static void giveBack(ByteBuf frame) {
-    HELD.decrementAndGet();
+  private void giveBack(ByteBuf frame) {
+    held.decrementAndGet();
     frame.release();
   }
 
@@ -95,7 +93,7 @@ final class Http2Ingest {
       Http2Tail.endWith(response, Statuses.toStatus(e).getStatus());
       return;
     }
-    Call call = new Call(request, deps.config().maxFrameBytes());
+    Call call = new Call(request, deps.limits().maxFrameBytes());
     IngestCall ingest = new IngestCall(new IngestSession(deps, principal), call, calls);
     ingest.onEnd(connections.register(ConnectionCalls.key(request.connection().remoteAddress()),
         ingest::connectionLost));

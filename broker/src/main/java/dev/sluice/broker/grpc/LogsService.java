@@ -1,7 +1,7 @@
 package dev.sluice.broker.grpc;
 
 import dev.sluice.broker.access.AccessProxy;
-import dev.sluice.broker.history.History;
+import dev.sluice.broker.plugin.RequestLogs;
 import dev.sluice.broker.subject.Subjects;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.QueryRequest;
@@ -14,14 +14,14 @@ import io.grpc.stub.ServerCalls;
 import io.grpc.stub.StreamObserver;
 
 /**
- * The Logs service's history calls: Query and RequestLogs read through {@link History}. Tail
+ * The Logs service's history calls: Query and RequestLogs read through the history plugin ({@link RequestLogs}). Tail
  * is served by {@link TailEndpoint}. Every read is authorized by the access proxy first.
  */
 final class LogsService {
   private final AccessProxy access;
-  private final History history;
+  private final RequestLogs history;
 
-  LogsService(AccessProxy access, History history) {
+  LogsService(AccessProxy access, RequestLogs history) {
     this.access = access;
     this.history = history;
   }

@@ -4,9 +4,8 @@ import dev.sluice.broker.access.AccessProxy;
 import dev.sluice.broker.access.AccessProxy.ReadGrant;
 import dev.sluice.broker.access.Principal;
 import dev.sluice.broker.error.SluiceException;
-import dev.sluice.broker.plugin.tail.TailPlugin;
-import dev.sluice.broker.plugin.tail.TailSink;
-import dev.sluice.broker.plugin.tail.TailStream;
+import dev.sluice.broker.plugin.TailSink;
+import dev.sluice.broker.plugin.Tails;
 import dev.sluice.broker.store.StoredRecord;
 import dev.sluice.broker.subject.Subjects;
 import dev.sluice.proto.v1.LogsGrpc;
@@ -44,7 +43,7 @@ final class TailEndpoint {
       GrpcMessageDecoder.decoder(TailRequest.newBuilder()));
 
   private final AccessProxy access;
-  private final TailPlugin tail;
+  private final Tails tail;
   private final ConnectionCalls connections;
   private final ConnectionGuard.Registry guards;
   private final long http1KeepaliveMillis;
@@ -54,7 +53,7 @@ final class TailEndpoint {
    *     mostly over HTTP/1.1, without HTTP/2 pings) sends an empty message when it sent
    *     nothing for a quarter of it: at most half of it goes silent, whatever the timers' drift
    */
-  TailEndpoint(AccessProxy access, TailPlugin tail, ConnectionCalls connections,
+  TailEndpoint(AccessProxy access, Tails tail, ConnectionCalls connections,
       ConnectionGuard.Registry guards, java.time.Duration idle) {
     this.access = access;
     this.tail = tail;
@@ -113,7 +112,7 @@ final class TailEndpoint {
     try {
       ReadGrant grant = access.authorizeRead(principal, Subjects.filter(request.getFilter()));
       Sink sink = new Sink(call);
-      TailStream stream = tail.open(grant, principal.id(), call.connection(), request, sink);
+      Tails.Tail stream = tail.open(grant, principal.id(), call.connection(), request, sink);
       Runnable cancel = () -> {
         sink.cancelled = true;
         stream.cancel();

@@ -1,6 +1,5 @@
 package dev.sluice.broker.ingest;
 
-import dev.sluice.broker.BrokerConfig;
 import dev.sluice.broker.access.AccessProxy;
 import dev.sluice.broker.access.AccessProxy.IngestGrant;
 import dev.sluice.broker.access.AppPolicies;
@@ -56,9 +55,30 @@ public final class IngestSession {
   private long lastShedMarker;
 
   /** What every session shares. */
-  public record Deps(BrokerConfig config, LogStore store, AccessProxy access,
+  public record Deps(Limits limits, LogStore store, AccessProxy access,
       RunnerSessions sessions, AppPolicies policies,
       TenantLimiter limiter) {}
+
+  /**
+   * What one runner may send (told to it in its Welcome).
+   *
+   * @param maxFrameBytes largest message accepted from a runner
+   * @param maxRecordsPerBatch most lines in one LogBatch
+   * @param maxLineBytes longest line in UTF-8 bytes; longer lines are split into marked parts
+   * @param maxOpenRequestsPerRunner most requests open at once on one runner session
+   */
+  public record Limits(int maxFrameBytes, int maxRecordsPerBatch, int maxLineBytes,
+      int maxOpenRequestsPerRunner) {
+    public Limits {
+      if (maxFrameBytes < 1024 || maxRecordsPerBatch < 1 || maxLineBytes < 64
+          || maxLineBytes > maxFrameBytes || maxOpenRequestsPerRunner < 1) {
+        throw new IllegalArgumentException("ingest limits: " + maxFrameBytes + " frame bytes, "
+            + maxRecordsPerBatch + " records per batch, " + maxLineBytes + " line bytes, "
+            + maxOpenRequestsPerRunner + " open requests (expected: frame >= 1024, "
+            + "records >= 1, 64 <= line <= frame, open requests >= 1)");
+      }
+    }
+  }
 
   public IngestSession(Deps deps, Principal principal) {
     this.deps = deps;
@@ -88,7 +108,7 @@ public final class IngestSession {
     // Keyed by account too: two accounts may well use the same app, runner and session id.
     this.open = deps.sessions().attach(sessionKey.isEmpty() ? "" : account + '\u0000' + sessionKey);
     this.lastSeq = sessionKey.isEmpty() ? 0 : deps.store().lastClientSeq(account, sessionKey);
-    BrokerConfig c = deps.config();
+    Limits c = deps.limits();
     return Welcome.newBuilder().setLastDurableSeq(lastSeq).setMaxFrameBytes(c.maxFrameBytes())
         .setMaxRecordsPerBatch(c.maxRecordsPerBatch()).setMaxLineBytes(c.maxLineBytes())
         .setAccount(account).build();
@@ -112,7 +132,7 @@ public final class IngestSession {
 
   /** Handles a batch frame read straight off the wire; see {@link #frame}. */
   public Future<Ack> batch(RawBatch batch) {
-    int max = deps.config().maxRecordsPerBatch();
+    int max = deps.limits().maxRecordsPerBatch();
     int count = batch.count();
     if (count > max) {
       throw SluiceException.exhausted("batch: " + count
@@ -155,7 +175,7 @@ public final class IngestSession {
   private int[] quota(RawBatch batch, int from, LogLine[] parsed) {
     int[] lines = new int[Level.FATAL_VALUE + 1];
     long[] bytes = new long[Level.FATAL_VALUE + 1];
-    int maxLine = deps.config().maxLineBytes();
+    int maxLine = deps.limits().maxLineBytes();
     for (int i = from; i < batch.count(); i++) {
       if (!batch.plain(i) || batch.messageLength(i) > maxLine) {
         parsed[i] = batch.line(i);
@@ -275,11 +295,11 @@ public final class IngestSession {
       b.putAllFields(line.getFieldsMap()); // an empty map would still cost two objects
     }
     byte[] message = line.getMessage().getBytes(StandardCharsets.UTF_8);
-    if (message.length <= deps.config().maxLineBytes()) {
+    if (message.length <= deps.limits().maxLineBytes()) {
       drafts.add(Draft.of(b.setMessage(line.getMessage()).build()));
       return 0;
     }
-    List<String> parts = LineSplitter.split(line.getMessage(), deps.config().maxLineBytes());
+    List<String> parts = LineSplitter.split(line.getMessage(), deps.limits().maxLineBytes());
     for (int p = 0; p < parts.size(); p++) {
       drafts.add(Draft.of(b.setMessage(parts.get(p)).setPart(p + 1).setParts(parts.size()).build()));
       b.clearFields(); // the fields go with part 1 only, not copied into every part
@@ -324,9 +344,9 @@ public final class IngestSession {
     if (seq <= lastSeq) {
       return store(List.of(), lastSeq, 0);
     }
-    if (open.get(id) == null && open.size() >= deps.config().maxOpenRequestsPerRunner()) {
+    if (open.get(id) == null && open.size() >= deps.limits().maxOpenRequestsPerRunner()) {
       throw SluiceException.exhausted("request_start: " + open.size() + " requests already open "
-          + "on this runner (expected: at most " + deps.config().maxOpenRequestsPerRunner() + ")");
+          + "on this runner (expected: at most " + deps.limits().maxOpenRequestsPerRunner() + ")");
     }
     RequestScope scope = scope(id, start.getEndpoint(), start.getCaller());
     open.put(scope);
@@ -383,7 +403,7 @@ public final class IngestSession {
       return scope(requestId, "", "");
     }
     RequestScope scope = scope(requestId, known.endpoint(), known.caller());
-    if (keepOpen && open.size() < deps.config().maxOpenRequestsPerRunner()) {
+    if (keepOpen && open.size() < deps.limits().maxOpenRequestsPerRunner()) {
       open.put(scope);
     }
     return scope;

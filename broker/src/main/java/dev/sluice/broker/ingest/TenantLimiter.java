@@ -1,8 +1,8 @@
 package dev.sluice.broker.ingest;
 
+import dev.sluice.broker.stats.Stats;
 import dev.sluice.proto.v1.Level;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
 import java.util.function.LongSupplier;
 
 /**
@@ -21,10 +21,12 @@ public final class TenantLimiter {
   private final double burstSeconds;
   private final LongSupplier nanoTime;
   private final ConcurrentHashMap<String, Bucket> accounts = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, LongAdder> shed = new ConcurrentHashMap<>();
+  private final Stats.PerAccount shed;
 
   public TenantLimiter(long linesPerSecond, long bytesPerSecond, double burstSeconds,
-      LongSupplier nanoTime) {
+      LongSupplier nanoTime, Stats stats) {
+    this.shed = stats.perAccount("ingest.shed_lines",
+        "lines shed at ingest over their account's limit, by account");
     this.linesPerSecond = linesPerSecond;
     this.bytesPerSecond = bytesPerSecond;
     this.burstSeconds = burstSeconds;
@@ -48,13 +50,7 @@ public final class TenantLimiter {
 
   /** Counts lines the account's sessions shed (for metrics). */
   void countShed(String account, long lines) {
-    shed.computeIfAbsent(account, a -> new LongAdder()).add(lines);
-  }
-
-  /** Lines shed from {@code account} since start. */
-  public long shedLines(String account) {
-    LongAdder n = shed.get(account);
-    return n == null ? 0 : n.sum();
+    shed.add(account, lines);
   }
 
   /** The bucket level (as a fraction of the burst) a level needs to be admitted. */

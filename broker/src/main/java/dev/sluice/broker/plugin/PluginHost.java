@@ -1,24 +1,29 @@
 package dev.sluice.broker.plugin;
 
-import dev.sluice.broker.BrokerConfig;
 import dev.sluice.broker.access.AccessProxy.ReadGrant;
+import dev.sluice.broker.error.Failure;
+import dev.sluice.broker.error.SluiceException;
+import dev.sluice.broker.stats.Stats;
 import dev.sluice.broker.store.Draft;
 import dev.sluice.broker.store.LogStore;
 import dev.sluice.broker.store.LogStore.ReadResult;
+import dev.sluice.broker.store.LogStore.RequestSpan;
+import dev.sluice.broker.store.Scan;
 import dev.sluice.broker.store.StoredRecord;
 import dev.sluice.broker.subject.Router;
 import dev.sluice.broker.subject.Router.Registration;
-import dev.sluice.broker.store.LogStore.RequestSpan;
-import dev.sluice.broker.store.Scan;
+import dev.sluice.broker.subject.SubjectFilter;
 import io.vertx.core.Context;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.ServiceLoader;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -27,24 +32,42 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Loads the plugins, gives them their context, and fans stored records out to their
- * subscriptions through the router.
+ * Loads the plugins, gives each its own {@link PluginContext}, finds the capability an
+ * endpoint asks for ({@link #capability}), and fans stored records out to subscriptions through
+ * the router, on the publishing lanes.
  */
-public final class PluginHost implements PluginContext {
+public final class PluginHost {
   private static final Logger LOG = LoggerFactory.getLogger(PluginHost.class);
 
+  /**
+   * What the host gives its plugins.
+   *
+   * @param dataDir the broker's data directory
+   * @param routerCacheSize entries of the subject match cache
+   * @param settings the plugins' settings records, by type (one record per type)
+   * @param systemPlugins names of the plugins that may read every account
+   * @param stats the broker's statistics
+   */
+  public record Options(Path dataDir, int routerCacheSize, List<Record> settings,
+      Set<String> systemPlugins, Stats stats) {
+    public Options {
+      settings = List.copyOf(settings);
+      systemPlugins = Set.copyOf(systemPlugins);
+    }
+  }
+
   private final Vertx vertx;
-  private final BrokerConfig config;
+  private final Options options;
   private final LogStore store;
   private final Router<Subscriber> router;
   private final PublishLanes lanes;
   private final List<SluicePlugin> plugins = new ArrayList<>();
 
-  public PluginHost(Vertx vertx, BrokerConfig config, LogStore store) {
+  public PluginHost(Vertx vertx, Options options, LogStore store) {
     this.vertx = vertx;
-    this.config = config;
+    this.options = options;
     this.store = store;
-    this.router = new Router<>(config.routerCacheSize());
+    this.router = new Router<>(options.routerCacheSize());
     this.lanes = new PublishLanes(router, eventLoopContexts(vertx), PluginHost::deliver);
   }
 
@@ -72,16 +95,30 @@ public final class PluginHost implements PluginContext {
 
   /** Loads every plugin on the class path and starts it. */
   public void start() {
-    for (SluicePlugin plugin : ServiceLoader.load(SluicePlugin.class)) {
-      plugin.start(this);
+    start(ServiceLoader.load(SluicePlugin.class));
+  }
+
+  /** Starts {@code found}, in order (tests start plugins of their own this way). */
+  void start(Iterable<? extends SluicePlugin> found) {
+    for (SluicePlugin plugin : found) {
+      plugin.start(new View(plugin.name()));
       plugins.add(plugin);
       LOG.info("plugin {} started", plugin.name());
     }
   }
 
-  /** The started plugin of type {@code type}, if any. */
-  public <P extends SluicePlugin> Optional<P> plugin(Class<P> type) {
+  /**
+   * The capability {@code type} (an interface of this package, such as {@link Tails}) of the
+   * first started plugin that provides it: endpoints reach plugins only this way.
+   */
+  public <C> Optional<C> capability(Class<C> type) {
     return plugins.stream().filter(type::isInstance).map(type::cast).findFirst();
+  }
+
+  /** {@link #capability}, or an exception naming what the class path lacks. */
+  public <C> C require(Class<C> type) {
+    return capability(type).orElseThrow(() -> new IllegalStateException(
+        "no plugin on the class path provides " + type.getSimpleName()));
   }
 
   /**
@@ -114,43 +151,92 @@ public final class PluginHost implements PluginContext {
     }
   }
 
-  @Override
+  /** Subscribes as a plugin would, for the composition root and tests. */
   public Registration subscribe(ReadGrant grant, Subscriber subscriber) {
     return router.add(grant.account(), grant.filter(), subscriber);
   }
 
-  @Override
-  public Future<ReadResult> read(ReadGrant grant, Scan scan) {
-    // The grant's filter is also an index hint: a caller's read skips other requests' blocks.
-    return store.read(grant.account(), scan.app() == null ? grant.hinted(scan) : scan)
-        .map(raw -> {
-          List<StoredRecord> allowed = new ArrayList<>(raw.records().size());
-          for (StoredRecord record : raw.records()) {
-            if (grant.filter().matches(record.subject()) && grant.allows(record)) {
-              allowed.add(record);
+  /** One plugin's view of the broker. */
+  private final class View implements PluginContext {
+    private final String plugin;
+
+    View(String plugin) {
+      this.plugin = plugin;
+    }
+
+    @Override
+    public Registration subscribe(ReadGrant grant, Subscriber subscriber) {
+      return PluginHost.this.subscribe(grant, subscriber);
+    }
+
+    @Override
+    public Registration subscribeAll(SystemGrant grant, SubjectFilter filter,
+        Subscriber.AcrossAccounts subscriber) {
+      if (grant == null || grant.holder != this) {
+        throw new SluiceException(Failure.PERMISSION_DENIED,
+            "plugin " + plugin + ": reading every account needs its own system grant");
+      }
+      return lanes.acrossAccounts(filter, subscriber);
+    }
+
+    @Override
+    public SystemGrant systemGrant() {
+      if (!options.systemPlugins().contains(plugin)) {
+        throw new SluiceException(Failure.PERMISSION_DENIED, "plugin " + plugin
+            + " may not read every account (the broker's systemPlugins does not name it)");
+      }
+      return new SystemGrant(plugin, this);
+    }
+
+    @Override
+    public Future<ReadResult> read(ReadGrant grant, Scan scan) {
+      // The grant's filter is also an index hint: a caller's read skips other requests' blocks.
+      return store.read(grant.account(), scan.app() == null ? grant.hinted(scan) : scan)
+          .map(raw -> {
+            List<StoredRecord> allowed = new ArrayList<>(raw.records().size());
+            for (StoredRecord record : raw.records()) {
+              if (grant.filter().matches(record.subject()) && grant.allows(record)) {
+                allowed.add(record);
+              }
             }
-          }
-          return new ReadResult(allowed, raw.missing(), raw.lastExamined(), raw.lost());
-        });
-  }
+            return new ReadResult(allowed, raw.missing(), raw.lastExamined(), raw.lost());
+          });
+    }
 
-  @Override
-  public Optional<RequestSpan> request(ReadGrant grant, String app, String requestId) {
-    return store.request(grant.account(), app, requestId);
-  }
+    @Override
+    public Optional<RequestSpan> request(ReadGrant grant, String app, String requestId) {
+      return store.request(grant.account(), app, requestId);
+    }
 
-  @Override
-  public long lastSeq(ReadGrant grant) {
-    return store.lastSeq(grant.account());
-  }
+    @Override
+    public long lastSeq(ReadGrant grant) {
+      return store.lastSeq(grant.account());
+    }
 
-  @Override
-  public Vertx vertx() {
-    return vertx;
-  }
+    @Override
+    public Vertx vertx() {
+      return vertx;
+    }
 
-  @Override
-  public BrokerConfig config() {
-    return config;
+    @Override
+    public <S extends Record> S settings(Class<S> type) {
+      for (Record settings : options.settings()) {
+        if (type.isInstance(settings)) {
+          return type.cast(settings);
+        }
+      }
+      throw new IllegalStateException("plugin " + plugin + ": the broker has no "
+          + type.getSimpleName());
+    }
+
+    @Override
+    public Path dataDir() {
+      return options.dataDir();
+    }
+
+    @Override
+    public Stats stats() {
+      return options.stats();
+    }
   }
 }

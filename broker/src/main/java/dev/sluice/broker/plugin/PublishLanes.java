@@ -3,15 +3,20 @@ package dev.sluice.broker.plugin;
 import dev.sluice.broker.store.Draft;
 import dev.sluice.broker.store.StoredRecord;
 import dev.sluice.broker.subject.Router;
+import dev.sluice.broker.subject.SubjectFilter;
 import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Fans stored records out to subscribers off the store's writer thread, which every account's
@@ -24,6 +29,7 @@ import java.util.function.BiConsumer;
  * record is published before its runner hears it is stored.
  */
 final class PublishLanes {
+  private static final Logger LOG = LoggerFactory.getLogger(PublishLanes.class);
   // A lane's turn on its event loop: then the loop's other work (connections, tails) goes first.
   private static final int BATCHES_PER_TURN = 16;
 
@@ -32,6 +38,10 @@ final class PublishLanes {
   private final BiConsumer<Subscriber, List<StoredRecord>> deliver;
   private final ConcurrentHashMap<String, Lane> lanes = new ConcurrentHashMap<>();
   private final AtomicInteger assigned = new AtomicInteger();
+  // Subscriptions over every account (a system grant's): few or none, so a list read per batch.
+  private final List<Across> across = new CopyOnWriteArrayList<>();
+
+  private record Across(SubjectFilter filter, Subscriber.AcrossAccounts subscriber) {}
 
   PublishLanes(Router<Subscriber> router, List<Context> contexts,
       BiConsumer<Subscriber, List<StoredRecord>> deliver) {
@@ -41,6 +51,33 @@ final class PublishLanes {
     this.router = router;
     this.contexts = List.copyOf(contexts);
     this.deliver = deliver;
+  }
+
+  /** Delivers every account's records that match {@code filter}, each account's in order. */
+  Router.Registration acrossAccounts(SubjectFilter filter, Subscriber.AcrossAccounts subscriber) {
+    Across subscription = new Across(filter, subscriber);
+    across.add(subscription);
+    return () -> across.remove(subscription);
+  }
+
+  private void deliverAcross(String account, List<StoredRecord> records) {
+    for (Across subscription : across) {
+      List<StoredRecord> matched = new ArrayList<>(records.size());
+      for (StoredRecord record : records) {
+        if (subscription.filter().matches(record.subject())) {
+          matched.add(record);
+        }
+      }
+      if (matched.isEmpty()) {
+        continue;
+      }
+      try {
+        subscription.subscriber().onRecords(account, matched);
+      } catch (RuntimeException e) {
+        LOG.warn("a subscriber of every account failed to take {} records: {}", matched.size(),
+            e.toString());
+      }
+    }
   }
 
   /** Queues what the store stored on the account's lane; completes once it is published. */
@@ -90,6 +127,9 @@ final class PublishLanes {
         }
         try {
           router.publish(account, batch.records(), StoredRecord::subject, batch::memo, deliver);
+          if (!across.isEmpty()) {
+            deliverAcross(account, batch.records());
+          }
         } finally {
           batch.done().complete();
         }

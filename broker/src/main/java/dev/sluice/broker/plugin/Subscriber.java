@@ -12,4 +12,10 @@ import java.util.List;
 @FunctionalInterface
 public interface Subscriber {
   void onRecords(List<StoredRecord> records);
+
+  /** The same for a subscription over every account ({@link PluginContext#subscribeAll}). */
+  @FunctionalInterface
+  interface AcrossAccounts {
+    void onRecords(String account, List<StoredRecord> records);
+  }
 }

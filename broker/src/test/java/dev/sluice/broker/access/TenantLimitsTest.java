@@ -53,7 +53,7 @@ class TenantLimitsTest {
     TailCollector quietTail = tail("quiet");
     long sent = BATCHES * 100L;
     Awaitility.await().atMost(Duration.ofSeconds(20)).until(() -> lines(noisyTail).size()
-        + sluice.broker().shedLines("noisy") >= sent);
+        + sluice.broker().stats().value("ingest.shed_lines", "noisy") >= sent);
     quietTail.awaitRecords(50);
 
     Map<Level, Long> kept = lines(noisyTail).stream()
@@ -61,8 +61,8 @@ class TenantLimitsTest {
     assertThat(kept.get(Level.ERROR)).isEqualTo(BATCHES * 10L);
     assertThat(kept.getOrDefault(Level.DEBUG, 0L)).isLessThan(kept.getOrDefault(Level.INFO, 0L));
     assertThat(kept.getOrDefault(Level.INFO, 0L)).isLessThanOrEqualTo(kept.getOrDefault(Level.WARN, 0L) * 4);
-    assertThat(lines(noisyTail).size() + sluice.broker().shedLines("noisy")).isEqualTo(sent);
-    assertThat(sluice.broker().shedLines("noisy")).isGreaterThan(1_000);
+    assertThat(lines(noisyTail).size() + sluice.broker().stats().value("ingest.shed_lines", "noisy")).isEqualTo(sent);
+    assertThat(sluice.broker().stats().value("ingest.shed_lines", "noisy")).isGreaterThan(1_000);
     assertThat(noisyTail.records()).filteredOn(r -> r.getKind() != RecordKind.LINE
         && r.getKind() != RecordKind.SHED).extracting(Record::getKind)
         .containsExactly(RecordKind.REQUEST_START, RecordKind.REQUEST_END);
@@ -73,7 +73,7 @@ class TenantLimitsTest {
     assertThat(markers.get(0).getFieldsMap()).containsKey("shed_debug");
 
     assertThat(quietTail.lines()).hasSize(50);
-    assertThat(sluice.broker().shedLines("quiet")).isZero();
+    assertThat(sluice.broker().stats().value("ingest.shed_lines", "quiet")).isZero();
   }
 
   private TailCollector tail(String account) {

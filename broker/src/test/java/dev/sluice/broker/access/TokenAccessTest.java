@@ -211,10 +211,10 @@ class TokenAccessTest {
         .usePlaintext().build();
     try {
       TailCollector tail = TailCollector.tail(withToken(channel, token), "app.>");
-      org.awaitility.Awaitility.await().until(() -> broker.openTails() == 1 || tail.isEnded());
+      org.awaitility.Awaitility.await().until(() -> broker.stats().value("tail.open") == 1 || tail.isEnded());
       assertThat(tail.isEnded()).isFalse();
       tail.close();
-      org.awaitility.Awaitility.await().until(() -> broker.openTails() == 0);
+      org.awaitility.Awaitility.await().until(() -> broker.stats().value("tail.open") == 0);
     } finally {
       channel.shutdownNow().awaitTermination(5, TimeUnit.SECONDS);
     }

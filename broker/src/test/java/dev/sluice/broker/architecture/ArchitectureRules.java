@@ -12,7 +12,7 @@ import com.tngtech.archunit.library.dependencies.SliceIdentifier;
 /** The rules, apart from the test, so a test can also show one catching a wrong class. */
 final class ArchitectureRules {
   private static final String[] FEATURES = {"dev.sluice.broker.ingest..",
-      "dev.sluice.broker.plugin..", "dev.sluice.broker.history..", "dev.sluice.broker.grpc.."};
+      "dev.sluice.broker.plugin..", "dev.sluice.broker.grpc.."};
 
   static final ArchRule CORE_IMPORTS_NO_FEATURE = noClasses()
       .that().resideInAnyPackage("dev.sluice.broker.store..", "dev.sluice.broker.subject..",
@@ -47,6 +47,18 @@ final class ArchitectureRules {
   static final ArchRule PLUGINS_APART = slices()
       .matching("dev.sluice.broker.plugin.(*)..").should().notDependOnEachOther()
       .because("a plugin never reaches into another (DESIGN.md)");
+
+  static final ArchRule ROOT_IMPORTED_BY_NONE = classes()
+      .that().resideInAPackage("dev.sluice.broker")
+      .should().onlyHaveDependentClassesThat().resideInAPackage("dev.sluice.broker")
+      .because("the root package is the composition root: it wires the features, and none "
+          + "of them reads it (each gets its own settings)");
+
+  static final ArchRule ENDPOINTS_USE_THE_SPI = noClasses()
+      .that().resideInAPackage("dev.sluice.broker.grpc..")
+      .should().dependOnClassesThat().resideInAnyPackage("dev.sluice.broker.plugin.*..")
+      .because("an endpoint asks the plugin host for a capability of the SPI "
+          + "(dev.sluice.broker.plugin), never for a plugin's own classes");
 
   /** Each package directly under dev.sluice.broker is a slice, and so is the root package. */
   static final ArchRule NO_CYCLES = slices().assignedFrom(new SliceAssignment() {

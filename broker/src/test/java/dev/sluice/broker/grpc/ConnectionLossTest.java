@@ -32,13 +32,13 @@ class ConnectionLossTest {
         new InputStreamReader(client.getInputStream(), StandardCharsets.UTF_8))) {
       assertThat(out.readLine()).isEqualTo("holding");
       Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
-          sluice.broker().openTails() == 1 && sluice.broker().openIngestStreams() == 1);
+          sluice.broker().stats().value("tail.open") == 1 && sluice.broker().stats().value("ingest.streams") == 1);
 
       client.destroyForcibly(); // SIGKILL: no RST_STREAM, only the TCP connection closes
       assertThat(client.waitFor(20, TimeUnit.SECONDS)).isTrue();
 
       Awaitility.await().atMost(Duration.ofSeconds(20)).until(() ->
-          sluice.broker().openTails() == 0 && sluice.broker().openIngestStreams() == 0);
+          sluice.broker().stats().value("tail.open") == 0 && sluice.broker().stats().value("ingest.streams") == 0);
     } finally {
       client.destroyForcibly();
     }

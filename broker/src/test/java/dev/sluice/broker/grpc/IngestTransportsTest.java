@@ -163,10 +163,10 @@ class IngestTransportsTest {
     HttpClientRequest reset = openIngest();
     reset.write(Buffer.buffer(java.util.Arrays.copyOf(hello, hello.length - 3))).await();
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-        .until(() -> Http2Ingest.framesHeld() > 0);
+        .until(() -> sluice.broker().stats().value("ingest.frames_held") > 0);
     reset.reset();
     org.awaitility.Awaitility.await().atMost(java.time.Duration.ofSeconds(10))
-        .until(() -> Http2Ingest.framesHeld() == 0);
+        .until(() -> sluice.broker().stats().value("ingest.frames_held") == 0);
   }
 
   private static byte[] grpcMessage(byte[] message) {

@@ -45,7 +45,7 @@ class ManyTailsOneConnectionTest {
           });
     }
     Awaitility.await().atMost(Duration.ofSeconds(30))
-        .until(() -> sluice.broker().openTails() == TAILS);
+        .until(() -> sluice.broker().stats().value("tail.open") == TAILS);
 
     RawRunner.connect(sluice.channel(), "app", "r1").lines("", "hello");
     Awaitility.await().atMost(Duration.ofSeconds(30)).until(() -> received.get() == TAILS);

@@ -93,7 +93,7 @@ class RoutingEndToEndTest {
     RawRunner runner = RawRunner.connect(channel, "app", "runner-1");
     runner.lines("", "before the tail").awaitAcked();
     TailCollector live = TailCollector.tail(channel, "app.>");
-    org.awaitility.Awaitility.await().until(() -> sluice.broker().openTails() == 1);
+    org.awaitility.Awaitility.await().until(() -> sluice.broker().stats().value("tail.open") == 1);
     runner.lines("", "after the tail").awaitAcked();
     live.awaitRecords(1);
     assertThat(live.lines()).containsExactly("after the tail");

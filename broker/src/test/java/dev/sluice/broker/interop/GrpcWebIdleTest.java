@@ -27,15 +27,14 @@ class GrpcWebIdleTest {
   private static final Duration IDLE = Duration.ofSeconds(2);
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withIsolation(
-      c.isolation().withConnectionIdle(IDLE)));
+  final BrokerExtension sluice = new BrokerExtension(c -> c.withConnectionIdle(IDLE));
 
   @Test
   void aGrpcWebTailWhoseClientVanishesIsEndedAndItsConnectionForgotten() throws Exception {
     // An HTTP/1.1 connection has no pings to guard; its close must still end its calls (the
     // gRPC bridge tells of a client that just disappears only through the connection's close).
     byte[] request = TailRequest.newBuilder().setFilter("gone.>").build().toByteArray();
-    int before = sluice.broker().openConnections();
+    long before = sluice.broker().stats().value("grpc.connections");
     for (int i = 0; i < 3; i++) {
       try (java.net.Socket socket = new java.net.Socket("127.0.0.1",
           sluice.broker().grpcPort())) {
@@ -48,13 +47,13 @@ class GrpcWebIdleTest {
             .putInt(request.length).put(request).array());
         out.flush();
         Awaitility.await().atMost(Duration.ofSeconds(10))
-            .until(() -> sluice.broker().openTails() == 1);
+            .until(() -> sluice.broker().stats().value("tail.open") == 1);
         socket.setSoLinger(true, 0); // gone without a word: a reset, no goodbye
       }
       Awaitility.await().atMost(Duration.ofSeconds(10))
-          .until(() -> sluice.broker().openTails() == 0);
+          .until(() -> sluice.broker().stats().value("tail.open") == 0);
       Awaitility.await().atMost(Duration.ofSeconds(10))
-          .until(() -> sluice.broker().openConnections() == before);
+          .until(() -> sluice.broker().stats().value("grpc.connections") == before);
     }
   }
 

@@ -3,8 +3,8 @@ package dev.sluice.broker.plugin;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.sluice.broker.BrokerConfig;
 import dev.sluice.broker.access.AccessProxy.ReadGrant;
+import dev.sluice.broker.stats.Stats;
 import dev.sluice.broker.store.SegmentStore;
 import dev.sluice.broker.store.StoredRecord;
 import dev.sluice.broker.store.segment.FsyncPolicy;
@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -38,7 +39,8 @@ class PublishLanesTest {
   void open() throws Exception {
     vertx = Vertx.vertx();
     store = SegmentStore.open(dir, 1 << 20, FsyncPolicy.always(), 1000);
-    host = new PluginHost(vertx, BrokerConfig.defaults().withDataDir(dir), store);
+    host = new PluginHost(vertx, new PluginHost.Options(dir, 1024, List.of(), Set.of(),
+        new Stats()), store);
     store.listen(host::publish);
   }
 

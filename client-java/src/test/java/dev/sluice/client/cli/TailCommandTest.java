@@ -44,7 +44,7 @@ class TailCommandTest {
 
   private CliRun tail(String... args) {
     CliRun run = CliRun.start(args);
-    Awaitility.await().atMost(WAIT).until(() -> broker.broker().openTails() == 1 || run.isDone());
+    Awaitility.await().atMost(WAIT).until(() -> broker.broker().stats().value("tail.open") == 1 || run.isDone());
     return run;
   }
 

@@ -44,7 +44,7 @@ class SluiceRunnerTest {
     subscriber = SluiceSubscriber.connect(broker.target(), null);
     TailSubscription tail = subscriber.tail(TailRequest.newBuilder().setFilter(filter)
         .setStart(StartPosition.newBuilder().setLastN(100_000)).build());
-    Awaitility.await().atMost(WAIT).until(() -> broker.broker().openTails() == 1);
+    Awaitility.await().atMost(WAIT).until(() -> broker.broker().stats().value("tail.open") == 1);
     return tail;
   }
 

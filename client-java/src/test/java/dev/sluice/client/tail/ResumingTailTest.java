@@ -128,7 +128,7 @@ class ResumingTailTest {
       assertThat(tail.isEnded()).isTrue();
       assertThatThrownBy(tail::hasNext).isInstanceOf(StatusRuntimeException.class);
       assertThat(events.reasons).isEmpty();
-      assertThat(broker.broker().openTails()).isZero();
+      assertThat(broker.broker().stats().value("tail.open")).isZero();
     }
   }
 
@@ -175,7 +175,7 @@ class ResumingTailTest {
   }
 
   private void awaitOpenTails(int n) {
-    Awaitility.await().atMost(WAIT).until(() -> broker.broker().openTails() == n);
+    Awaitility.await().atMost(WAIT).until(() -> broker.broker().stats().value("tail.open") == n);
   }
 
   private SluiceRunner runner() {

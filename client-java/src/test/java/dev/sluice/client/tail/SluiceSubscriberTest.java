@@ -3,6 +3,7 @@ package dev.sluice.client.tail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.broker.plugin.tail.TailSettings;
 import dev.sluice.broker.BrokerConfig;
 import dev.sluice.client.runner.SluiceRunner;
 import dev.sluice.client.testing.TestBroker;
@@ -31,8 +32,8 @@ class SluiceSubscriberTest {
   private static final int TAIL_BATCH = 100;
 
   @RegisterExtension
-  final TestBroker broker = new TestBroker(config -> config.withTail(TAIL_QUEUE, TAIL_BATCH,
-      BrokerConfig.OverflowPolicy.DROP_OLDEST));
+  final TestBroker broker = new TestBroker(config -> config.withTail(TailSettings.DEFAULTS.withRecords(TAIL_QUEUE,
+      TAIL_BATCH, TailSettings.OverflowPolicy.DROP_OLDEST)));
 
   private SluiceSubscriber subscriber;
   private SluiceRunner runner;
@@ -50,7 +51,7 @@ class SluiceSubscriberTest {
   }
 
   private void awaitOpenTails(int n) {
-    Awaitility.await().atMost(WAIT).until(() -> broker.broker().openTails() == n);
+    Awaitility.await().atMost(WAIT).until(() -> broker.broker().stats().value("tail.open") == n);
   }
 
   @Test
@@ -61,7 +62,7 @@ class SluiceSubscriberTest {
       assertThat(runner.flush(WAIT)).isTrue();
 
       // Nobody reads: the broker, not this client, must be the one holding (and dropping).
-      Awaitility.await().atMost(WAIT).until(() -> broker.broker().tailDropped() > 0);
+      Awaitility.await().atMost(WAIT).until(() -> broker.broker().stats().value("tail.dropped") > 0);
       assertThat(tail.maxBufferedMessages()).isLessThanOrEqualTo(1);
 
       // Now read everything: every one of the 20,000 lines is either delivered or counted in a

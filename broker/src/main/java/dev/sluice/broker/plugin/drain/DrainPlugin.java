@@ -4,6 +4,7 @@ import dev.sluice.broker.access.AccessProxy.ReadGrant;
 import dev.sluice.broker.error.Failure;
 import dev.sluice.broker.error.SluiceException;
 import dev.sluice.broker.plugin.PluginContext;
+import dev.sluice.broker.plugin.Drains;
 import dev.sluice.broker.plugin.SluicePlugin;
 import dev.sluice.broker.subject.Subjects;
 import dev.sluice.proto.v1.Drain;
@@ -35,7 +36,7 @@ import org.slf4j.LoggerFactory;
  * NDJSON batches to an HTTPS endpoint. This class keeps the drains (in the drains file) and
  * does what the {@code Drains} service asks; the service checks that the caller is an admin.
  */
-public final class DrainPlugin implements SluicePlugin {
+public final class DrainPlugin implements SluicePlugin, Drains {
   private static final Logger LOG = LoggerFactory.getLogger(DrainPlugin.class);
   private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_-]{1,64}");
   /** Shortest secret: 64 characters, as fal asks. */
@@ -59,10 +60,10 @@ public final class DrainPlugin implements SluicePlugin {
   @Override
   public void start(PluginContext context) {
     this.broker = context;
-    this.settings = context.config().drains();
+    this.settings = context.settings(DrainSettings.class);
     this.guard = new EndpointGuard(settings);
     this.delivery = new Delivery(settings, guard);
-    this.book = new DrainBook(context.config().dataDir().resolve("drains.json"));
+    this.book = new DrainBook(context.dataDir().resolve("drains.json"));
     try {
       for (DrainState state : book.load()) {
         DrainWorker worker = worker(state);
@@ -70,7 +71,7 @@ public final class DrainPlugin implements SluicePlugin {
         worker.start();
       }
     } catch (IOException | RuntimeException e) {
-      throw new IllegalStateException("drains: cannot read " + context.config().dataDir()
+      throw new IllegalStateException("drains: cannot read " + context.dataDir()
           .resolve("drains.json") + ": " + e.getMessage(), e);
     }
     if (!drains.isEmpty()) {
@@ -128,6 +129,7 @@ public final class DrainPlugin implements SluicePlugin {
   // ---- management ---------------------------------------------------------------------
 
   /** Creates a drain in {@code account}; it starts with the last {@code backfill} of logs. */
+  @Override
   public Future<Drain> create(String account, DrainSpec spec) {
     String name = name(spec.getName());
     URI url = guard.checkUrl(spec.getUrl());
@@ -167,10 +169,12 @@ public final class DrainPlugin implements SluicePlugin {
     });
   }
 
+  @Override
   public Drain get(String account, String name) {
     return view(find(account, name));
   }
 
+  @Override
   public List<Drain> list(String account) {
     List<Drain> out = new ArrayList<>();
     drains.forEach((k, w) -> {
@@ -183,6 +187,7 @@ public final class DrainPlugin implements SluicePlugin {
   }
 
   /** Changes the fields named in {@code mask}. A new secret signs next to the old one for a while. */
+  @Override
   public Future<Drain> update(String account, DrainSpec spec, List<String> mask) {
     DrainWorker worker = find(account, spec.getName());
     if (mask.isEmpty()) {
@@ -220,6 +225,7 @@ public final class DrainPlugin implements SluicePlugin {
   }
 
   /** Turns delivery on again; it resumes from the drain's cursor. */
+  @Override
   public Future<Drain> enable(String account, String name, boolean on) {
     DrainWorker worker = find(account, name);
     synchronized (worker) {
@@ -234,6 +240,7 @@ public final class DrainPlugin implements SluicePlugin {
     return Future.fromCompletionStage(save(), Vertx.currentContext()).map(v -> view(worker));
   }
 
+  @Override
   public Future<Void> delete(String account, String name) {
     DrainWorker worker = find(account, name);
     drains.remove(key(account, name));
@@ -242,6 +249,7 @@ public final class DrainPlugin implements SluicePlugin {
   }
 
   /** Sends one signed probe batch and reports the answer; counters are not touched. */
+  @Override
   public Future<TestDrainResponse> test(String account, String name) {
     DrainWorker worker = find(account, name);
     Record probe = Record.newBuilder().setTimeUnixNano(System.currentTimeMillis() * 1_000_000L)

@@ -1,6 +1,5 @@
 package dev.sluice.broker.plugin.tail;
 
-import dev.sluice.broker.BrokerConfig.Isolation;
 import dev.sluice.broker.error.SluiceException;
 import java.util.concurrent.ConcurrentHashMap;
 
@@ -10,12 +9,12 @@ import java.util.concurrent.ConcurrentHashMap;
  * (a page or a CLI opens a few; the defaults are far above that).
  */
 final class TailLimits {
-  private final Isolation limits;
+  private final TailSettings limits;
   private final ConcurrentHashMap<String, Integer> byConnection = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Integer> byPrincipal = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Integer> byAccount = new ConcurrentHashMap<>();
 
-  TailLimits(Isolation limits) {
+  TailLimits(TailSettings limits) {
     this.limits = limits;
   }
 
@@ -26,10 +25,10 @@ final class TailLimits {
   Slot acquire(String connection, String principal, String account) {
     String principalKey = account + '\u0000' + principal;
     take(byAccount, account, limits.tailsPerAccount(), "tails of account '" + account
-        + "' (isolation.tailsPerAccount)");
+        + "' (tail.tailsPerAccount)");
     try {
       take(byPrincipal, principalKey, limits.tailsPerPrincipal(), "tails of one token "
-          + "(isolation.tailsPerPrincipal)");
+          + "(tail.tailsPerPrincipal)");
     } catch (SluiceException e) {
       give(byAccount, account);
       throw e;
@@ -37,7 +36,7 @@ final class TailLimits {
     if (connection != null) {
       try {
         take(byConnection, connection, limits.tailsPerConnection(), "tails on one "
-            + "connection (isolation.tailsPerConnection; open more connections)");
+            + "connection (tail.tailsPerConnection; open more connections)");
       } catch (SluiceException e) {
         give(byPrincipal, principalKey);
         give(byAccount, account);

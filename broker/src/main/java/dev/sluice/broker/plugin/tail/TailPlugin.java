@@ -1,16 +1,18 @@
 package dev.sluice.broker.plugin.tail;
 
-import dev.sluice.broker.BrokerConfig;
 import dev.sluice.broker.access.AccessProxy.ReadGrant;
 import dev.sluice.broker.error.Failure;
 import dev.sluice.broker.error.SluiceException;
 import dev.sluice.broker.plugin.PluginContext;
 import dev.sluice.broker.plugin.SluicePlugin;
+import dev.sluice.broker.plugin.TailSink;
+import dev.sluice.broker.plugin.Tails;
+import dev.sluice.broker.stats.Stats;
 import dev.sluice.proto.v1.TailRequest;
 import io.vertx.core.Context;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.LongAdder;
+
 
 /**
  * Live tail: every subscriber gets its own bounded queue, drained in batches on its own
@@ -18,15 +20,16 @@ import java.util.concurrent.atomic.LongAdder;
  * the configured overflow policy and is told how many, in a DROPPED notice; the broker's heap
  * never grows with a slow reader.
  */
-public final class TailPlugin implements SluicePlugin {
+public final class TailPlugin implements SluicePlugin, Tails {
   /** How often tails are checked for readers that stopped reading (and waiters nudged). */
   static final long STALL_CHECK_MS = 1_000;
 
   private final Set<TailStream> streams = ConcurrentHashMap.newKeySet();
-  private final LongAdder dropped = new LongAdder();
-  private final LongAdder caughtUp = new LongAdder();
-  private final LongAdder stalled = new LongAdder();
+  private Stats.Counter dropped;
+  private Stats.Counter caughtUp;
+  private Stats.Counter stalled;
   private PluginContext context;
+  private TailSettings settings;
   private SubscriberBudget budget;
   private TailLimits limits;
   private long stallTimer = -1;
@@ -40,11 +43,20 @@ public final class TailPlugin implements SluicePlugin {
   @Override
   public void start(PluginContext context) {
     this.context = context;
-    BrokerConfig.Isolation isolation = context.config().isolation();
-    this.budget = new SubscriberBudget(isolation.subscriberBytes(),
-        isolation.accountSubscriberBytes());
-    this.limits = new TailLimits(isolation);
-    long limitNanos = isolation.stalledTail().toNanos();
+    this.settings = context.settings(TailSettings.class);
+    this.budget = new SubscriberBudget(settings.subscriberBytes(),
+        settings.accountSubscriberBytes());
+    this.limits = new TailLimits(settings);
+    Stats stats = context.stats();
+    stats.gauge("tail.open", "live tails open now", streams::size);
+    stats.gauge("tail.held_bytes", "record bytes held for tails now: queued, or in transport "
+        + "not yet sent", budget::used);
+    this.stalled = stats.counter("tail.stalled", "tails cut because their readers took "
+        + "nothing for tail.stalledTail");
+    this.dropped = stats.counter("tail.dropped", "records dropped from slow tails' queues");
+    this.caughtUp = stats.counter("tail.caught_up", "times a tail overflowed its queue and "
+        + "was moved back onto the store");
+    long limitNanos = settings.stalledTail().toNanos();
     this.stallTimer = context.vertx().setPeriodic(STALL_CHECK_MS, id -> {
       long now = System.nanoTime();
       for (TailStream stream : streams) {
@@ -61,26 +73,11 @@ public final class TailPlugin implements SluicePlugin {
     return budget;
   }
 
-  /** Subscriber bytes held now (queued, or in transport), all accounts together. */
-  public long heldBytes() {
-    return budget.used();
+  TailSettings settings() {
+    return settings;
   }
 
-  /** Tails cut because their readers took nothing for {@code isolation.stalledTail}. */
-  public long stalledCount() {
-    return stalled.sum();
-  }
-
-  /**
-   * Opens a tail for a reader that the access proxy granted {@code grant}. Call it on the
-   * subscriber's event-loop context: the stream drains there.
-   *
-   * @param principal who reads (a token's subject), for the per-principal limit
-   * @param connection the reader's connection, for the per-connection limit; null if none
-   * @return the stream; the transport calls {@link TailStream#onReady()} when writable again
-   *     and {@link TailStream#cancel()} when the subscriber goes away
-   * @throws SluiceException RESOURCE_EXHAUSTED past a limit on concurrent tails
-   */
+  @Override
   public TailStream open(ReadGrant grant, String principal, String connection,
       TailRequest request, TailSink sink) {
     if (context == null || stopping) {
@@ -104,21 +101,6 @@ public final class TailPlugin implements SluicePlugin {
       throw e;
     }
     return stream;
-  }
-
-  /** Records dropped from slow subscribers' queues since start. */
-  public long droppedCount() {
-    return dropped.sum();
-  }
-
-  /** Open tails. */
-  public int openCount() {
-    return streams.size();
-  }
-
-  /** Times a subscriber overflowed its queue and was moved back onto the store. */
-  public long caughtUpCount() {
-    return caughtUp.sum();
   }
 
   void countCaughtUp() {

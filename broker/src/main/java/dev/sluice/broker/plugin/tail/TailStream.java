@@ -1,11 +1,12 @@
 package dev.sluice.broker.plugin.tail;
 
-import dev.sluice.broker.BrokerConfig;
-import dev.sluice.broker.BrokerConfig.OverflowPolicy;
 import dev.sluice.broker.access.AccessProxy.ReadGrant;
 import dev.sluice.broker.error.Failure;
 import dev.sluice.broker.error.SluiceException;
 import dev.sluice.broker.plugin.PluginContext;
+import dev.sluice.broker.plugin.TailSink;
+import dev.sluice.broker.plugin.Tails;
+import dev.sluice.broker.plugin.tail.TailSettings.OverflowPolicy;
 import dev.sluice.broker.plugin.Subscriber;
 import dev.sluice.broker.store.Cursor;
 import dev.sluice.broker.plugin.Notices;
@@ -35,7 +36,7 @@ import java.util.List;
  * current right after the live subscription was registered (the boundary), and live records
  * at or below it are skipped: no gap and no duplicate at the seam.
  */
-public final class TailStream implements Subscriber {
+public final class TailStream implements Subscriber, Tails.Tail {
   /** Largest "last N"; more is a history query or a "since" start. */
   static final int MAX_LAST_N = 1_000_000;
 
@@ -101,12 +102,12 @@ public final class TailStream implements Subscriber {
     // the replayed records by time, not only where the replay starts.
     this.replaySince = request.getStart().hasSinceUnixNano()
         ? request.getStart().getSinceUnixNano() : Long.MIN_VALUE;
-    BrokerConfig config = broker.config();
-    this.capacity = config.tailQueueRecords();
-    this.capacityBytes = config.tailQueueBytes();
-    this.batch = config.tailBatchRecords();
-    this.batchBytes = config.tailBatchBytes();
-    this.overflow = config.tailOverflow();
+    TailSettings settings = plugin.settings();
+    this.capacity = settings.queueRecords();
+    this.capacityBytes = settings.queueBytes();
+    this.batch = settings.batchRecords();
+    this.batchBytes = settings.batchBytes();
+    this.overflow = settings.overflow();
     this.credit = new TailCredit(plugin.budget(), grant.account());
   }
 
@@ -263,11 +264,13 @@ public final class TailStream implements Subscriber {
   }
 
   /** The transport became writable again. Call on the subscriber's context. */
+  @Override
   public void onReady() {
     drain();
   }
 
   /** The subscriber went away. */
+  @Override
   public void cancel() {
     close(null, false);
   }
@@ -468,7 +471,7 @@ public final class TailStream implements Subscriber {
     }
     cutting = true;
     SluiceException stalled = SluiceException.exhausted("tail: the reader took nothing for "
-        + limitNanos / 1_000_000 + " ms while messages waited (isolation.stalledTail); "
+        + limitNanos / 1_000_000 + " ms while messages waited (tail.stalledTail); "
         + "reconnect with the last cursor to resume");
     context.runOnContext(v -> {
       sink.abort(stalled);

@@ -3,7 +3,7 @@ package dev.sluice.broker.plugin.tail;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.broker.BrokerConfig;
-import dev.sluice.broker.BrokerConfig.OverflowPolicy;
+import dev.sluice.broker.plugin.tail.TailSettings.OverflowPolicy;
 import dev.sluice.broker.testing.BrokerExtension;
 import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.IngestFrame;
@@ -39,12 +39,12 @@ class CatchUpTest {
 
   @RegisterExtension
   final BrokerExtension sluice = new BrokerExtension(c -> c
-      .withTail(100, 64, OverflowPolicy.CATCH_UP).withMemoryStoreRecords(1_000)
+      .withTail(TailSettings.DEFAULTS.withRecords(100, 64, OverflowPolicy.CATCH_UP)).withMemoryStoreRecords(1_000)
       .withSegmentBytes(1024 * 1024));
 
   @Test
   void defaultPolicyIsCatchUp() {
-    assertThat(BrokerConfig.defaults().tailOverflow()).isEqualTo(OverflowPolicy.CATCH_UP);
+    assertThat(BrokerConfig.defaults().tail().overflow()).isEqualTo(OverflowPolicy.CATCH_UP);
   }
 
   @Test
@@ -52,7 +52,7 @@ class CatchUpTest {
     ManagedChannel channel = sluice.channel();
     SeqTail healthy = SeqTail.open(sluice.channel());
     try (ManualTail stalled = ManualTail.open(sluice.channel(), all(), 1)) {
-      Awaitility.await().atMost(WAIT).until(() -> sluice.broker().openTails() == 2);
+      Awaitility.await().atMost(WAIT).until(() -> sluice.broker().stats().value("tail.open") == 2);
 
       RawRunner runner = RawRunner.connect(channel, "app", "runner-1");
       for (int from = 1; from <= RECORDS; from += 100) {
@@ -67,7 +67,7 @@ class CatchUpTest {
       }
       runner.awaitAcked();
       Awaitility.await().atMost(WAIT).until(() -> healthy.size() >= RECORDS);
-      long caughtUpBefore = sluice.broker().tailCaughtUp();
+      long caughtUpBefore = sluice.broker().stats().value("tail.caught_up");
       // ~20 MB went by: the stalled reader took one message and holds at most its transport
       // window (a few MB), so it is far behind.
       assertThat(stalled.size()).isLessThan(RECORDS / 2);
@@ -85,8 +85,8 @@ class CatchUpTest {
       assertThat(stalled.isEnded()).isFalse();
       assertInOrderOnce(healthy.records());
       assertThat(healthy.notices.get()).isZero();
-      assertThat(sluice.broker().tailDropped()).isZero();
-      assertThat(sluice.broker().tailCaughtUp()).as("the stalled reader was moved onto the store")
+      assertThat(sluice.broker().stats().value("tail.dropped")).isZero();
+      assertThat(sluice.broker().stats().value("tail.caught_up")).as("the stalled reader was moved onto the store")
           .isGreaterThan(caughtUpBefore);
     }
   }
@@ -104,7 +104,7 @@ class CatchUpTest {
         .setStart(StartPosition.newBuilder().setSinceUnixNano(since)).build();
     SeqTail healthy = SeqTail.open(sluice.channel(), request);
     try (ManualTail stalled = ManualTail.open(sluice.channel(), request, 1)) {
-      Awaitility.await().atMost(WAIT).until(() -> sluice.broker().openTails() == 2);
+      Awaitility.await().atMost(WAIT).until(() -> sluice.broker().stats().value("tail.open") == 2);
       RawRunner runner = RawRunner.connect(sluice.channel(), "app", "runner-1");
       int total = 5_000;
       for (int from = 1; from <= total; from += 100) {
@@ -127,7 +127,7 @@ class CatchUpTest {
       Awaitility.await().atMost(WAIT).until(() -> stalled.records().stream()
           .anyMatch(r -> r.getMessage().equals("sentinel")));
 
-      assertThat(sluice.broker().tailCaughtUp()).isPositive();
+      assertThat(sluice.broker().stats().value("tail.caught_up")).isPositive();
       List<Long> kept = healthy.records().stream().map(Record::getSeq).toList();
       List<Long> caught = stalled.records().stream().map(Record::getSeq).toList();
       List<Long> lost = kept.stream().filter(seq -> !caught.contains(seq)).toList();

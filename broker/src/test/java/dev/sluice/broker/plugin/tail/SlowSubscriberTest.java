@@ -2,7 +2,7 @@ package dev.sluice.broker.plugin.tail;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.BrokerConfig.OverflowPolicy;
+import dev.sluice.broker.plugin.tail.TailSettings.OverflowPolicy;
 import dev.sluice.broker.testing.BrokerExtension;
 import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.LogsGrpc;
@@ -40,14 +40,15 @@ class SlowSubscriberTest {
 
   @RegisterExtension
   final BrokerExtension sluice = new BrokerExtension(c -> c
-      .withTail(QUEUE, 256, OverflowPolicy.DROP_OLDEST).withMemoryStoreRecords(5_000));
+      .withTail(TailSettings.DEFAULTS.withRecords(QUEUE, 256, OverflowPolicy.DROP_OLDEST))
+      .withMemoryStoreRecords(5_000));
 
   @Test
   void stalledSubscriberGetsDroppedNoticeWhileHeapStaysBoundedAndOthersReceiveAll() {
     ManagedChannel runnerChannel = sluice.channel();
     CountingTail healthy = CountingTail.open(sluice.channel(), "app.>");
     StalledTail stalled = StalledTail.open(sluice.channel(), "app.>");
-    Awaitility.await().until(() -> sluice.broker().openTails() == 2);
+    Awaitility.await().until(() -> sluice.broker().stats().value("tail.open") == 2);
     long heapBefore = usedHeapAfterGc();
 
     RawRunner runner = RawRunner.connect(runnerChannel, "app", "runner-1");
@@ -70,7 +71,7 @@ class SlowSubscriberTest {
     assertThat(healthy.notices.get()).isZero();
     // All but what its queue holds and what the transport buffered before it stopped being
     // ready (the HTTP/2 window and the write queue: a few MB, a few thousand 1 KB records).
-    assertThat(sluice.broker().tailDropped()).isGreaterThan(sent - 10L * QUEUE);
+    assertThat(sluice.broker().stats().value("tail.dropped")).isGreaterThan(sent - 10L * QUEUE);
     // ~200 MB went through; what the broker may hold for the stalled reader is its queue
     // (1,000 records), the store ring (5,000) and transport windows: far below 64 MB.
     assertThat(heapAfter - heapBefore).isLessThan(64L * 1024 * 1024);
@@ -153,13 +154,13 @@ class SlowSubscriberTest {
   @org.junit.jupiter.api.Nested
   class LargeLines {
     @RegisterExtension
-    final BrokerExtension big = new BrokerExtension(c -> c.withTailQueueBytes(1024 * 1024)
-        .withTail(QUEUE, 256, OverflowPolicy.DROP_OLDEST));
+    final BrokerExtension big = new BrokerExtension(c -> c.withTail(TailSettings.DEFAULTS
+        .withQueue(QUEUE, 1024 * 1024, OverflowPolicy.DROP_OLDEST).withBatch(256, TailSettings.DEFAULTS.batchBytes())));
 
     @Test
     void stalledSubscriberQueueIsBoundedByBytes() {
       StalledTail stalled = StalledTail.open(big.channel(), "app.>");
-      Awaitility.await().until(() -> big.broker().openTails() == 1);
+      Awaitility.await().until(() -> big.broker().stats().value("tail.open") == 1);
       RawRunner runner = RawRunner.connect(big.channel(), "app", "runner-1");
       String line = "z".repeat(60_000);
       for (int i = 0; i < 100; i++) {
@@ -172,7 +173,7 @@ class SlowSubscriberTest {
       // keeps ~17, plus what the transport buffered before it stopped being ready (HTTP/2
       // windows, a few MB up to ~16 MB when grpc-java's window has grown).
       Awaitility.await().atMost(Duration.ofSeconds(20))
-          .until(() -> big.broker().tailDropped() > 500);
+          .until(() -> big.broker().stats().value("tail.dropped") > 500);
       assertThat(stalled.ended).isEmpty();
     }
   }

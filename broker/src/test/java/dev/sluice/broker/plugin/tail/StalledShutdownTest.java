@@ -28,14 +28,14 @@ class StalledShutdownTest {
   void shutdownEndsInTimeWithThousandsOfStalledTails(@TempDir Path dataDir) throws Exception {
     BrokerConfig config = BrokerConfig.defaults().withGrpcPort(0).withDataDir(dataDir)
         .withInsecure(true).withShutdownGrace(GRACE)
-        .withIsolation(BrokerConfig.DEFAULT_ISOLATION.withTails(TAILS, TAILS, TAILS));
+        .withTail(TailSettings.DEFAULTS.withTails(TAILS, TAILS, TAILS));
     Broker broker = Broker.start(config);
     try (RawHttp2 stalled = RawHttp2.connect(broker.grpcPort())) {
       for (int i = 0; i < TAILS; i++) {
         stalled.openTail("app.>", null);
       }
       Awaitility.await().atMost(Duration.ofSeconds(30))
-          .until(() -> broker.openTails() == TAILS);
+          .until(() -> broker.stats().value("tail.open") == TAILS);
       BrokerChannels.with(broker, channel -> {
         RawRunner runner = RawRunner.connect(channel, "app", "r1");
         LogBatch.Builder batch = LogBatch.newBuilder().setFirstSeq(runner.reserve(2_000));

@@ -33,7 +33,7 @@ class StalledTailsTest {
   private static final long VICTIM_HELD = 40 * 256; // 40 lines "victim N", encoded
 
   @RegisterExtension
-  final BrokerExtension sluice = BrokerExtension.secured(c -> c.withIsolation(c.isolation()
+  final BrokerExtension sluice = BrokerExtension.secured(c -> c.withTail(c.tail()
       .withSubscriberBytes(BUDGET, ACCOUNT_BUDGET).withStalledTail(STALL)));
 
   @Test
@@ -54,18 +54,18 @@ class StalledTailsTest {
         streams.add(attacker.openTail("app.>", bearer));
       }
       Awaitility.await().atMost(Duration.ofSeconds(10))
-          .until(() -> sluice.broker().openTails() >= TAILS + 1);
+          .until(() -> sluice.broker().stats().value("tail.open") >= TAILS + 1);
 
       long peak = 0;
       for (int b = 0; b < 40; b++) { // 40 MB of lines, each to 300 readers that do not read
         busy.send(batch(busy, 1_000));
         victimRunner.lines("", "victim " + b);
-        peak = Math.max(peak, sluice.broker().tailHeldBytes());
+        peak = Math.max(peak, sluice.broker().stats().value("tail.held_bytes"));
       }
       busy.awaitAckOf(40L * 1_000);
       victimRunner.awaitAcked();
       Awaitility.await().atMost(Duration.ofSeconds(10)).until(() -> victim.lines().size() >= 40);
-      peak = Math.max(peak, sluice.broker().tailHeldBytes());
+      peak = Math.max(peak, sluice.broker().stats().value("tail.held_bytes"));
       // Not 300 readers times their own bounds (16 MiB queued, a message in transport each).
       // The total also counts the victim's own lines (another account, at most its 40 short
       // lines in flight), while the attacker's account is at its budget.
@@ -78,17 +78,17 @@ class StalledTailsTest {
       // The tails whose messages wait in transport are cut once nothing moved for the stall
       // timeout (their bytes go to the next readers in turn, which then stall too).
       Awaitility.await().atMost(STALL.multipliedBy(4))
-          .until(() -> sluice.broker().tailStalledCount() > 0);
+          .until(() -> sluice.broker().stats().value("tail.stalled") > 0);
       Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> streams.stream()
           .anyMatch(s -> ("RST " + 0xb).equals(attacker.ended(s.id()))));
-      assertThat(sluice.broker().tailHeldBytes())
+      assertThat(sluice.broker().stats().value("tail.held_bytes"))
           .isLessThanOrEqualTo(ACCOUNT_BUDGET + VICTIM_HELD);
     }
     // The attacker gone, everything it held comes back.
     Awaitility.await().atMost(Duration.ofSeconds(10))
-        .until(() -> sluice.broker().openTails() == 1);
+        .until(() -> sluice.broker().stats().value("tail.open") == 1);
     Awaitility.await().atMost(Duration.ofSeconds(5))
-        .until(() -> sluice.broker().tailHeldBytes() < 64 * 1024);
+        .until(() -> sluice.broker().stats().value("tail.held_bytes") < 64 * 1024);
     victimRunner.lines("", "after").awaitAcked();
     Awaitility.await().atMost(Duration.ofSeconds(10))
         .until(() -> victim.lines().contains("after"));
@@ -111,7 +111,7 @@ class StalledTailsTest {
     Awaitility.await().atMost(Duration.ofSeconds(30))
         .until(() -> tails.stream().allMatch(t -> t.records().size() == 1));
     Awaitility.await().atMost(Duration.ofSeconds(5))
-        .until(() -> sluice.broker().tailHeldBytes() == 0);
+        .until(() -> sluice.broker().stats().value("tail.held_bytes") == 0);
   }
 
   private static long directMemory() {

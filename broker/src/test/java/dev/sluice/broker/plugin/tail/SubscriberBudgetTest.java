@@ -21,7 +21,7 @@ class SubscriberBudgetTest {
   private static final int BATCH_BYTES = 4 * 1024;
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withTailBatchBytes(BATCH_BYTES));
+  final BrokerExtension sluice = new BrokerExtension(c -> c.withTail(c.tail().withBatch(c.tail().batchRecords(), BATCH_BYTES)));
 
   @Test
   void aWakeUpSkipsWaitersThatEndedAndReachesALiveOne() {
@@ -96,9 +96,9 @@ class SubscriberBudgetTest {
       }
       tails.forEach(TailCollector::close);
       Awaitility.await().atMost(Duration.ofSeconds(10))
-          .until(() -> sluice.broker().openTails() == 0);
+          .until(() -> sluice.broker().stats().value("tail.open") == 0);
       Awaitility.await().atMost(Duration.ofSeconds(10))
-          .until(() -> sluice.broker().tailHeldBytes() == 0);
+          .until(() -> sluice.broker().stats().value("tail.held_bytes") == 0);
     }
   }
 }

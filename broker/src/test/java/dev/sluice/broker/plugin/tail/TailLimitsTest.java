@@ -20,8 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class TailLimitsTest {
   @RegisterExtension
-  final BrokerExtension sluice = BrokerExtension.secured(c -> c.withIsolation(
-      c.isolation().withTails(3, 5, 7)));
+  final BrokerExtension sluice = BrokerExtension.secured(c -> c.withTail(c.tail().withTails(3, 5, 7)));
 
   private final List<TailCollector> open = new ArrayList<>();
 
@@ -33,7 +32,7 @@ class TailLimitsTest {
 
   private void awaitOpen(int n) {
     Awaitility.await().atMost(Duration.ofSeconds(10))
-        .until(() -> sluice.broker().openTails() == n);
+        .until(() -> sluice.broker().stats().value("tail.open") == n);
   }
 
   private static void assertRefused(TailCollector tail, String limit) throws Exception {
@@ -51,19 +50,19 @@ class TailLimitsTest {
       tail(first);
     }
     awaitOpen(3);
-    assertRefused(tail(first), "isolation.tailsPerConnection");
+    assertRefused(tail(first), "tail.tailsPerConnection");
 
     Channel second = sluice.channel(alice);
     TailCollector fifth = tail(second);
     tail(second);
     awaitOpen(5);
-    assertRefused(tail(second), "isolation.tailsPerPrincipal");
+    assertRefused(tail(second), "tail.tailsPerPrincipal");
 
     Channel third = sluice.channel(bob);
     tail(third);
     tail(third);
     awaitOpen(7);
-    assertRefused(tail(third), "tails of account 'acme' (isolation.tailsPerAccount)");
+    assertRefused(tail(third), "tails of account 'acme' (tail.tailsPerAccount)");
 
     // Another account is not counted with this one.
     tail(sluice.channel(sluice.token("carol", "beta", Role.MEMBER, "")));
@@ -82,7 +81,7 @@ class TailLimitsTest {
     // done outside the map's lock, that tail would be lost, and more tails than the limit
     // would be let in while it is open.
     int limit = 2;
-    TailLimits limits = new TailLimits(dev.sluice.broker.BrokerConfig.defaults().isolation()
+    TailLimits limits = new TailLimits(TailSettings.DEFAULTS
         .withTails(1_000, 1_000, limit));
     java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
     java.util.concurrent.atomic.AtomicInteger overLimit =
@@ -127,6 +126,6 @@ class TailLimitsTest {
       limits.acquire("c" + i, "p", "acme");
     }
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> limits.acquire("c9", "p", "acme"))
-        .hasMessageContaining("isolation.tailsPerAccount");
+        .hasMessageContaining("tail.tailsPerAccount");
   }
 }

@@ -37,8 +37,8 @@ class TailResumeAcrossSeamTest {
 
   @RegisterExtension
   final BrokerExtension sluice = new BrokerExtension(c -> c.withMemoryStoreRecords(50)
-      .withSegmentBytes(16 * 1024).withTail(BrokerConfig.DEFAULT_TAIL_QUEUE_RECORDS, TAIL_BATCH,
-          BrokerConfig.OverflowPolicy.CATCH_UP));
+      .withSegmentBytes(16 * 1024).withTail(TailSettings.DEFAULTS.withRecords(
+          TailSettings.DEFAULTS.queueRecords(), TAIL_BATCH, TailSettings.OverflowPolicy.CATCH_UP)));
 
   @Test
   void afterCursorReplaysTheRestFromDiskThenReceivesLiveRecordsExactlyOnce() {
@@ -148,7 +148,7 @@ class TailResumeAcrossSeamTest {
       assertExactly(all, 1, STORED);
       return all.records().get(n - 1).getCursor();
     } finally {
-      Awaitility.await().atMost(WAIT).until(() -> sluice.broker().openTails() == 0);
+      Awaitility.await().atMost(WAIT).until(() -> sluice.broker().stats().value("tail.open") == 0);
     }
   }
 

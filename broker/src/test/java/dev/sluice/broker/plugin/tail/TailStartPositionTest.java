@@ -37,7 +37,7 @@ class TailStartPositionTest {
 
   @RegisterExtension
   final BrokerExtension sluice = new BrokerExtension(c -> c.withTail(
-      BrokerConfig.DEFAULT_TAIL_QUEUE_RECORDS, TAIL_BATCH, BrokerConfig.DEFAULT_TAIL_OVERFLOW));
+      c.tail().withBatch(TAIL_BATCH, c.tail().batchBytes())));
 
   @Test
   void lastNReplaysExactlyTheLastNThenFollowsLive() {
@@ -77,7 +77,7 @@ class TailStartPositionTest {
     RawRunner runner = RawRunner.connect(channel, "app", "runner-1");
     runner.lines("", numbered(1, 20)).awaitAcked();
     ByteString tenth = cursorOf(channel, 10);
-    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().openTails() == 0);
+    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().stats().value("tail.open") == 0);
 
     TailCollector tail = TailCollector.tail(channel, request("app.>",
         StartPosition.newBuilder().setAfterCursor(tenth), Predicates.getDefaultInstance()));
@@ -86,7 +86,7 @@ class TailStartPositionTest {
     for (int i = 21; i <= 25; i++) {
       runner.lines("", "line " + i);
     }
-    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().openTails() == 1);
+    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().stats().value("tail.open") == 1);
     for (int i = 26; i <= 30; i++) {
       runner.lines("", "line " + i);
     }
@@ -109,11 +109,11 @@ class TailStartPositionTest {
     RawRunner runner = RawRunner.connect(channel, "app", "runner-1");
     runner.lines("", numbered(1, 3)).awaitAcked();
     ByteString third = cursorOf(channel, 3);
-    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().openTails() == 0);
+    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().stats().value("tail.open") == 0);
 
     TailCollector tail = TailCollector.tail(channel, request("app.>",
         StartPosition.newBuilder().setAfterCursor(third), Predicates.getDefaultInstance()));
-    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().openTails() == 1);
+    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().stats().value("tail.open") == 1);
     runner.lines("", "line 4").awaitAcked();
     tail.awaitRecords(1);
     assertThat(tail.lines()).containsExactly("line 4");
@@ -146,7 +146,7 @@ class TailStartPositionTest {
 
     TailCollector tail = TailCollector.tail(channel, request("app.>",
         StartPosition.newBuilder().setSinceUnixNano(BASE_NANOS + 1), Predicates.getDefaultInstance()));
-    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().openTails() == 1);
+    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().stats().value("tail.open") == 1);
     runner.send(timed("new", BASE_NANOS + 2));
     tail.awaitRecords(1);
     assertThat(tail.lines()).containsExactly("new");
@@ -199,7 +199,7 @@ class TailStartPositionTest {
     assertThat(status.getCode()).isEqualTo(Status.Code.FAILED_PRECONDITION);
     assertThat(status.getDescription()).contains("beyond this broker's newest record 0");
     Awaitility.await().atMost(Duration.ofSeconds(5))
-        .untilAsserted(() -> assertThat(sluice.broker().openTails()).isZero());
+        .untilAsserted(() -> assertThat(sluice.broker().stats().value("tail.open")).isZero());
   }
 
   @Test
@@ -212,7 +212,7 @@ class TailStartPositionTest {
       assertThat(tail.awaitEnd().getCode()).isEqualTo(Status.Code.INVALID_ARGUMENT);
     }
     Awaitility.await().atMost(Duration.ofSeconds(5))
-        .untilAsserted(() -> assertThat(sluice.broker().openTails())
+        .untilAsserted(() -> assertThat(sluice.broker().stats().value("tail.open"))
             .as("tails still registered after their calls failed").isZero());
   }
 
@@ -225,7 +225,7 @@ class TailStartPositionTest {
     TailCollector tail = TailCollector.tail(channel, request("app.>",
         StartPosition.newBuilder().setSinceUnixNano(1), minLevel(Level.WARN)));
     tail.awaitRecords(3);
-    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().openTails() == 1);
+    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().stats().value("tail.open") == 1);
     runner.send(allLevels("live"));
     runner.send(line("sentinel", Level.FATAL));
     tail.awaitRecords(7);
@@ -247,7 +247,7 @@ class TailStartPositionTest {
         StartPosition.newBuilder().setSinceUnixNano(1),
         Predicates.newBuilder().setContains("/predict").build()));
     tail.awaitRecords(2);
-    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().openTails() == 1);
+    Awaitility.await().atMost(WAIT).until(() -> sluice.broker().stats().value("tail.open") == 1);
     runner.lines("", "GET /predict/schema 200", "GET /metrics 200", "sentinel /predict")
         .awaitAcked();
     tail.awaitRecords(4);

@@ -1,4 +1,4 @@
-package dev.sluice.broker.plugin.tail;
+package dev.sluice.broker.plugin;
 
 import dev.sluice.broker.error.SluiceException;
 import dev.sluice.broker.store.StoredRecord;

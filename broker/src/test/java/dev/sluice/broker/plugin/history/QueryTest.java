@@ -1,4 +1,4 @@
-package dev.sluice.broker.history;
+package dev.sluice.broker.plugin.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
@@ -264,7 +264,7 @@ class QueryTest {
     runner.lines("", filler(0, 150)).awaitAcked();
 
     QueryResponse first = query(member("acme"), q("app.>"));
-    assertThat(first.getRecordsCount()).isEqualTo(History.DEFAULT_LIMIT);
+    assertThat(first.getRecordsCount()).isEqualTo(HistoryPlugin.DEFAULT_LIMIT);
     assertThat(first.getNextPageCursor()).isNotEmpty();
     assertThat(query(member("acme"), q("app.>").toBuilder().setLimit(10_000).build())
         .getRecordsCount()).isEqualTo(150);

@@ -1,4 +1,4 @@
-package dev.sluice.broker.history;
+package dev.sluice.broker.plugin.history;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;

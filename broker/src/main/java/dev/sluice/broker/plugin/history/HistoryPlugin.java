@@ -1,10 +1,12 @@
-package dev.sluice.broker.history;
+package dev.sluice.broker.plugin.history;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.sluice.broker.access.AccessProxy.ReadGrant;
 import dev.sluice.broker.error.Failure;
 import dev.sluice.broker.error.SluiceException;
 import dev.sluice.broker.plugin.PluginContext;
+import dev.sluice.broker.plugin.RequestLogs;
+import dev.sluice.broker.plugin.SluicePlugin;
 import dev.sluice.broker.plugin.StoreWalk;
 import dev.sluice.broker.store.Cursor;
 import dev.sluice.broker.store.LogStore.Lost;
@@ -33,7 +35,7 @@ import java.util.function.Predicate;
  * the same filter would. Pages are bounded by records, bytes and by how much one call may
  * examine; a page that stopped early carries a cursor to continue from.
  */
-public final class History {
+public final class HistoryPlugin implements SluicePlugin, RequestLogs {
   /** Default and largest {@code limit} of a query. */
   public static final int DEFAULT_LIMIT = 100;
   public static final int MAX_LIMIT = 10_000;
@@ -45,13 +47,19 @@ public final class History {
   static final int REQUEST_PAGE = 1_000;
   private static final int READ = 1_024;
 
-  private final PluginContext broker;
+  private PluginContext broker;
 
-  public History(PluginContext broker) {
-    this.broker = broker;
+  @Override
+  public String name() {
+    return "history";
   }
 
-  /** Runs a query for a reader with {@code grant}; see {@code QueryRequest} for the fields. */
+  @Override
+  public void start(PluginContext context) {
+    this.broker = context;
+  }
+
+  @Override
   public Future<QueryResponse> query(ReadGrant grant, QueryRequest request) {
     int limit = request.getLimit() == 0 ? DEFAULT_LIMIT : request.getLimit();
     if (limit > MAX_LIMIT) {
@@ -92,6 +100,7 @@ public final class History {
    * sees: its own requests only, and no lines when the app's logs are private (the state is
    * still told).
    */
+  @Override
   public Future<RequestLogsResponse> requestLogs(ReadGrant grant, RequestLogsRequest request) {
     String app = Subjects.token("app", request.getApp());
     String id = Subjects.token("request_id", request.getRequestId());
