@@ -6,7 +6,6 @@ import dev.sluice.broker.store.segment.SegmentLog.Entry;
 import dev.sluice.broker.store.segment.SegmentLog.Position;
 import dev.sluice.broker.store.segment.SegmentLog.Recovery;
 import dev.sluice.broker.store.segment.SegmentLog.RecoveryListener;
-import dev.sluice.broker.store.segment.SegmentLog.Segment;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -75,7 +74,7 @@ final class SegmentRecovery {
   }
 
   /** Opens every segment in {@code dir} into {@code segments}, oldest first, and scans it. */
-  static Outcome recover(Path dir, List<Segment> segments, RecoveryListener listener)
+  static Outcome recover(Path dir, List<SegmentFile> segments, RecoveryListener listener)
       throws IOException {
     long started = System.nanoTime();
     restoreQuarantined(dir);
@@ -91,7 +90,7 @@ final class SegmentRecovery {
       FileChannel channel = FileChannel.open(file, StandardOpenOption.READ,
           StandardOpenOption.WRITE);
       ByteBuffer head = ByteBuffer.allocate((int) Math.min(channel.size(), Frames.FILE_HEADER));
-      SegmentLog.readFully(channel, head, 0);
+      SegmentFile.readFully(channel, head, 0);
       head.flip();
       channels.add(channel);
       heads.add(head);
@@ -111,7 +110,7 @@ final class SegmentRecovery {
       FileChannel channel = channels.get(i);
       boolean last = i == files.size() - 1;
       Layout layout = layout(id, channel, heads.get(i), salt, found != null, last);
-      Segment segment = new Segment(id, file, channel, channel.size(), layout);
+      SegmentFile segment = new SegmentFile(id, file, channel, channel.size(), layout);
       segments.add(segment);
       recovery.scan(segment, last, i + 1, files.size());
     }
@@ -155,7 +154,7 @@ final class SegmentRecovery {
       // A crash while the segment was being created: nothing was ever written to it (or
       // nothing but blocks the file system allocated and never wrote).
       channel.truncate(0);
-      SegmentLog.writeFully(channel, Frames.fileHeader(salt), 0);
+      SegmentFile.writeFully(channel, Frames.fileHeader(salt), 0);
       channel.force(true);
       return Layout.v2(salt, id);
     }
@@ -186,7 +185,7 @@ final class SegmentRecovery {
     return best;
   }
 
-  private void scan(Segment segment, boolean last, int index, int count) throws IOException {
+  private void scan(SegmentFile segment, boolean last, int index, int count) throws IOException {
     Window window = new Window(segment.channel, segment.size);
     Layout layout = segment.layout;
     List<Damage> found = new ArrayList<>();
@@ -302,7 +301,7 @@ final class SegmentRecovery {
     return size - offset < MAX_PADDING && size % SECTOR == 0;
   }
 
-  private static void cut(Segment segment, long offset) throws IOException {
+  private static void cut(SegmentFile segment, long offset) throws IOException {
     segment.channel.truncate(offset);
     segment.channel.force(true);
     segment.size = offset;
@@ -441,7 +440,7 @@ final class SegmentRecovery {
           buf = ByteBuffer.allocate(want);
         }
         buf.clear().limit(want);
-        SegmentLog.readFully(channel, buf, offset);
+        SegmentFile.readFully(channel, buf, offset);
         buf.clear().limit(want);
         start = offset;
       }
