@@ -257,8 +257,7 @@ public final class SegmentLog implements AutoCloseable {
     segments.remove(segment);
     segment.channel.close();
     Files.deleteIfExists(segment.path);
-    Files.deleteIfExists(segment.path.resolveSibling(segment.path.getFileName()
-        + SegmentRecovery.DAMAGED));
+    Files.deleteIfExists(DamageFiles.side(segment.path));
     LOG.info("retention: deleted segment {} ({} bytes)", segment.path.getFileName(), segment.size);
   }
 
