@@ -13,8 +13,6 @@ import dev.sluice.proto.v1.QueryRequest;
 import dev.sluice.proto.v1.QueryResponse;
 import dev.sluice.proto.v1.Record;
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -54,6 +52,7 @@ final class LogsCommand implements Callable<Integer> {
   static final int MAX_LINES = 100_000;
   /** Records asked for per call: the broker's largest page ({@code QueryRequest.limit}). */
   static final int PAGE = 10_000;
+  private static final int MAX_INBOUND_BYTES = 16 * 1024 * 1024;
   private static final long CALL_SECONDS = 60;
 
   @Spec
@@ -122,31 +121,21 @@ final class LogsCommand implements Callable<Integer> {
     try {
       request = request(Instant.now());
     } catch (IllegalArgumentException e) {
-      return usageError(e.getMessage());
+      return CommandErrors.usage(spec, e.getMessage());
     }
     HostPort broker = grpc != null ? grpc : target;
     PrintWriter out = spec.commandLine().getOut();
     RecordFormat format = json ? RecordFormat.JSON : RecordFormat.HUMAN;
-    ManagedChannel channel = NettyChannelBuilder.forTarget(broker.toString()).usePlaintext()
-        .maxInboundMessageSize(16 * 1024 * 1024).build();
-    try {
-      LogsGrpc.LogsBlockingStub stub = stub(channel, BearerToken.resolve(token));
-      if (head) {
-        printFirst(stub, request, format, out);
-      } else {
-        printLast(stub, request, format, out);
-      }
-      return 0;
-    } catch (StatusRuntimeException e) {
-      out.flush();
-      PrintWriter err = spec.commandLine().getErr();
-      err.println("sluice logs: " + TailCommand.explain(e.getStatus(), broker));
-      err.flush();
-      return 1;
-    } finally {
-      out.flush();
-      close(channel);
-    }
+    return BrokerCall.run(spec, broker, MAX_INBOUND_BYTES,
+        status -> TailCommand.explain(status, broker), channel -> {
+          LogsGrpc.LogsBlockingStub stub = stub(channel, BearerToken.resolve(token));
+          if (head) {
+            printFirst(stub, request, format, out);
+          } else {
+            printLast(stub, request, format, out);
+          }
+          return 0;
+        });
   }
 
   /** The query the options ask for; IllegalArgumentException naming the option if bad. */
@@ -265,22 +254,5 @@ final class LogsCommand implements Callable<Integer> {
 
   private static String instant(long unixNanos) {
     return Instant.ofEpochSecond(0, unixNanos).toString();
-  }
-
-  private int usageError(String message) {
-    PrintWriter err = spec.commandLine().getErr();
-    err.println("sluice logs: " + message);
-    err.println("Try 'sluice logs --help' for more information.");
-    err.flush();
-    return 2;
-  }
-
-  private static void close(ManagedChannel channel) {
-    channel.shutdownNow();
-    try {
-      channel.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

@@ -78,36 +78,18 @@ final class TailCommand implements Callable<Integer> {
 
   static final String DEFAULT_TOKEN_FILE = "./.sluice/admin.token";
 
-  /** --token, else $SLUICE_TOKEN, else the token `sluice up` wrote; null if none. */
-  private String token() {
-    if (token != null) {
-      return token;
-    }
-    String env = System.getenv(TOKEN_ENV);
-    if (env != null && !env.isBlank()) {
-      return env.trim();
-    }
-    java.nio.file.Path file = java.nio.file.Path.of(DEFAULT_TOKEN_FILE);
-    try {
-      return java.nio.file.Files.isReadable(file)
-          ? java.nio.file.Files.readString(file).trim() : null;
-    } catch (java.io.IOException e) {
-      return null; // unreadable: the broker will say that a token is missing
-    }
-  }
-
   @Override
   public Integer call() {
     if (last != null && last < 1) {
-      return usageError("--last: " + last + " (expected: >= 1)");
+      return CommandErrors.usage(spec, "--last: " + last + " (expected: >= 1)");
     }
     if (count != null && count < 1) {
-      return usageError("--count: " + count + " (expected: >= 1)");
+      return CommandErrors.usage(spec, "--count: " + count + " (expected: >= 1)");
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
     RecordFormat format = json ? RecordFormat.JSON : RecordFormat.HUMAN;
-    String bearer = token();
+    String bearer = BearerToken.resolve(token);
     try (SluiceSubscriber subscriber = SluiceSubscriber.connect(grpc.toString(), bearer);
         TailSubscription tail = noReconnect ? subscriber.tail(request())
             : subscriber.resumingTail(request(), reconnectReporter(out, err))) {
@@ -128,10 +110,7 @@ final class TailCommand implements Callable<Integer> {
       }
       return 0;
     } catch (StatusRuntimeException e) {
-      out.flush();
-      err.println("sluice tail: " + explain(e.getStatus(), grpc));
-      err.flush();
-      return 1;
+      return CommandErrors.failed(spec, explain(e.getStatus(), grpc));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 0;
@@ -201,14 +180,6 @@ final class TailCommand implements Callable<Integer> {
       request.setStart(StartPosition.newBuilder().setLastN(last));
     }
     return request.build();
-  }
-
-  private int usageError(String message) {
-    PrintWriter err = spec.commandLine().getErr();
-    err.println("sluice tail: " + message);
-    err.println("Try 'sluice tail --help' for more information.");
-    err.flush();
-    return 2;
   }
 
   /** A status as one sentence a person can act on. */
