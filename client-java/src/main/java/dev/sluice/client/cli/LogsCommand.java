@@ -5,7 +5,6 @@ import dev.sluice.client.Subjects;
 import dev.sluice.client.TimeSpec;
 import dev.sluice.client.TokenCredentials;
 import dev.sluice.client.tail.TailEvent;
-import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.Predicates;
@@ -20,9 +19,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -58,10 +57,8 @@ final class LogsCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SUBJECT", converter = TailCommand.FilterConverter.class,
-      description = "Subject filter <app>.<runner>.<request> with NATS wildcards: '*' is one "
-          + "token, '>' the rest. Examples: '>', 'demo-model.>', '*.runner-1.*'.")
-  String filter;
+  @Mixin
+  ReadOptions.Subject subject;
 
   @Option(names = "--since", paramLabel = "TIME", converter = TimeArg.class,
       description = "Records at or after TIME, usually a duration ago: --since 10m.")
@@ -84,9 +81,8 @@ final class LogsCommand implements Callable<Integer> {
       description = "Print the first N records of the range instead of the last N.")
   boolean head;
 
-  @Option(names = "--level", paramLabel = "LEVEL", converter = TailCommand.LevelConverter.class,
-      description = "Minimum level: trace, debug, info, warn, error or fatal.")
-  Level level;
+  @Mixin
+  ReadOptions.MinLevel minLevel;
 
   @Option(names = "--grep", paramLabel = "TEXT",
       description = "Only records whose message contains TEXT (case-sensitive).")
@@ -96,8 +92,8 @@ final class LogsCommand implements Callable<Integer> {
       description = "Only records of the request with this id.")
   String requestId;
 
-  @Option(names = "--json", description = "Print one JSON object per record.")
-  boolean json;
+  @Mixin
+  ReadOptions.Format format;
 
   @Option(names = "--target", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7400",
       converter = HostPort.Converter.class,
@@ -109,11 +105,8 @@ final class LogsCommand implements Callable<Integer> {
       converter = HostPort.Converter.class)
   HostPort grpc;
 
-  @Option(names = "--token", paramLabel = "TOKEN",
-      description = "Access token (default: the " + TailCommand.TOKEN_ENV + " environment "
-          + "variable, else the admin token `sluice up` wrote to "
-          + TailCommand.DEFAULT_TOKEN_FILE + ").")
-  String token;
+  @Mixin
+  ReadOptions.Token token;
 
   @Override
   public Integer call() {
@@ -125,14 +118,14 @@ final class LogsCommand implements Callable<Integer> {
     }
     HostPort broker = grpc != null ? grpc : target;
     PrintWriter out = spec.commandLine().getOut();
-    RecordFormat format = json ? RecordFormat.JSON : RecordFormat.HUMAN;
+    RecordFormat printed = format.format();
     return BrokerCall.run(spec, broker, MAX_INBOUND_BYTES,
         status -> TailCommand.explain(status, broker), channel -> {
-          LogsGrpc.LogsBlockingStub stub = stub(channel, BearerToken.resolve(token));
+          LogsGrpc.LogsBlockingStub stub = stub(channel, token.bearer());
           if (head) {
-            printFirst(stub, request, format, out);
+            printFirst(stub, request, printed, out);
           } else {
-            printLast(stub, request, format, out);
+            printLast(stub, request, printed, out);
           }
           return 0;
         });
@@ -148,7 +141,7 @@ final class LogsCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--since and --from: give one of them (both set the "
           + "start of the range)");
     }
-    QueryRequest.Builder query = QueryRequest.newBuilder().setFilter(filter);
+    QueryRequest.Builder query = QueryRequest.newBuilder().setFilter(subject.filter);
     String startOption = since != null ? "--since" : "--from";
     TimeSpec start = since != null ? since : from;
     long startNanos = start == null ? 0 : start.unixNanos(now, startOption);
@@ -171,8 +164,8 @@ final class LogsCommand implements Callable<Integer> {
 
   private Predicates predicates() {
     Predicates.Builder where = Predicates.newBuilder();
-    if (level != null) {
-      where.setMinLevel(level);
+    if (minLevel.level != null) {
+      where.setMinLevel(minLevel.level);
     }
     if (grep != null) {
       if (grep.isEmpty()) {

@@ -19,9 +19,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
@@ -41,17 +41,14 @@ final class TailCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SUBJECT", converter = FilterConverter.class,
-      description = "Subject filter <app>.<runner>.<request> with NATS wildcards: '*' is one "
-          + "token, '>' the rest. Examples: '>', 'demo-model.>', '*.runner-1.*'.")
-  String filter;
+  @Mixin
+  ReadOptions.Subject subject;
 
-  @Option(names = "--level", paramLabel = "LEVEL", converter = LevelConverter.class,
-      description = "Minimum level: trace, debug, info, warn, error or fatal.")
-  Level level;
+  @Mixin
+  ReadOptions.MinLevel minLevel;
 
-  @Option(names = "--json", description = "Print one JSON object per record.")
-  boolean json;
+  @Mixin
+  ReadOptions.Format format;
 
   @Option(names = "--last", paramLabel = "N",
       description = "First replay the last N stored matching records.")
@@ -71,10 +68,8 @@ final class TailCommand implements Callable<Integer> {
       description = "Broker address (default: ${DEFAULT-VALUE}).")
   HostPort grpc;
 
-  @Option(names = "--token", paramLabel = "TOKEN",
-      description = "Access token (default: the " + TOKEN_ENV + " environment variable, else "
-          + "the admin token `sluice up` wrote to " + DEFAULT_TOKEN_FILE + ").")
-  String token;
+  @Mixin
+  ReadOptions.Token token;
 
   static final String DEFAULT_TOKEN_FILE = "./.sluice/admin.token";
 
@@ -88,8 +83,7 @@ final class TailCommand implements Callable<Integer> {
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    RecordFormat format = json ? RecordFormat.JSON : RecordFormat.HUMAN;
-    String bearer = BearerToken.resolve(token);
+    String bearer = token.bearer();
     try (SluiceSubscriber subscriber = SluiceSubscriber.connect(grpc.toString(), bearer);
         TailSubscription tail = noReconnect ? subscriber.tail(request())
             : subscriber.resumingTail(request(), reconnectReporter(out, err))) {
@@ -102,7 +96,7 @@ final class TailCommand implements Callable<Integer> {
       }, "sluice-tail-stop");
       Runtime.getRuntime().addShutdownHook(stop);
       try {
-        print(tail, format, out);
+        print(tail, format.format(), out);
       } finally {
         out.flush();
         printed.countDown();
@@ -172,9 +166,9 @@ final class TailCommand implements Callable<Integer> {
   }
 
   private TailRequest request() {
-    TailRequest.Builder request = TailRequest.newBuilder().setFilter(filter);
-    if (level != null) {
-      request.setWhere(Predicates.newBuilder().setMinLevel(level));
+    TailRequest.Builder request = TailRequest.newBuilder().setFilter(subject.filter);
+    if (minLevel.level != null) {
+      request.setWhere(Predicates.newBuilder().setMinLevel(minLevel.level));
     }
     if (last != null) {
       request.setStart(StartPosition.newBuilder().setLastN(last));
