@@ -1,9 +1,11 @@
 package dev.sluice.client.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sluice.proto.v1.Drain;
 import dev.sluice.proto.v1.DrainSpec;
 import dev.sluice.proto.v1.DrainStatus;
 import dev.sluice.proto.v1.Level;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -79,36 +81,52 @@ final class DrainFormat {
 
   /** One drain as one line of JSON; field names as in the proto. */
   static String json(Drain drain) {
-    DrainSpec spec = drain.getSpec();
-    DrainStatus s = drain.getStatus();
-    StringBuilder out = new StringBuilder("{");
-    Json.field(out, "name", spec.getName());
-    Json.field(out, "url", spec.getUrl());
-    Json.field(out, "filter", spec.getFilter());
+    return JsonOutput.object(json -> {
+      spec(json, drain.getSpec());
+      json.writeObjectFieldStart("status");
+      status(json, drain.getStatus());
+      json.writeEndObject();
+    });
+  }
+
+  private static void spec(JsonGenerator json, DrainSpec spec) throws IOException {
+    json.writeStringField("name", spec.getName());
+    json.writeStringField("url", spec.getUrl());
+    json.writeStringField("filter", spec.getFilter());
     if (spec.getMinLevel() == Level.LEVEL_UNSPECIFIED) {
-      Json.name(out, "min_level").append("null");
+      json.writeNullField("min_level");
     } else {
-      Json.field(out, "min_level", spec.getMinLevel().name());
+      json.writeStringField("min_level", spec.getMinLevel().name());
     }
-    Json.field(out, "max_batch_lines", Integer.toUnsignedLong(spec.getMaxBatchLines()));
-    Json.field(out, "flush_interval_ms", Integer.toUnsignedLong(spec.getFlushIntervalMs()));
-    Json.name(out, "status").append('{');
-    Json.name(out, "enabled").append(s.getEnabled());
-    Json.field(out, "consecutive_failures", Integer.toUnsignedLong(s.getConsecutiveFailures()));
-    Json.name(out, "total_failures").append(Long.toUnsignedString(s.getTotalFailures()));
-    Json.field(out, "last_error", s.getLastError());
+    json.writeNumberField("max_batch_lines", Integer.toUnsignedLong(spec.getMaxBatchLines()));
+    json.writeNumberField("flush_interval_ms",
+        Integer.toUnsignedLong(spec.getFlushIntervalMs()));
+  }
+
+  private static void status(JsonGenerator json, DrainStatus s) throws IOException {
+    json.writeBooleanField("enabled", s.getEnabled());
+    json.writeNumberField("consecutive_failures",
+        Integer.toUnsignedLong(s.getConsecutiveFailures()));
+    unsigned(json, "total_failures", s.getTotalFailures());
+    json.writeStringField("last_error", s.getLastError());
     if (s.getLastSuccessUnixNano() == 0) {
-      Json.name(out, "last_success").append("null");
+      json.writeNullField("last_success");
     } else {
-      Json.field(out, "last_success", instant(s.getLastSuccessUnixNano()));
+      json.writeStringField("last_success", instant(s.getLastSuccessUnixNano()));
     }
-    Json.name(out, "delivered_lines").append(Long.toUnsignedString(s.getDeliveredLines()));
-    Json.name(out, "delivered_batches").append(Long.toUnsignedString(s.getDeliveredBatches()));
-    Json.name(out, "lag_lines").append(Long.toUnsignedString(s.getLagLines()));
-    Json.name(out, "lag_seconds").append(seconds(s.getLagSeconds(), "%.3f"));
-    Json.name(out, "lost_records").append(Long.toUnsignedString(s.getLostRecords()));
-    Json.field(out, "last_gap", s.getLastGap());
-    return out.append("}}").toString();
+    unsigned(json, "delivered_lines", s.getDeliveredLines());
+    unsigned(json, "delivered_batches", s.getDeliveredBatches());
+    unsigned(json, "lag_lines", s.getLagLines());
+    json.writeFieldName("lag_seconds");
+    json.writeNumber(seconds(s.getLagSeconds(), "%.3f")); // as formatted: 3 decimals
+    unsigned(json, "lost_records", s.getLostRecords());
+    json.writeStringField("last_gap", s.getLastGap());
+  }
+
+  /** A proto uint64: a Java long read as unsigned. */
+  private static void unsigned(JsonGenerator json, String name, long value) throws IOException {
+    json.writeFieldName(name);
+    json.writeNumber(Long.toUnsignedString(value));
   }
 
   /** {@code WARN}, or {@code all} when every level goes. */

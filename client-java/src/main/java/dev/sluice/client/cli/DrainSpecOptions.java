@@ -7,9 +7,9 @@ import java.net.URI;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Option;
@@ -64,52 +64,39 @@ final class DrainSpecOptions {
           + "or 2s (create default: 1s).")
   Integer flushIntervalMs;
 
+  /**
+   * One setting a drain can be given: its DrainSpec field as an update mask names it, whether
+   * it was given, and how it goes into the spec.
+   */
+  private record Setting(String field, boolean given, Consumer<DrainSpec.Builder> apply) {}
+
+  /**
+   * Every setting, in the order of DrainSpec's fields, with {@code url} and {@code secret}
+   * (null: not given). One list, so that the spec and its update mask cannot disagree; a
+   * presence check is needed because {@code --level all} sets min_level to its default.
+   */
+  private List<Setting> settings(String url, String secret) {
+    return List.of(
+        new Setting("url", url != null, spec -> spec.setUrl(url)),
+        new Setting("secret", secret != null, spec -> spec.setSecret(secret)),
+        new Setting("filter", filter != null, spec -> spec.setFilter(filter)),
+        new Setting("min_level", level != null, spec -> spec.setMinLevel(level)),
+        new Setting("max_batch_lines", batchLines != null,
+            spec -> spec.setMaxBatchLines(batchLines)),
+        new Setting("flush_interval_ms", flushIntervalMs != null,
+            spec -> spec.setFlushIntervalMs(flushIntervalMs)));
+  }
+
   /** The spec these options give, named {@code name}, with {@code url} and {@code secret}. */
   DrainSpec spec(String name, String url, String secret) {
     DrainSpec.Builder spec = DrainSpec.newBuilder().setName(name);
-    if (url != null) {
-      spec.setUrl(url);
-    }
-    if (secret != null) {
-      spec.setSecret(secret);
-    }
-    if (filter != null) {
-      spec.setFilter(filter);
-    }
-    if (level != null) {
-      spec.setMinLevel(level);
-    }
-    if (batchLines != null) {
-      spec.setMaxBatchLines(batchLines);
-    }
-    if (flushIntervalMs != null) {
-      spec.setFlushIntervalMs(flushIntervalMs);
-    }
+    settings(url, secret).stream().filter(Setting::given).forEach(s -> s.apply().accept(spec));
     return spec.build();
   }
 
-  /** The DrainSpec fields set, for {@code UpdateDrainRequest.update_mask}. */
-  List<String> mask(String url, boolean secret) {
-    List<String> mask = new ArrayList<>();
-    if (url != null) {
-      mask.add("url");
-    }
-    if (secret) {
-      mask.add("secret");
-    }
-    if (filter != null) {
-      mask.add("filter");
-    }
-    if (level != null) {
-      mask.add("min_level");
-    }
-    if (batchLines != null) {
-      mask.add("max_batch_lines");
-    }
-    if (flushIntervalMs != null) {
-      mask.add("flush_interval_ms");
-    }
-    return mask;
+  /** The DrainSpec fields given, for {@code UpdateDrainRequest.update_mask}. */
+  List<String> mask(String url, String secret) {
+    return settings(url, secret).stream().filter(Setting::given).map(Setting::field).toList();
   }
 
   /** The secret from --secret-file or --secret-env (or stdin, if {@code stdinByDefault}). */

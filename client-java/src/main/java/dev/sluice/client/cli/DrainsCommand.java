@@ -11,12 +11,11 @@ import dev.sluice.proto.v1.TestDrainResponse;
 import dev.sluice.proto.v1.UpdateDrainRequest;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -82,29 +81,15 @@ final class DrainsCommand {
 
     @Override
     public final Integer call() {
-      PrintWriter out = spec.commandLine().getOut();
-      PrintWriter err = spec.commandLine().getErr();
       try {
         check();
       } catch (IllegalArgumentException e) {
-        err.println(spec.qualifiedName() + ": " + e.getMessage());
-        err.println("Try '" + spec.qualifiedName() + " --help' for more information.");
-        err.flush();
-        return 2;
+        return CommandErrors.usage(spec, e.getMessage());
       }
-      ManagedChannel channel = NettyChannelBuilder.forTarget(connection.target.toString())
-          .usePlaintext().build();
-      try {
-        return run(stub(channel, BearerToken.resolve(connection.token)), out, err);
-      } catch (StatusRuntimeException e) {
-        out.flush();
-        err.println(spec.qualifiedName() + ": " + explain(e.getStatus(), connection.target));
-        err.flush();
-        return 1;
-      } finally {
-        out.flush();
-        close(channel);
-      }
+      return BrokerCall.run(spec, connection.target, BrokerCall.DEFAULT_MAX_INBOUND_BYTES,
+          status -> explain(status, connection.target),
+          channel -> run(stub(channel, BearerToken.resolve(connection.token)),
+              spec.commandLine().getOut(), spec.commandLine().getErr()));
     }
   }
 
@@ -116,6 +101,24 @@ final class DrainsCommand {
 
     DrainRef ref() {
       return DrainRef.newBuilder().setName(name).build();
+    }
+  }
+
+  /** A subcommand that makes one call about one drain and says what it did. */
+  abstract static class OneCall extends Named {
+    private final String done;
+    private final BiConsumer<DrainsGrpc.DrainsBlockingStub, DrainRef> call;
+
+    OneCall(String done, BiConsumer<DrainsGrpc.DrainsBlockingStub, DrainRef> call) {
+      this.done = done;
+      this.call = call;
+    }
+
+    @Override
+    final int run(DrainsGrpc.DrainsBlockingStub drains, PrintWriter out, PrintWriter err) {
+      call.accept(drains, ref());
+      out.println(done + " drain " + name);
+      return 0;
     }
   }
 
@@ -209,7 +212,7 @@ final class DrainsCommand {
     @Override
     void check() {
       String secret = options.secret(false);
-      List<String> mask = options.mask(url, secret != null);
+      List<String> mask = options.mask(url, secret);
       if (mask.isEmpty()) {
         throw new IllegalArgumentException("nothing to update (expected: at least one of --url, "
             + "--secret-file, --secret-env, --filter, --level, --batch-lines, --flush-interval)");
@@ -231,12 +234,9 @@ final class DrainsCommand {
   @Command(name = "enable", mixinStandardHelpOptions = true,
       versionProvider = SluiceCli.Version.class,
       description = "Turns delivery on again; it resumes after the last batch delivered.")
-  static final class Enable extends Named {
-    @Override
-    int run(DrainsGrpc.DrainsBlockingStub drains, PrintWriter out, PrintWriter err) {
-      drains.enableDrain(ref());
-      out.println("enabled drain " + name);
-      return 0;
+  static final class Enable extends OneCall {
+    Enable() {
+      super("enabled", DrainsGrpc.DrainsBlockingStub::enableDrain);
     }
   }
 
@@ -244,24 +244,18 @@ final class DrainsCommand {
       versionProvider = SluiceCli.Version.class,
       description = "Stops delivery; the drain keeps its place and loses nothing (within "
           + "retention).")
-  static final class Disable extends Named {
-    @Override
-    int run(DrainsGrpc.DrainsBlockingStub drains, PrintWriter out, PrintWriter err) {
-      drains.disableDrain(ref());
-      out.println("disabled drain " + name);
-      return 0;
+  static final class Disable extends OneCall {
+    Disable() {
+      super("disabled", DrainsGrpc.DrainsBlockingStub::disableDrain);
     }
   }
 
   @Command(name = "delete", mixinStandardHelpOptions = true,
       versionProvider = SluiceCli.Version.class,
       description = "Deletes a drain and its place in the logs.")
-  static final class Delete extends Named {
-    @Override
-    int run(DrainsGrpc.DrainsBlockingStub drains, PrintWriter out, PrintWriter err) {
-      drains.deleteDrain(ref());
-      out.println("deleted drain " + name);
-      return 0;
+  static final class Delete extends OneCall {
+    Delete() {
+      super("deleted", DrainsGrpc.DrainsBlockingStub::deleteDrain);
     }
   }
 
@@ -280,10 +274,8 @@ final class DrainsCommand {
       if (status >= 200 && status < 300) {
         return 0;
       }
-      out.flush();
-      err.println(spec.qualifiedName() + ": the endpoint of drain " + name + " did not accept "
+      return CommandErrors.failed(spec, "the endpoint of drain " + name + " did not accept "
           + "the probe" + (status == 0 ? " (no answer)" : " (HTTP " + status + ")"));
-      return 1;
     }
   }
 
@@ -301,14 +293,5 @@ final class DrainsCommand {
   private static DrainsGrpc.DrainsBlockingStub stub(ManagedChannel channel, String bearer) {
     return DrainsGrpc.newBlockingStub(channel).withDeadlineAfter(CALL_SECONDS, TimeUnit.SECONDS)
         .withCallCredentials(TokenCredentials.of(bearer));
-  }
-
-  private static void close(ManagedChannel channel) {
-    channel.shutdownNow();
-    try {
-      channel.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

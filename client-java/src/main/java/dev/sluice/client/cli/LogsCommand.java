@@ -5,7 +5,6 @@ import dev.sluice.client.Subjects;
 import dev.sluice.client.TimeSpec;
 import dev.sluice.client.TokenCredentials;
 import dev.sluice.client.tail.TailEvent;
-import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.Predicates;
@@ -13,8 +12,6 @@ import dev.sluice.proto.v1.QueryRequest;
 import dev.sluice.proto.v1.QueryResponse;
 import dev.sluice.proto.v1.Record;
 import io.grpc.ManagedChannel;
-import io.grpc.StatusRuntimeException;
-import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -22,9 +19,9 @@ import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 /**
@@ -54,15 +51,14 @@ final class LogsCommand implements Callable<Integer> {
   static final int MAX_LINES = 100_000;
   /** Records asked for per call: the broker's largest page ({@code QueryRequest.limit}). */
   static final int PAGE = 10_000;
+  private static final int MAX_INBOUND_BYTES = 16 * 1024 * 1024;
   private static final long CALL_SECONDS = 60;
 
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SUBJECT", converter = TailCommand.FilterConverter.class,
-      description = "Subject filter <app>.<runner>.<request> with NATS wildcards: '*' is one "
-          + "token, '>' the rest. Examples: '>', 'demo-model.>', '*.runner-1.*'.")
-  String filter;
+  @Mixin
+  ReadOptions.Subject subject;
 
   @Option(names = "--since", paramLabel = "TIME", converter = TimeArg.class,
       description = "Records at or after TIME, usually a duration ago: --since 10m.")
@@ -85,9 +81,8 @@ final class LogsCommand implements Callable<Integer> {
       description = "Print the first N records of the range instead of the last N.")
   boolean head;
 
-  @Option(names = "--level", paramLabel = "LEVEL", converter = TailCommand.LevelConverter.class,
-      description = "Minimum level: trace, debug, info, warn, error or fatal.")
-  Level level;
+  @Mixin
+  ReadOptions.MinLevel minLevel;
 
   @Option(names = "--grep", paramLabel = "TEXT",
       description = "Only records whose message contains TEXT (case-sensitive).")
@@ -97,8 +92,8 @@ final class LogsCommand implements Callable<Integer> {
       description = "Only records of the request with this id.")
   String requestId;
 
-  @Option(names = "--json", description = "Print one JSON object per record.")
-  boolean json;
+  @Mixin
+  ReadOptions.Format format;
 
   @Option(names = "--target", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7400",
       converter = HostPort.Converter.class,
@@ -110,11 +105,8 @@ final class LogsCommand implements Callable<Integer> {
       converter = HostPort.Converter.class)
   HostPort grpc;
 
-  @Option(names = "--token", paramLabel = "TOKEN",
-      description = "Access token (default: the " + TailCommand.TOKEN_ENV + " environment "
-          + "variable, else the admin token `sluice up` wrote to "
-          + TailCommand.DEFAULT_TOKEN_FILE + ").")
-  String token;
+  @Mixin
+  ReadOptions.Token token;
 
   @Override
   public Integer call() {
@@ -122,31 +114,21 @@ final class LogsCommand implements Callable<Integer> {
     try {
       request = request(Instant.now());
     } catch (IllegalArgumentException e) {
-      return usageError(e.getMessage());
+      return CommandErrors.usage(spec, e.getMessage());
     }
     HostPort broker = grpc != null ? grpc : target;
     PrintWriter out = spec.commandLine().getOut();
-    RecordFormat format = json ? RecordFormat.JSON : RecordFormat.HUMAN;
-    ManagedChannel channel = NettyChannelBuilder.forTarget(broker.toString()).usePlaintext()
-        .maxInboundMessageSize(16 * 1024 * 1024).build();
-    try {
-      LogsGrpc.LogsBlockingStub stub = stub(channel, BearerToken.resolve(token));
-      if (head) {
-        printFirst(stub, request, format, out);
-      } else {
-        printLast(stub, request, format, out);
-      }
-      return 0;
-    } catch (StatusRuntimeException e) {
-      out.flush();
-      PrintWriter err = spec.commandLine().getErr();
-      err.println("sluice logs: " + TailCommand.explain(e.getStatus(), broker));
-      err.flush();
-      return 1;
-    } finally {
-      out.flush();
-      close(channel);
-    }
+    RecordFormat printed = format.format();
+    return BrokerCall.run(spec, broker, MAX_INBOUND_BYTES,
+        status -> TailCommand.explain(status, broker), channel -> {
+          LogsGrpc.LogsBlockingStub stub = stub(channel, token.bearer());
+          if (head) {
+            printFirst(stub, request, printed, out);
+          } else {
+            printLast(stub, request, printed, out);
+          }
+          return 0;
+        });
   }
 
   /** The query the options ask for; IllegalArgumentException naming the option if bad. */
@@ -159,7 +141,7 @@ final class LogsCommand implements Callable<Integer> {
       throw new IllegalArgumentException("--since and --from: give one of them (both set the "
           + "start of the range)");
     }
-    QueryRequest.Builder query = QueryRequest.newBuilder().setFilter(filter);
+    QueryRequest.Builder query = QueryRequest.newBuilder().setFilter(subject.filter);
     String startOption = since != null ? "--since" : "--from";
     TimeSpec start = since != null ? since : from;
     long startNanos = start == null ? 0 : start.unixNanos(now, startOption);
@@ -182,8 +164,8 @@ final class LogsCommand implements Callable<Integer> {
 
   private Predicates predicates() {
     Predicates.Builder where = Predicates.newBuilder();
-    if (level != null) {
-      where.setMinLevel(level);
+    if (minLevel.level != null) {
+      where.setMinLevel(minLevel.level);
     }
     if (grep != null) {
       if (grep.isEmpty()) {
@@ -265,22 +247,5 @@ final class LogsCommand implements Callable<Integer> {
 
   private static String instant(long unixNanos) {
     return Instant.ofEpochSecond(0, unixNanos).toString();
-  }
-
-  private int usageError(String message) {
-    PrintWriter err = spec.commandLine().getErr();
-    err.println("sluice logs: " + message);
-    err.println("Try 'sluice logs --help' for more information.");
-    err.flush();
-    return 2;
-  }
-
-  private static void close(ManagedChannel channel) {
-    channel.shutdownNow();
-    try {
-      channel.awaitTermination(5, TimeUnit.SECONDS);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
   }
 }

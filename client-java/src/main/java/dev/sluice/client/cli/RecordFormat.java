@@ -1,10 +1,12 @@
 package dev.sluice.client.cli;
 
+import com.fasterxml.jackson.core.JsonGenerator;
 import dev.sluice.client.tail.TailEvent;
 import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.RecordKind;
+import java.io.IOException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -52,37 +54,41 @@ enum RecordFormat {
   JSON {
     @Override
     String format(TailEvent event) {
-      StringBuilder out = new StringBuilder(256).append('{');
       if (event instanceof TailEvent.NoticeEvent n) {
-        Notice notice = n.notice();
-        Json.field(out, "notice", notice.getKind().name());
-        Json.field(out, "count", notice.getCount());
-        Json.field(out, "detail", notice.getDetail());
-        if (notice.getFirstSeq() > 0) {
-          Json.field(out, "first_seq", notice.getFirstSeq());
-          Json.field(out, "last_seq", notice.getLastSeq());
-        }
-        return out.append('}').toString();
+        return JsonOutput.object(json -> notice(json, n.notice()));
       }
-      Record r = ((TailEvent.RecordEvent) event).record();
-      Json.field(out, "seq", r.getSeq());
-      Json.field(out, "time", TIME.format(instant(r.getTimeUnixNano())));
-      Json.field(out, "time_unix_nano", r.getTimeUnixNano());
-      Json.field(out, "level", r.getLevel().name());
-      Json.field(out, "subject", r.getSubject());
-      Json.field(out, "kind", r.getKind().name());
-      Json.field(out, "stream", r.getStream().name());
-      Json.field(out, "message", r.getMessage());
+      return JsonOutput.object(json -> record(json, ((TailEvent.RecordEvent) event).record()));
+    }
+
+    private void notice(JsonGenerator json, Notice notice) throws IOException {
+      json.writeStringField("notice", notice.getKind().name());
+      json.writeNumberField("count", notice.getCount());
+      json.writeStringField("detail", notice.getDetail());
+      if (notice.getFirstSeq() > 0) {
+        json.writeNumberField("first_seq", notice.getFirstSeq());
+        json.writeNumberField("last_seq", notice.getLastSeq());
+      }
+    }
+
+    private void record(JsonGenerator json, Record r) throws IOException {
+      json.writeNumberField("seq", r.getSeq());
+      json.writeStringField("time", TIME.format(instant(r.getTimeUnixNano())));
+      json.writeNumberField("time_unix_nano", r.getTimeUnixNano());
+      json.writeStringField("level", r.getLevel().name());
+      json.writeStringField("subject", r.getSubject());
+      json.writeStringField("kind", r.getKind().name());
+      json.writeStringField("stream", r.getStream().name());
+      json.writeStringField("message", r.getMessage());
       if (r.getParts() > 0) {
-        Json.field(out, "part", r.getPart());
-        Json.field(out, "parts", r.getParts());
+        json.writeNumberField("part", r.getPart());
+        json.writeNumberField("parts", r.getParts());
       }
       if (!r.getTraceId().isEmpty()) {
-        Json.field(out, "trace_id", r.getTraceId());
-        Json.field(out, "span_id", r.getSpanId());
+        json.writeStringField("trace_id", r.getTraceId());
+        json.writeStringField("span_id", r.getSpanId());
       }
-      object(Json.name(out, "fields"), new TreeMap<>(r.getFieldsMap()));
-      object(Json.name(out, "labels"), labels(r.getLabels()));
+      JsonOutput.stringMap(json, "fields", new TreeMap<>(r.getFieldsMap()));
+      JsonOutput.stringMap(json, "labels", labels(r.getLabels()));
       if (r.hasRequest()) {
         Map<String, String> request = new TreeMap<>();
         putIfSet(request, "caller", r.getRequest().getCaller());
@@ -90,9 +96,8 @@ enum RecordFormat {
           request.put("status", r.getRequest().getStatus().name());
           putIfSet(request, "status_message", r.getRequest().getStatusMessage());
         }
-        object(Json.name(out, "request"), request);
+        JsonOutput.stringMap(json, "request", request);
       }
-      return out.append('}').toString();
     }
   };
 
@@ -141,12 +146,6 @@ enum RecordFormat {
     return out;
   }
 
-  private static void object(StringBuilder out, Map<String, String> map) {
-    out.append('{');
-    map.forEach((k, v) -> Json.field(out, k, v));
-    out.append('}');
-  }
-
   /** Values with spaces, quotes or control characters are printed as JSON strings. */
   private static String quoteIfNeeded(String value) {
     boolean plain = !value.isEmpty();
@@ -154,6 +153,6 @@ enum RecordFormat {
       char c = value.charAt(i);
       plain = c > ' ' && c != '"' && c != '\\' && c != 0x7f;
     }
-    return plain ? value : Json.string(new StringBuilder(), value).toString();
+    return plain ? value : JsonOutput.string(value);
   }
 }

@@ -73,11 +73,8 @@ public final class SluiceCli implements Runnable {
     @Override
     public int handleParseException(ParameterException e, String[] args) {
       CommandLine cmd = e.getCommandLine();
-      PrintWriter err = cmd.getErr();
-      String name = cmd.getCommandSpec().qualifiedName();
-      err.println(name + ": " + e.getMessage());
-      err.println("Try '" + name + " --help' for more information.");
-      err.flush();
+      CommandErrors.printUsage(cmd.getErr(), cmd.getCommandSpec().qualifiedName(),
+          e.getMessage());
       return cmd.getCommandSpec().exitCodeOnInvalidInput();
     }
   }

@@ -19,9 +19,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
@@ -41,17 +41,14 @@ final class TailCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Parameters(index = "0", paramLabel = "SUBJECT", converter = FilterConverter.class,
-      description = "Subject filter <app>.<runner>.<request> with NATS wildcards: '*' is one "
-          + "token, '>' the rest. Examples: '>', 'demo-model.>', '*.runner-1.*'.")
-  String filter;
+  @Mixin
+  ReadOptions.Subject subject;
 
-  @Option(names = "--level", paramLabel = "LEVEL", converter = LevelConverter.class,
-      description = "Minimum level: trace, debug, info, warn, error or fatal.")
-  Level level;
+  @Mixin
+  ReadOptions.MinLevel minLevel;
 
-  @Option(names = "--json", description = "Print one JSON object per record.")
-  boolean json;
+  @Mixin
+  ReadOptions.Format format;
 
   @Option(names = "--last", paramLabel = "N",
       description = "First replay the last N stored matching records.")
@@ -71,43 +68,22 @@ final class TailCommand implements Callable<Integer> {
       description = "Broker address (default: ${DEFAULT-VALUE}).")
   HostPort grpc;
 
-  @Option(names = "--token", paramLabel = "TOKEN",
-      description = "Access token (default: the " + TOKEN_ENV + " environment variable, else "
-          + "the admin token `sluice up` wrote to " + DEFAULT_TOKEN_FILE + ").")
-  String token;
+  @Mixin
+  ReadOptions.Token token;
 
   static final String DEFAULT_TOKEN_FILE = "./.sluice/admin.token";
-
-  /** --token, else $SLUICE_TOKEN, else the token `sluice up` wrote; null if none. */
-  private String token() {
-    if (token != null) {
-      return token;
-    }
-    String env = System.getenv(TOKEN_ENV);
-    if (env != null && !env.isBlank()) {
-      return env.trim();
-    }
-    java.nio.file.Path file = java.nio.file.Path.of(DEFAULT_TOKEN_FILE);
-    try {
-      return java.nio.file.Files.isReadable(file)
-          ? java.nio.file.Files.readString(file).trim() : null;
-    } catch (java.io.IOException e) {
-      return null; // unreadable: the broker will say that a token is missing
-    }
-  }
 
   @Override
   public Integer call() {
     if (last != null && last < 1) {
-      return usageError("--last: " + last + " (expected: >= 1)");
+      return CommandErrors.usage(spec, "--last: " + last + " (expected: >= 1)");
     }
     if (count != null && count < 1) {
-      return usageError("--count: " + count + " (expected: >= 1)");
+      return CommandErrors.usage(spec, "--count: " + count + " (expected: >= 1)");
     }
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
-    RecordFormat format = json ? RecordFormat.JSON : RecordFormat.HUMAN;
-    String bearer = token();
+    String bearer = token.bearer();
     try (SluiceSubscriber subscriber = SluiceSubscriber.connect(grpc.toString(), bearer);
         TailSubscription tail = noReconnect ? subscriber.tail(request())
             : subscriber.resumingTail(request(), reconnectReporter(out, err))) {
@@ -120,7 +96,7 @@ final class TailCommand implements Callable<Integer> {
       }, "sluice-tail-stop");
       Runtime.getRuntime().addShutdownHook(stop);
       try {
-        print(tail, format, out);
+        print(tail, format.format(), out);
       } finally {
         out.flush();
         printed.countDown();
@@ -128,10 +104,7 @@ final class TailCommand implements Callable<Integer> {
       }
       return 0;
     } catch (StatusRuntimeException e) {
-      out.flush();
-      err.println("sluice tail: " + explain(e.getStatus(), grpc));
-      err.flush();
-      return 1;
+      return CommandErrors.failed(spec, explain(e.getStatus(), grpc));
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 0;
@@ -193,22 +166,14 @@ final class TailCommand implements Callable<Integer> {
   }
 
   private TailRequest request() {
-    TailRequest.Builder request = TailRequest.newBuilder().setFilter(filter);
-    if (level != null) {
-      request.setWhere(Predicates.newBuilder().setMinLevel(level));
+    TailRequest.Builder request = TailRequest.newBuilder().setFilter(subject.filter);
+    if (minLevel.level != null) {
+      request.setWhere(Predicates.newBuilder().setMinLevel(minLevel.level));
     }
     if (last != null) {
       request.setStart(StartPosition.newBuilder().setLastN(last));
     }
     return request.build();
-  }
-
-  private int usageError(String message) {
-    PrintWriter err = spec.commandLine().getErr();
-    err.println("sluice tail: " + message);
-    err.println("Try 'sluice tail --help' for more information.");
-    err.flush();
-    return 2;
   }
 
   /** A status as one sentence a person can act on. */

@@ -1,25 +1,23 @@
 package dev.sluice.client.runner;
 
-import dev.sluice.client.internal.Backoff;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestReply;
 import dev.sluice.proto.v1.Welcome;
 import io.grpc.Status;
 import java.time.Duration;
-import java.util.EnumSet;
-import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.LongFunction;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The runner's connection state machine and everything it guards: the {@link Outbox}, the
- * phase of the current stream, backoff, flush and close bookkeeping. It decides what the sender
- * thread does next ({@link #nextStep()}) but never touches gRPC itself; {@link IngestLink}
- * carries the steps out. One lock; nothing that talks to gRPC runs while it is held.
+ * phase of the current stream, and the helpers it consults under its lock: {@link Batching}
+ * (when sending is due, how much a frame carries), {@link Reconnects} (backoff, which errors
+ * stop the runner) and {@link Closing} (flush and close bookkeeping). It decides what the
+ * sender thread does next ({@link #nextStep()}) but never touches gRPC itself;
+ * {@link IngestLink} carries the steps out. One lock; nothing that talks to gRPC runs while it
+ * is held.
  *
  * <pre>
  * DISCONNECTED --backoff--> CONNECTING --Welcome--> CONNECTED --close, all acked--> HALF_CLOSED
@@ -29,20 +27,6 @@ import org.slf4j.LoggerFactory;
  * </pre>
  */
 final class LinkState {
-  private static final Logger LOG = LoggerFactory.getLogger(LinkState.class);
-  /** Statuses a retry cannot fix: the runner stops instead of reconnect-looping on them. */
-  static final Set<Status.Code> FATAL = EnumSet.of(Status.Code.INVALID_ARGUMENT,
-      Status.Code.PERMISSION_DENIED, Status.Code.UNAUTHENTICATED,
-      Status.Code.FAILED_PRECONDITION, Status.Code.UNIMPLEMENTED);
-  /** Room left in a frame for the frame's own framing beyond the lines. */
-  private static final int FRAME_SLACK = 1024;
-  private static final int DEFAULT_MAX_FRAME_BYTES = 4 * 1024 * 1024;
-  /**
-   * Frames that may be in flight before a partial batch waits for company: enough to keep
-   * the broker's group commit busy (one frame being forced, others queued behind it) without
-   * sending a frame per line.
-   */
-  static final int EAGER_FRAMES = 2;
   /** Safety net: re-check readiness at least this often even if an onReady went missing. */
   private static final long READY_RECHECK_NANOS = TimeUnit.SECONDS.toNanos(1);
 
@@ -54,8 +38,6 @@ final class LinkState {
   /** One step: {@code epoch} is the readiness epoch seen when a SEND was decided. */
   record Step(Action action, IngestAttempt attempt, long epoch, boolean retry, String reason) {}
 
-  private final RunnerSettings settings;
-  private final Backoff backoff = new Backoff(Backoff.INITIAL, Backoff.MAX);
   private final ReentrantLock lock = new ReentrantLock();
   /** The sender waits on this: new work, a reply, readiness, a phase change. */
   private final Condition work = lock.newCondition();
@@ -64,24 +46,20 @@ final class LinkState {
 
   // Guarded by `lock`.
   private final Outbox outbox;
+  private final Batching batching;
+  private final Reconnects reconnects;
+  private final Closing closing;
   private Phase phase = Phase.DISCONNECTED;
   private IngestAttempt attempt;
-  private int attempts;
-  private long reconnectAtNanos;
-  private long welcomeDeadlineNanos;
   private long readyEpoch;
-  private int maxLines;
-  private int maxBytes = DEFAULT_MAX_FRAME_BYTES - FRAME_SLACK;
-  private long flushUpTo;
-  private boolean closing;
-  private long closeDeadlineNanos;
   private Status lastError;
   private Status fatal;
 
   LinkState(RunnerSettings settings) {
-    this.settings = settings;
     this.outbox = new Outbox(settings.bufferRecords());
-    this.maxLines = settings.maxBatchRecords();
+    this.batching = new Batching(settings);
+    this.reconnects = new Reconnects(settings);
+    this.closing = new Closing(settings.closeTimeout());
   }
 
   // ---- loggers and the SluiceRunner facade -------------------------------------------------
@@ -118,7 +96,7 @@ final class LinkState {
 
   /** Counts the item dropped if the runner is closing or stopped; true if it was. */
   private boolean droppedWhenStopped() {
-    if (closing || phase == Phase.FAILED) {
+    if (closing.isClosing() || phase == Phase.FAILED) {
       outbox.countDropped();
       return true;
     }
@@ -126,9 +104,7 @@ final class LinkState {
   }
 
   private void signalIfDue() {
-    int unsent = outbox.unsentCount();
-    // One wake-up starts the linger timer, one more says a batch is full; none per line.
-    if (unsent == 1 || unsent == maxLines) {
+    if (batching.wakesSender(outbox.unsentCount())) {
       work.signal();
     }
   }
@@ -138,7 +114,7 @@ final class LinkState {
     lock.lock();
     try {
       long target = outbox.lastSeq();
-      flushUpTo = Math.max(flushUpTo, target);
+      closing.flushTo(target);
       work.signal();
       while (outbox.holdsUpTo(target)) {
         long left = deadline - System.nanoTime();
@@ -160,10 +136,7 @@ final class LinkState {
   void beginClose() {
     lock.lock();
     try {
-      if (!closing) {
-        closing = true;
-        closeDeadlineNanos = System.nanoTime() + settings.closeTimeout().toNanos();
-        flushUpTo = outbox.lastSeq();
+      if (closing.begin(outbox.lastSeq())) {
         work.signal();
       }
     } finally {
@@ -210,37 +183,37 @@ final class LinkState {
     try {
       while (true) {
         long now = System.nanoTime();
-        boolean closeExpired = closing && now - closeDeadlineNanos >= 0;
+        boolean closeExpired = closing.expired(now);
         switch (phase) {
           case DONE, FAILED -> {
             return null;
           }
           case DISCONNECTED -> {
-            if (closing && (outbox.isEmpty() || closeExpired)) {
+            if (closing.isClosing() && (outbox.isEmpty() || closeExpired)) {
               phase = Phase.DONE;
               return null;
             }
-            if (now - reconnectAtNanos >= 0) {
+            if (reconnects.due(now)) {
               return open(now);
             }
-            awaitUntil(reconnectAtNanos);
+            awaitUntil(reconnects.reconnectAtNanos());
           }
           case CONNECTING -> {
-            if (closeExpired || now - welcomeDeadlineNanos >= 0) {
+            if (closeExpired || now - reconnects.welcomeDeadlineNanos() >= 0) {
               return abandon(closeExpired ? "runner closed before the broker answered"
-                  : "no Welcome within " + settings.welcomeTimeout().toMillis() + " ms");
+                  : reconnects.noWelcome());
             }
-            awaitUntil(welcomeDeadlineNanos);
+            awaitUntil(reconnects.welcomeDeadlineNanos());
           }
           case CONNECTED -> {
             if (closeExpired) {
               return abandon("close timeout passed with lines unacknowledged");
             }
-            if (closing && outbox.isEmpty()) {
+            if (closing.isClosing() && outbox.isEmpty()) {
               phase = Phase.HALF_CLOSED;
               return new Step(Action.HALF_CLOSE, attempt, 0, false, null);
             }
-            long dueAt = outbox.unsentCount() > 0 ? dueAtNanos(now) : Long.MAX_VALUE;
+            long dueAt = batching.dueAtNanos(outbox, now, closing);
             if (dueAt != Long.MAX_VALUE && now - dueAt >= 0) {
               return new Step(Action.SEND, attempt, readyEpoch, false, null);
             }
@@ -260,26 +233,9 @@ final class LinkState {
     }
   }
 
-  /**
-   * When the unsent items must go: at once when a batch is full, a flush waits for them, or
-   * fewer than {@link #EAGER_FRAMES} frames are in flight (so a line never waits for the
-   * linger while the stream has room: it goes now, and what is logged meanwhile gathers until
-   * an ack, a full batch or the linger).
-   */
-  private long dueAtNanos(long now) {
-    if (closing || outbox.unsentCount() >= maxLines || outbox.oldestUnsentSeq() <= flushUpTo
-        || outbox.framesInFlight() < EAGER_FRAMES) {
-      return now;
-    }
-    return outbox.oldestUnsentNanos() + settings.linger().toNanos();
-  }
-
   /** Waits for a signal or until {@code deadline} (and the close deadline, when closing). */
   private void awaitUntil(long deadline) throws InterruptedException {
-    long until = deadline;
-    if (closing && (until == Long.MAX_VALUE || until - closeDeadlineNanos > 0)) {
-      until = closeDeadlineNanos;
-    }
+    long until = closing.bound(deadline);
     if (until == Long.MAX_VALUE) {
       work.await();
     } else {
@@ -290,8 +246,7 @@ final class LinkState {
   private Step open(long now) {
     attempt = new IngestAttempt(this);
     phase = Phase.CONNECTING;
-    welcomeDeadlineNanos = now + settings.welcomeTimeout().toNanos();
-    return new Step(Action.OPEN, attempt, 0, ++attempts > 1, null);
+    return new Step(Action.OPEN, attempt, 0, reconnects.opening(now), null);
   }
 
   /**
@@ -302,18 +257,13 @@ final class LinkState {
     IngestAttempt a = attempt;
     attempt = null;
     outbox.requeueInflight();
-    if (closing) {
+    if (closing.isClosing()) {
       phase = Phase.DONE;
-      int left = outbox.heldCount();
-      if (left > 0) {
-        LOG.warn("closing runner {}: {} lines and events were not acknowledged ({})",
-            runnerName(), left, reason);
-      }
+      closing.gaveUp(runnerName(), outbox.heldCount(), reason);
     } else {
       lastError = Status.DEADLINE_EXCEEDED.withDescription(reason);
       phase = Phase.DISCONNECTED;
-      reconnectAtNanos = System.nanoTime() + backoff.nextDelayNanos();
-      LOG.warn("runner {}: {}; reconnecting", runnerName(), reason);
+      reconnects.abandoned(reason);
     }
     progress.signalAll();
     return new Step(Action.CANCEL, a, 0, false, reason);
@@ -329,7 +279,7 @@ final class LinkState {
       if (a != attempt || phase != Phase.CONNECTED) {
         return null;
       }
-      return outbox.nextFrame(maxLines, maxBytes);
+      return batching.nextFrame(outbox);
     } finally {
       lock.unlock();
     }
@@ -344,7 +294,7 @@ final class LinkState {
     lock.lock();
     try {
       while (a == attempt && phase == Phase.CONNECTED && epoch == readyEpoch
-          && !(closing && System.nanoTime() - closeDeadlineNanos >= 0)) {
+          && !closing.expired(System.nanoTime())) {
         if (work.awaitNanos(READY_RECHECK_NANOS) <= 0) {
           return;
         }
@@ -404,20 +354,9 @@ final class LinkState {
     // Everything at or below last_durable_seq is stored: never send it again. The rest,
     // unacked frames included, goes out again in order with its original numbers.
     outbox.ack(welcome.getLastDurableSeq());
-    if (welcome.getMaxRecordsPerBatch() > 0) {
-      maxLines = Math.min(settings.maxBatchRecords(), welcome.getMaxRecordsPerBatch());
-    }
-    int frameBytes = welcome.getMaxFrameBytes() > 0 ? welcome.getMaxFrameBytes()
-        : DEFAULT_MAX_FRAME_BYTES;
-    maxBytes = Math.max(frameBytes - FRAME_SLACK, 1);
+    batching.welcomed(welcome);
     phase = Phase.CONNECTED;
-    if (attempts > 1) {
-      LOG.info("runner {} reconnected to {} after {} attempts; the broker holds up to seq {}; "
-          + "sending {} held lines and events", runnerName(), settings.target(), attempts,
-          welcome.getLastDurableSeq(), outbox.unsentCount());
-    }
-    attempts = 1;
-    backoff.reset();
+    reconnects.welcomed(welcome.getLastDurableSeq(), outbox.unsentCount());
     progress.signalAll();
   }
 
@@ -439,35 +378,20 @@ final class LinkState {
       Status error = status != null ? status
           : Status.UNAVAILABLE.withDescription("the broker ended the stream");
       lastError = error;
-      if (FATAL.contains(error.getCode())) {
+      if (reconnects.refused(error)) {
         fatal = error;
         phase = Phase.FAILED;
-        LOG.error("runner {} stopped: the broker refused the stream: {} {}", runnerName(),
-            error.getCode(), error.getDescription());
         return;
       }
-      retryLater(error);
+      boolean wasConnected = phase == Phase.CONNECTED || phase == Phase.HALF_CLOSED;
+      phase = Phase.DISCONNECTED;
+      reconnects.retryLater(error, wasConnected);
     } finally {
       lock.unlock();
     }
   }
 
-  private void retryLater(Status error) {
-    long delay = backoff.nextDelayNanos();
-    reconnectAtNanos = System.nanoTime() + delay;
-    boolean wasConnected = phase == Phase.CONNECTED || phase == Phase.HALF_CLOSED;
-    phase = Phase.DISCONNECTED;
-    if (wasConnected) {
-      LOG.warn("runner {}: stream to {} ended: {} {}; reconnecting in {} ms", runnerName(),
-          settings.target(), error.getCode(), error.getDescription(),
-          TimeUnit.NANOSECONDS.toMillis(delay));
-    } else {
-      LOG.debug("runner {}: connect attempt {} to {} failed: {}; next in {} ms", runnerName(),
-          attempts, settings.target(), error.getCode(), TimeUnit.NANOSECONDS.toMillis(delay));
-    }
-  }
-
   String runnerName() {
-    return settings.hello().getApp() + "." + settings.hello().getRunner();
+    return reconnects.runnerName();
   }
 }

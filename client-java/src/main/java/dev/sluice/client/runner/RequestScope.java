@@ -45,7 +45,7 @@ public final class RequestScope extends LogMethods implements AutoCloseable {
    * short outcome such as an exception type, and the broker refuses anything longer).
    */
   public void fail(String message) {
-    statusMessage = SluiceRunner.clipText(message);
+    statusMessage = FreeText.clip(message);
     status = RequestStatus.REQUEST_ERROR;
   }
 

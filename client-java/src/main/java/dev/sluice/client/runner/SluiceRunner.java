@@ -66,8 +66,6 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
   static final Duration WELCOME_TIMEOUT = Duration.ofSeconds(10);
   /** Longest message sent as one line; longer ones go as several lines, never dropped. */
   static final int MAX_MESSAGE_CHARS = 512 * 1024;
-  /** Longest free-text label, as the broker checks it. */
-  static final int MAX_TEXT = 256;
 
   private final RunnerSettings settings;
   private final OpenRequests openRequests = new OpenRequests();
@@ -97,8 +95,8 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
    */
   public RequestScope request(String requestId, String endpoint, String caller) {
     Subjects.requireToken("requestId", requestId);
-    String ep = checkText("endpoint", endpoint == null ? "" : endpoint);
-    String who = checkText("caller", caller == null ? "" : caller);
+    String ep = FreeText.check("endpoint", endpoint == null ? "" : endpoint);
+    String who = FreeText.check("caller", caller == null ? "" : caller);
     link.state().event(seq -> IngestFrame.newBuilder().setRequestStart(RequestStart.newBuilder()
         .setSeq(seq).setRequestId(requestId).setEndpoint(ep).setCaller(who)
         .setTimeUnixNano(nowNanos())).build());
@@ -162,9 +160,7 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
 
   void log(Level level, String message, Map<String, String> fields, String requestId) {
     String text = message == null ? "null" : message;
-    // DESIGN's scoping rule (one open request takes unscoped lines), applied here where the
-    // runner's open requests are known for certain, so it survives reconnects and broker
-    // restarts that make the broker forget which requests were open.
+    // DESIGN's scoping rule: one open request takes unscoped lines (see OpenRequests).
     String scope = requestId.isEmpty() ? openRequests.only() : requestId;
     long now = nowNanos();
     if (text.length() <= MAX_MESSAGE_CHARS) {
@@ -190,38 +186,6 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
 
   static long nowNanos() {
     return WallClock.nowNanos();
-  }
-
-  /** Control characters become spaces and the text is clipped to {@value #MAX_TEXT}. */
-  static String clipText(String value) {
-    if (value == null) {
-      return "";
-    }
-    StringBuilder out = new StringBuilder(Math.min(value.length(), MAX_TEXT));
-    for (int i = 0; i < value.length() && out.length() < MAX_TEXT; i++) {
-      char c = value.charAt(i);
-      out.append(Character.isISOControl(c) ? ' ' : c);
-    }
-    if (value.length() > MAX_TEXT) {
-      out.setLength(MAX_TEXT - 3);
-      out.append("...");
-    }
-    return out.toString();
-  }
-
-  static String checkText(String label, String value) {
-    Objects.requireNonNull(value, label);
-    if (value.length() > MAX_TEXT) {
-      throw new IllegalArgumentException(label + ": " + value.length()
-          + " characters (expected: at most " + MAX_TEXT + ")");
-    }
-    for (int i = 0; i < value.length(); i++) {
-      if (Character.isISOControl(value.charAt(i))) {
-        throw new IllegalArgumentException(label + ": " + Subjects.quote(value)
-            + " contains a control character at index " + i + " (expected: printable text)");
-      }
-    }
-    return value;
   }
 
   /**
@@ -266,25 +230,25 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
 
     /** Job id, copied to every record's labels. */
     public Builder job(String value) {
-      hello.setJob(checkText("job", value));
+      hello.setJob(FreeText.check("job", value));
       return this;
     }
 
     /** Node (machine) id. */
     public Builder node(String value) {
-      hello.setNode(checkText("node", value));
+      hello.setNode(FreeText.check("node", value));
       return this;
     }
 
     /** Worker id inside the node. */
     public Builder worker(String value) {
-      hello.setWorker(checkText("worker", value));
+      hello.setWorker(FreeText.check("worker", value));
       return this;
     }
 
     /** App version or deployment revision. */
     public Builder version(String value) {
-      hello.setVersion(checkText("version", value));
+      hello.setVersion(FreeText.check("version", value));
       return this;
     }
 
@@ -300,13 +264,13 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
 
     /** Origin inside an isolate, for example {@code setup} or {@code user}. */
     public Builder isolateSource(String value) {
-      hello.setIsolateSource(checkText("isolateSource", value));
+      hello.setIsolateSource(FreeText.check("isolateSource", value));
       return this;
     }
 
     /** The platform's (opaque) app id. */
     public Builder appId(String value) {
-      hello.setAppId(checkText("appId", value));
+      hello.setAppId(FreeText.check("appId", value));
       return this;
     }
 
@@ -390,24 +354,6 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
       Hello h = hello.clone().setSessionId(UUID.randomUUID().toString()).build();
       return new SluiceRunner(new RunnerSettings(target, h, token, bufferRecords,
           maxBatchRecords, linger, closeTimeout, WELCOME_TIMEOUT, errorListener));
-    }
-  }
-
-  /** The runner's open requests, in start order. */
-  private static final class OpenRequests {
-    private final java.util.LinkedHashSet<String> ids = new java.util.LinkedHashSet<>();
-
-    synchronized void add(String id) {
-      ids.add(id);
-    }
-
-    synchronized void remove(String id) {
-      ids.remove(id);
-    }
-
-    /** The only open request, or "" when none or several are open. */
-    synchronized String only() {
-      return ids.size() == 1 ? ids.iterator().next() : "";
     }
   }
 }

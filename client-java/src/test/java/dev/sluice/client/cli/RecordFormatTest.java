@@ -3,6 +3,7 @@ package dev.sluice.client.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.client.tail.TailEvent;
+import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.NoticeKind;
@@ -10,6 +11,7 @@ import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.RecordKind;
 import dev.sluice.proto.v1.RequestInfo;
 import dev.sluice.proto.v1.RequestStatus;
+import dev.sluice.proto.v1.Stream;
 import org.junit.jupiter.api.Test;
 
 /** How events are printed, without a broker. */
@@ -70,8 +72,42 @@ class RecordFormatTest {
   }
 
   @Test
+  void jsonCarriesPartsTraceFieldsLabelsAndTheCaller() {
+    Record start = Record.newBuilder().setSeq(3).setTimeUnixNano(NOV_21_2026)
+        .setLevel(Level.WARN).setSubject("a.b.c").setKind(RecordKind.REQUEST_START)
+        .setStream(Stream.STDERR).setMessage("tab\there \"q\" \u2029 \uD83D\uDE00")
+        .setPart(2).setParts(3).setTraceId("t1").setSpanId("s1")
+        .putFields("z", "last").putFields("a", "first\u001f")
+        .setLabels(Labels.newBuilder().setAccount("acme").setAppName("a").setRunnerId("b")
+            .setRequestId("c").setSource("run"))
+        .setRequest(RequestInfo.newBuilder().setCaller("user-42")
+            .setStatus(RequestStatus.REQUEST_ERROR).setStatusMessage("ignored: not the end"))
+        .build();
+
+    assertThat(RecordFormat.JSON.format(new TailEvent.RecordEvent(start))).isEqualTo("{"
+        + "\"seq\":3,\"time\":\"2026-11-21T10:15:30.123Z\",\"time_unix_nano\":" + NOV_21_2026
+        + ",\"level\":\"WARN\",\"subject\":\"a.b.c\",\"kind\":\"REQUEST_START\","
+        + "\"stream\":\"STDERR\",\"message\":\"tab\\there \\\"q\\\" \\u2029 \uD83D\uDE00\","
+        + "\"part\":2,\"parts\":3,\"trace_id\":\"t1\",\"span_id\":\"s1\","
+        + "\"fields\":{\"a\":\"first\\u001f\",\"z\":\"last\"},"
+        + "\"labels\":{\"account\":\"acme\",\"app_name\":\"a\",\"request_id\":\"c\","
+        + "\"runner_id\":\"b\",\"source\":\"run\"},\"request\":{\"caller\":\"user-42\"}}");
+  }
+
+  @Test
+  void humanLineQuotesFieldValuesWithSpacesOrControlCharacters() {
+    Record record = Record.newBuilder().setTimeUnixNano(NOV_21_2026).setLevel(Level.ERROR)
+        .setSubject("a.b.c").setMessage("m").putFields("plain", "v").putFields("spaced", "a b")
+        .putFields("empty", "").putFields("ctl", "x\u007fy\u2028").build();
+
+    assertThat(RecordFormat.HUMAN.format(new TailEvent.RecordEvent(record)))
+        .isEqualTo("2026-11-21T10:15:30.123Z ERROR a.b.c  m  ctl=\"x\u007fy\\u2028\" "
+            + "empty=\"\" plain=v spaced=\"a b\"");
+  }
+
+  @Test
   void jsonEscapesQuotesBackslashesAndControlCharacters() {
-    String escaped = Json.string(new StringBuilder(), "a\"b\\c\n\u0001\u2028é").toString();
+    String escaped = JsonOutput.string("a\"b\\c\n\u0001\u2028é");
 
     assertThat(escaped).isEqualTo("\"a\\\"b\\\\c\\n\\u0001\\u2028é\"");
   }
