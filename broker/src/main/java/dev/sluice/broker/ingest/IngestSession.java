@@ -50,9 +50,7 @@ public final class IngestSession {
   private RunnerSessions.OpenRequests open;
   private final ScopeCache scopes = new ScopeCache();
   private long lastSeq;
-  // Lines shed since the last marker, by level number.
-  private final long[] shed = new long[Level.FATAL_VALUE + 1];
-  private long lastShedMarker;
+  private final Shedding shedding = new Shedding();
 
   /** What every session shares. */
   public record Deps(Limits limits, LogStore store, AccessProxy access,
@@ -143,73 +141,32 @@ public final class IngestSession {
     // Lines at or below lastSeq are resends of what is already stored.
     int from = (int) Math.max(0, Math.min(count, lastSeq - first + 1));
     LogLine[] parsed = new LogLine[count]; // lines that are more than plain, parsed once
-    int[] quota = quota(batch, from, parsed);
+    Shedding.Costs costs = shedding.costs(batch, from, parsed, deps.limits().maxLineBytes());
+    int[] quota = deps.limiter().admit(account, costs.lines(), costs.bytes());
     List<Draft> drafts = new ArrayList<>(count - from + 1);
     int split = 0;
     long shedNow = 0;
     for (int i = from; i < count; i++) {
-      int level = levelOf(batch, i, parsed);
+      int level = Shedding.levelOf(batch, i, parsed);
       if (quota[level]-- > 0) {
         split += parsed[i] == null ? addPlainLine(batch, i, now, drafts)
             : addLine(parsed[i], now, drafts);
       } else {
-        shed[level]++;
+        shedding.shed(level);
         shedNow++;
       }
     }
     if (shedNow > 0) {
       deps.limiter().countShed(account, shedNow);
     }
-    addShedMarker(now, drafts, false);
+    shedding.marker(now, false, noRequest, drafts);
     long frameLast = first + count - 1;
     return store(drafts, Math.max(lastSeq, frameLast), split);
   }
 
-  /** What a line costs the ingest limit besides its message: time, level, ids, framing. */
-  private static final int LINE_OVERHEAD = 24;
-
-  /**
-   * How many lines of each level the account's ingest limit lets this batch keep. Parses the
-   * lines that are more than plain (into {@code parsed}) along the way.
-   */
-  private int[] quota(RawBatch batch, int from, LogLine[] parsed) {
-    int[] lines = new int[Level.FATAL_VALUE + 1];
-    long[] bytes = new long[Level.FATAL_VALUE + 1];
-    int maxLine = deps.limits().maxLineBytes();
-    for (int i = from; i < batch.count(); i++) {
-      if (!batch.plain(i) || batch.messageLength(i) > maxLine) {
-        parsed[i] = batch.line(i);
-      }
-      int level = levelOf(batch, i, parsed);
-      lines[level]++;
-      // Message and fields: what the line costs. The whole line's size only when it has more
-      // than a message.
-      bytes[level] += batch.plain(i) ? batch.messageLength(i) + LINE_OVERHEAD
-          : batch.lineLength(i);
-    }
-    return deps.limiter().admit(account, lines, bytes);
-  }
-
-  private static int levelOf(RawBatch batch, int i, LogLine[] parsed) {
-    if (parsed[i] != null) {
-      return level(parsed[i]).getNumber();
-    }
-    int level = batch.level(i);
-    return level == Level.LEVEL_UNSPECIFIED_VALUE ? Level.INFO_VALUE : level;
-  }
-
-  private static Level level(LogLine line) {
-    Level level = line.getLevel();
-    return level == Level.LEVEL_UNSPECIFIED || level == Level.UNRECOGNIZED ? Level.INFO : level;
-  }
-
   /** Lines shed and not yet told in a SHED record. */
   public long shedPending() {
-    long total = 0;
-    for (long n : shed) {
-      total += n;
-    }
-    return total;
+    return shedding.pending();
   }
 
   /**
@@ -218,42 +175,12 @@ public final class IngestSession {
    * Completes at once when there is nothing to tell.
    */
   public Future<Void> flushShed() {
-    if (account == null || shedPending() == 0) {
+    if (account == null || shedding.pending() == 0) {
       return Future.succeededFuture();
     }
     List<Draft> marker = new ArrayList<>(1);
-    addShedMarker(System.currentTimeMillis() * 1_000_000L, marker, true);
+    shedding.marker(System.currentTimeMillis() * 1_000_000L, true, noRequest, marker);
     return deps.store().appendDrafts(account, "", 0, marker).mapEmpty();
-  }
-
-  /**
-   * Tells readers, with a stored record on the runner's subject, how many lines of which level
-   * were shed; at most once a second per session ({@code always}: now), counts accumulating
-   * in between (the rest goes out by {@link #flushShed}).
-   */
-  private void addShedMarker(long now, List<Draft> drafts, boolean always) {
-    long total = shedPending();
-    if (total == 0 || !always && now - lastShedMarker < 1_000_000_000L) {
-      return;
-    }
-    lastShedMarker = now;
-    StringBuilder text = new StringBuilder("sluice: shed ").append(total)
-        .append(" lines over the account's ingest limit (");
-    Record.Builder marker = Record.newBuilder().setSubject(noRequest.subject())
-        .setKind(RecordKind.SHED).setTimeUnixNano(now).setLevel(Level.WARN)
-        .setStream(Stream.STRUCTURED).setLabels(noRequest.labels()).setIngestTimeUnixNano(now);
-    String sep = "";
-    for (int level = Level.TRACE_VALUE; level <= Level.WARN_VALUE; level++) {
-      if (shed[level] > 0) {
-        String name = Level.forNumber(level).name();
-        text.append(sep).append(name).append(": ").append(shed[level]);
-        marker.putFields("shed_" + name.toLowerCase(java.util.Locale.ROOT),
-            Long.toString(shed[level]));
-        sep = ", ";
-        shed[level] = 0;
-      }
-    }
-    drafts.add(Draft.of(marker.setMessage(text.append(')').toString()).build()));
   }
 
   /**
@@ -285,7 +212,7 @@ public final class IngestSession {
     HelloCheck.text("line.trace_id", line.getTraceId());
     HelloCheck.text("line.span_id", line.getSpanId());
     long time = line.getTimeUnixNano() == 0 ? now : line.getTimeUnixNano();
-    Level level = level(line);
+    Level level = Shedding.level(line);
     Stream stream = line.getStream() == Stream.STREAM_UNSPECIFIED ? Stream.STDOUT : line.getStream();
     Record.Builder b = Record.newBuilder()
         .setSubject(scope.subject()).setKind(RecordKind.LINE).setTimeUnixNano(time)
