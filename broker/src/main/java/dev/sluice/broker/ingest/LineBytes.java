@@ -2,7 +2,7 @@ package dev.sluice.broker.ingest;
 
 import com.google.protobuf.CodedOutputStream;
 import dev.sluice.broker.store.StoredRecord;
-import dev.sluice.proto.Varints;
+import dev.sluice.proto.wire.Varints;
 import dev.sluice.proto.v1.Record;
 
 /**

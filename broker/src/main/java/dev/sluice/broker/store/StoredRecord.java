@@ -3,7 +3,7 @@ package dev.sluice.broker.store;
 import com.google.protobuf.CodedOutputStream;
 import com.google.protobuf.WireFormat;
 import dev.sluice.broker.subject.Router;
-import dev.sluice.proto.Varints;
+import dev.sluice.proto.wire.Varints;
 import dev.sluice.proto.v1.Record;
 import java.util.Objects;
 

@@ -1,7 +1,7 @@
 package dev.sluice.client.runner;
 
 import com.google.protobuf.CodedOutputStream;
-import dev.sluice.proto.Varints;
+import dev.sluice.proto.wire.Varints;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestGrpc;
 import dev.sluice.proto.v1.IngestReply;

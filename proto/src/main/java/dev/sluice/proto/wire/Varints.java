@@ -1,9 +1,12 @@
-package dev.sluice.proto;
+package dev.sluice.proto.wire;
+
+import java.nio.ByteBuffer;
 
 /**
- * Protobuf's base-128 varints written straight into an array, for the hot paths that encode
- * records and lines by hand (the broker's stored records, the runner's lines): exactly the
- * bytes {@code CodedOutputStream.writeUInt64NoTag} writes, without a stream per value.
+ * Protobuf's base-128 varints written straight into an array or buffer, for the hot paths that
+ * encode records and lines by hand (the broker's stored records, the runner's lines): exactly
+ * the bytes {@code CodedOutputStream.writeUInt64NoTag} writes, without a stream per value.
+ * Codecs reach them through {@link WireWriter}, which adds the tags.
  */
 public final class Varints {
   private Varints() {}
@@ -36,5 +39,15 @@ public final class Varints {
     }
     out[at++] = (byte) v;
     return at;
+  }
+
+  /** Writes {@code value} at the buffer's position, which it advances. */
+  static void write(long value, ByteBuffer out) {
+    long v = value;
+    while ((v & ~0x7FL) != 0) {
+      out.put((byte) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    out.put((byte) v);
   }
 }
