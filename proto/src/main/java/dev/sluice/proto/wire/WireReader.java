@@ -237,24 +237,7 @@ public final class WireReader {
         return (int) (length >>> 32) + (int) length;
       }
       case WireFormat.WIRETYPE_START_GROUP -> {
-        // A deprecated encoding: protobuf keeps a group as an unknown field, nested ones too.
-        if (depth >= MAX_DEPTH) {
-          throw new InvalidProtocolBufferException("Protocol message had too many levels of "
-              + "nesting.");
-        }
-        int pos = at;
-        while (true) {
-          long read = tag(b, pos, to);
-          pos = (int) (read >>> 32);
-          int inner = (int) read;
-          if ((inner & 7) == WireFormat.WIRETYPE_END_GROUP) {
-            if (inner >>> 3 != tag >>> 3) {
-              throw endGroupMismatch();
-            }
-            return pos;
-          }
-          pos = skip(b, inner, pos, to, depth + 1);
-        }
+        return skipGroup(b, tag, at, to, depth);
       }
       case WireFormat.WIRETYPE_END_GROUP -> throw endGroupMismatch(); // no group to end
       case WireFormat.WIRETYPE_FIXED32 -> {
@@ -262,6 +245,28 @@ public final class WireReader {
       }
       default -> throw new InvalidProtocolBufferException(
           "Protocol message tag had invalid wire type.");
+    }
+  }
+
+  /** A group (a deprecated encoding, kept by protobuf as an unknown field), nested ones too. */
+  private static int skipGroup(byte[] b, int tag, int at, int to, int depth)
+      throws InvalidProtocolBufferException {
+    if (depth >= MAX_DEPTH) {
+      throw new InvalidProtocolBufferException("Protocol message had too many levels of "
+          + "nesting.");
+    }
+    int pos = at;
+    while (true) {
+      long read = tag(b, pos, to);
+      pos = (int) (read >>> 32);
+      int inner = (int) read;
+      if ((inner & 7) == WireFormat.WIRETYPE_END_GROUP) {
+        if (inner >>> 3 != tag >>> 3) {
+          throw endGroupMismatch();
+        }
+        return pos;
+      }
+      pos = skip(b, inner, pos, to, depth + 1);
     }
   }
 

@@ -40,9 +40,8 @@ public final class WireWriter {
 
   /**
    * Bytes of a length-delimited field (a string, bytes, a message, a map or repeated entry)
-   * with {@code length} bytes of content. Written even when empty: a message that is set and
-   * an entry of a repeated field are. An empty proto3 string or bytes field is left out, which
-   * is the caller's test ({@code length == 0 ? 0 : delimitedSize(...)}).
+   * with {@code length} bytes of content, written even when empty: a message that is set, an
+   * entry of a repeated field. (An empty proto3 string is left out: {@link #stringFieldSize}.)
    */
   public static int delimitedSize(int tag, int length) {
     return tagSize(tag) + Varints.size(length) + length;
@@ -74,15 +73,31 @@ public final class WireWriter {
     return start + length;
   }
 
+  /** Bytes of a string or bytes field of {@code length} bytes; none when empty (proto3). */
+  public static int stringFieldSize(int tag, int length) {
+    return length == 0 ? 0 : delimitedSize(tag, length);
+  }
+
+  /** Writes a string or bytes field (nothing when empty); returns where it ends. */
+  public static int stringField(int tag, byte[] value, int offset, int length, byte[] out,
+      int at) {
+    return length == 0 ? at : delimited(tag, value, offset, length, out, at);
+  }
+
   /**
-   * A length-delimited field on its own (tag, length, {@code value}), for bytes that are
-   * spliced into many messages: a request's subject and labels into each of its records, a
-   * line into its batch.
+   * A message field on its own (tag, length, the message's {@code encoded} bytes), written
+   * even when empty, as a set message or a repeated entry is: for bytes spliced into many
+   * messages (a request's labels into each of its records, a line into its batch).
    */
-  public static byte[] delimited(int tag, byte[] value) {
-    byte[] out = new byte[delimitedSize(tag, value.length)];
-    delimited(tag, value, 0, value.length, out, 0);
+  public static byte[] messageField(int tag, byte[] encoded) {
+    byte[] out = new byte[delimitedSize(tag, encoded.length)];
+    delimited(tag, encoded, 0, encoded.length, out, 0);
     return out;
+  }
+
+  /** A string field on its own, from its UTF-8; no bytes when empty, as proto3 leaves it out. */
+  public static byte[] stringField(int tag, byte[] utf8) {
+    return utf8.length == 0 ? utf8 : messageField(tag, utf8);
   }
 
   private static int tagSize(int tag) {

@@ -66,21 +66,22 @@ public final class FieldWalk {
   }
 
   /**
-   * The cases of the fields a codec writes by hand; the others it leaves to protobuf. The two
-   * sets must name every field of the type once, so a new field fails the codec's test until
-   * someone decides which it is.
+   * The cases of the fields in {@code walked}: for a codec that writes only some fields, or
+   * derives one from another. {@code walked} and {@code leftOut} must name every field of the
+   * type once, so a field added to the .proto fails the codec's test until someone decides
+   * which it is.
    */
-  public static List<Case> cases(Message base, Set<String> byHand, Set<String> byProtobuf) {
+  public static List<Case> cases(Message base, Set<String> walked, Set<String> leftOut) {
     Set<String> all = fieldNames(base.getDescriptorForType());
-    Set<String> named = new TreeSet<>(byHand);
-    named.addAll(byProtobuf);
-    Set<String> both = new TreeSet<>(byHand);
-    both.retainAll(byProtobuf);
+    Set<String> named = new TreeSet<>(walked);
+    named.addAll(leftOut);
+    Set<String> both = new TreeSet<>(walked);
+    both.retainAll(leftOut);
     if (!named.equals(all) || !both.isEmpty()) {
-      throw new AssertionError(base.getDescriptorForType().getFullName() + ": by hand "
-          + byHand + " and by protobuf " + byProtobuf + " must split its fields " + all);
+      throw new AssertionError(base.getDescriptorForType().getFullName() + ": walked "
+          + walked + " and left out " + leftOut + " must split its fields " + all);
     }
-    return walk(base, byHand, 0);
+    return walk(base, walked, 0);
   }
 
   /** The message types of {@code roots} and of every message field inside them. */

@@ -57,40 +57,6 @@ class WireDifferentialTest {
             "Record", "Labels", "RequestInfo", "TailResponse", "Notice", "FieldsEntry");
   }
 
-  @Test
-  void findsTheLastOccurrenceOfAFieldAsProtobufKeepsIt() throws Exception {
-    byte[] twice = ByteString.copyFromUtf8("\u0000").concat(
-        dev.sluice.proto.v1.Record.newBuilder().setMessage("first").setSeq(3).build()
-            .toByteString())
-        .concat(dev.sluice.proto.v1.Record.newBuilder().setMessage("second").build()
-            .toByteString()).toByteArray();
-
-    long found = WireReader.lastDelimited(twice, 1, twice.length, Tags.RECORD_MESSAGE);
-
-    assertThat(new String(twice, (int) (found >>> 32), (int) found, StandardCharsets.UTF_8))
-        .isEqualTo("second");
-    assertThat(WireReader.lastDelimited(twice, 1, twice.length, Tags.RECORD_CURSOR))
-        .isEqualTo(-1);
-  }
-
-  @Test
-  void readsAStreamWholeWhetherItKnowsItsLengthOrNot() throws Exception {
-    byte[] bytes = new byte[40_000];
-    for (int i = 0; i < bytes.length; i++) {
-      bytes[i] = (byte) i;
-    }
-    assertThat(WireReader.readAll(new java.io.ByteArrayInputStream(bytes))).isEqualTo(bytes);
-    java.io.InputStream vague = new java.io.FilterInputStream(
-        new java.io.ByteArrayInputStream(bytes)) {
-      @Override
-      public int available() {
-        return 100; // knows less than it holds
-      }
-    };
-    assertThat(WireReader.readAll(vague)).isEqualTo(bytes);
-    assertThat(WireReader.readAll(new java.io.ByteArrayInputStream(new byte[0]))).isEmpty();
-  }
-
   // ---- a generic decoder on WireReader ----------------------------------------------------
 
   private static Message read(byte[] bytes, WireReader in, Message.Builder builder)
