@@ -8,16 +8,16 @@ import java.nio.ByteBuffer;
  * the bytes {@code CodedOutputStream.writeUInt64NoTag} writes, without a stream per value.
  * Codecs reach them through {@link WireWriter}, which adds the tags.
  */
-public final class Varints {
+final class Varints {
   private Varints() {}
 
   /** Bytes of {@code value} as a varint (a negative value takes ten, as in protobuf). */
-  public static int size(long value) {
+  static int size(long value) {
     return value == 0 ? 1 : (63 - Long.numberOfLeadingZeros(value)) / 7 + 1;
   }
 
   /** Writes {@code value} at {@code out[at]}; returns where it ends. */
-  public static int write(long value, byte[] out, int at) {
+  static int write(long value, byte[] out, int at) {
     if (value >>> 56 != 0 && value > 0) {
       // Nine bytes: every timestamp in nanoseconds since 1970 (after 1972). Unrolled, as a
       // record or line carries one or two, and the loop was a tenth of encoding one.
