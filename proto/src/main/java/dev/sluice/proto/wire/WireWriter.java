@@ -13,9 +13,9 @@ import java.nio.ByteBuffer;
  *
  * <pre>{@code
  * byte[] out = new byte[WireWriter.varintFieldSize(Tags.RECORD_SEQ, seq)
- *     + WireWriter.delimitedSize(Tags.RECORD_MESSAGE, text.length)];
+ *     + WireWriter.stringFieldSize(Tags.RECORD_MESSAGE, text.length)];
  * int at = WireWriter.varintField(Tags.RECORD_SEQ, seq, out, 0);
- * at = WireWriter.delimited(Tags.RECORD_MESSAGE, text, 0, text.length, out, at);
+ * at = WireWriter.stringField(Tags.RECORD_MESSAGE, text, 0, text.length, out, at);
  * }</pre>
  */
 public final class WireWriter {
@@ -24,7 +24,8 @@ public final class WireWriter {
   /**
    * Bytes of a varint field (an integer, a bool, an enum): tag and value, or none when the
    * value is 0, which proto3 leaves out. An int32 or enum below 0 takes ten bytes, as in
-   * protobuf: pass it as an int, which widens with its sign.
+   * protobuf: pass it as an int, which widens with its sign (a uint32 as
+   * {@code Integer.toUnsignedLong}).
    */
   public static int varintFieldSize(int tag, long value) {
     return value == 0 ? 0 : tagSize(tag) + Varints.size(value);
@@ -66,8 +67,7 @@ public final class WireWriter {
   }
 
   /** Writes a length-delimited field whose content is {@code value[offset, offset + length)}. */
-  public static int delimited(int tag, byte[] value, int offset, int length, byte[] out,
-      int at) {
+  static int delimited(int tag, byte[] value, int offset, int length, byte[] out, int at) {
     int start = delimitedHead(tag, length, out, at);
     System.arraycopy(value, offset, out, start, length);
     return start + length;
