@@ -1,8 +1,14 @@
 package dev.sluice.gateway;
 
 import com.fasterxml.jackson.core.JsonGenerator;
-import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.Descriptors.Descriptor;
+import com.google.protobuf.Descriptors.FieldDescriptor;
 import com.google.protobuf.WireFormat;
+import dev.sluice.proto.v1.Labels;
+import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.RecordKind;
+import dev.sluice.proto.wire.Tags;
+import dev.sluice.proto.wire.WireReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -15,49 +21,44 @@ import java.util.Base64;
  * per thread (it keeps where each field of the current record lies).
  */
 final class WireJson {
-  // Record (record.proto)
-  private static final int SEQ = 1;
-  private static final int CURSOR = 2;
-  private static final int SUBJECT = 3;
-  private static final int KIND = 4;
-  private static final int TIME = 5;
-  private static final int LEVEL = 6;
-  private static final int STREAM = 7;
-  private static final int MESSAGE = 8;
-  private static final int FIELDS = 9;
-  private static final int TRACE_ID = 10;
-  private static final int SPAN_ID = 11;
-  private static final int LABELS = 12;
-  private static final int REQUEST = 13;
-  private static final int PART = 14;
-  private static final int PARTS = 15;
-  private static final int LAST = 16;
-  // Labels: the JSON names by field number, in the order drains write them.
-  private static final int[] LABEL_ORDER = {2, 3, 5, 6, 7, 8, 9, 11, 12, 10, 4};
-  private static final String[] LABEL_NAMES = new String[14];
-  private static final int REQUEST_END = 2;
+  // Record's fields by number: the numbers index the arrays below.
+  private static final int SEQ = Record.SEQ_FIELD_NUMBER;
+  private static final int CURSOR = Record.CURSOR_FIELD_NUMBER;
+  private static final int SUBJECT = Record.SUBJECT_FIELD_NUMBER;
+  private static final int KIND = Record.KIND_FIELD_NUMBER;
+  private static final int TIME = Record.TIME_UNIX_NANO_FIELD_NUMBER;
+  private static final int LEVEL = Record.LEVEL_FIELD_NUMBER;
+  private static final int STREAM = Record.STREAM_FIELD_NUMBER;
+  private static final int MESSAGE = Record.MESSAGE_FIELD_NUMBER;
+  private static final int TRACE_ID = Record.TRACE_ID_FIELD_NUMBER;
+  private static final int SPAN_ID = Record.SPAN_ID_FIELD_NUMBER;
+  private static final int PART = Record.PART_FIELD_NUMBER;
+  private static final int PARTS = Record.PARTS_FIELD_NUMBER;
+  private static final int RECORD_SLOTS = slots(Record.getDescriptor());
+  // Labels: by field number, in the order drains write them; the JSON names are the fields'.
+  private static final int[] LABEL_ORDER = {Labels.APP_NAME_FIELD_NUMBER,
+      Labels.APP_ID_FIELD_NUMBER, Labels.REQUEST_ID_FIELD_NUMBER, Labels.JOB_ID_FIELD_NUMBER,
+      Labels.ENDPOINT_FIELD_NUMBER, Labels.NODE_ID_FIELD_NUMBER, Labels.WORKER_ID_FIELD_NUMBER,
+      Labels.SOURCE_FIELD_NUMBER, Labels.ISOLATE_SOURCE_FIELD_NUMBER,
+      Labels.VERSION_FIELD_NUMBER, Labels.RUNNER_ID_FIELD_NUMBER};
+  private static final int LABEL_SLOTS = slots(Labels.getDescriptor());
+  private static final String[] LABEL_NAMES = new String[LABEL_SLOTS];
   private static final ThreadLocal<WireJson> LOCAL = ThreadLocal.withInitial(WireJson::new);
 
   static {
-    LABEL_NAMES[2] = "app_name";
-    LABEL_NAMES[3] = "app_id";
-    LABEL_NAMES[4] = "runner_id";
-    LABEL_NAMES[5] = "request_id";
-    LABEL_NAMES[6] = "job_id";
-    LABEL_NAMES[7] = "endpoint";
-    LABEL_NAMES[8] = "node_id";
-    LABEL_NAMES[9] = "worker_id";
-    LABEL_NAMES[10] = "version";
-    LABEL_NAMES[11] = "source";
-    LABEL_NAMES[12] = "isolate_source";
+    for (int label : LABEL_ORDER) {
+      LABEL_NAMES[label] = Labels.getDescriptor().findFieldByNumber(label).getName();
+    }
   }
 
+  private final WireReader in = new WireReader();
   private byte[] buf;
-  private final long[] numbers = new long[LAST];
-  private final int[] at = new int[LAST]; // offset of a length-delimited field's bytes; -1: none
-  private final int[] len = new int[LAST];
-  private final int[] labelAt = new int[14];
-  private final int[] labelLen = new int[14];
+  private final long[] numbers = new long[RECORD_SLOTS];
+  // Offset of a length-delimited field's bytes; -1: none.
+  private final int[] at = new int[RECORD_SLOTS];
+  private final int[] len = new int[RECORD_SLOTS];
+  private final int[] labelAt = new int[LABEL_SLOTS];
+  private final int[] labelLen = new int[LABEL_SLOTS];
   private int[] fieldAt = new int[32]; // key offset, key length, value offset, value length
   private int fields;
   private int callerAt;
@@ -69,6 +70,15 @@ final class WireJson {
 
   static WireJson local() {
     return LOCAL.get();
+  }
+
+  /** One more than the highest field number of {@code type}: an array indexed by number. */
+  private static int slots(Descriptor type) {
+    int highest = 0;
+    for (FieldDescriptor field : type.getFields()) {
+      highest = Math.max(highest, field.getNumber());
+    }
+    return highest + 1;
   }
 
   /** Reads the record in {@code bytes[offset, offset + length)}; returns its cursor, encoded. */
@@ -87,25 +97,25 @@ final class WireJson {
     statusMessageAt = 0;
     statusMessageLen = 0;
     status = 0;
-    CodedInputStream in = CodedInputStream.newInstance(bytes, offset, length);
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+    WireReader in = this.in.reset(bytes, offset, offset + length);
+    while (!in.atEnd()) {
+      int tag = in.readTag();
       int field = WireFormat.getTagFieldNumber(tag);
       int type = WireFormat.getTagWireType(tag);
-      if (field < LAST && type == WireFormat.WIRETYPE_VARINT) {
-        numbers[field] = in.readRawVarint64();
-      } else if (field < LAST && type == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-        int n = in.readRawVarint32();
-        int start = offset + in.getTotalBytesRead();
-        switch (field) {
-          case FIELDS -> entry(start, n);
-          case LABELS -> labels(start, n);
-          case REQUEST -> request(start, n);
+      if (field < RECORD_SLOTS && type == WireFormat.WIRETYPE_VARINT) {
+        numbers[field] = in.readVarint();
+      } else if (field < RECORD_SLOTS && type == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
+        int n = in.readLength();
+        switch (tag) {
+          case Tags.RECORD_FIELDS -> entry(n);
+          case Tags.RECORD_LABELS -> labels(n);
+          case Tags.RECORD_REQUEST -> request(n);
           default -> {
-            at[field] = start;
+            at[field] = in.position();
             len[field] = n;
+            in.skip(n);
           }
         }
-        in.skipRawBytes(n);
       } else {
         in.skipField(tag);
       }
@@ -153,7 +163,7 @@ final class WireJson {
     json.writeString(RecordJson.kindName((int) numbers[KIND]));
     json.writeFieldName("stream");
     json.writeString(RecordJson.streamName((int) numbers[STREAM]));
-    if (numbers[PARTS] > 0) {
+    if ((int) numbers[PARTS] > 0) { // uint32: an int, as protobuf reads it (2^32 - 1 is -1)
       json.writeNumberField("part", (int) numbers[PART]);
       json.writeNumberField("parts", (int) numbers[PARTS]);
     }
@@ -162,7 +172,7 @@ final class WireJson {
         json.writeFieldName("caller");
         json.writeUTF8String(buf, callerAt, callerLen);
       }
-      if (numbers[KIND] == REQUEST_END) {
+      if (numbers[KIND] == RecordKind.REQUEST_END_VALUE) {
         json.writeStringField("status", RequestsApi.result(
             dev.sluice.proto.v1.RequestStatus.forNumber(status) == null
                 ? dev.sluice.proto.v1.RequestStatus.REQUEST_STATUS_UNSPECIFIED
@@ -189,31 +199,28 @@ final class WireJson {
     }
   }
 
-  /** A {@code fields} map entry: key = 1, value = 2. A later entry of the same key wins. */
-  private void entry(int offset, int length) throws IOException {
-    int keyAt = offset;
+  /** A {@code fields} map entry of {@code length} bytes. A later entry of the same key wins. */
+  private void entry(int length) throws IOException {
+    int outer = in.enter(length);
+    int keyAt = in.position();
     int keyLen = 0;
-    int valueAt = offset;
+    int valueAt = keyAt;
     int valueLen = 0;
-    CodedInputStream in = CodedInputStream.newInstance(buf, offset, length);
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      int field = WireFormat.getTagFieldNumber(tag);
-      if (WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED
-          && (field == 1 || field == 2)) {
-        int n = in.readRawVarint32();
-        int start = offset + in.getTotalBytesRead();
-        if (field == 1) {
-          keyAt = start;
-          keyLen = n;
-        } else {
-          valueAt = start;
-          valueLen = n;
-        }
-        in.skipRawBytes(n);
+    while (!in.atEnd()) {
+      int tag = in.readTag();
+      if (tag == Tags.MAP_KEY) {
+        keyLen = in.readLength();
+        keyAt = in.position();
+        in.skip(keyLen);
+      } else if (tag == Tags.MAP_VALUE) {
+        valueLen = in.readLength();
+        valueAt = in.position();
+        in.skip(valueLen);
       } else {
         in.skipField(tag);
       }
     }
+    in.exit(outer);
     for (int i = 0; i < fields; i++) {
       int f = i * 4;
       if (fieldAt[f + 1] == keyLen
@@ -233,44 +240,43 @@ final class WireJson {
     fieldAt[f + 3] = valueLen;
   }
 
-  private void labels(int offset, int length) throws IOException {
-    CodedInputStream in = CodedInputStream.newInstance(buf, offset, length);
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
+  private void labels(int length) throws IOException {
+    int outer = in.enter(length);
+    while (!in.atEnd()) {
+      int tag = in.readTag();
       int field = WireFormat.getTagFieldNumber(tag);
-      if (field < labelAt.length
+      if (field < LABEL_SLOTS
           && WireFormat.getTagWireType(tag) == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-        int n = in.readRawVarint32();
-        labelAt[field] = offset + in.getTotalBytesRead();
-        labelLen[field] = n;
-        in.skipRawBytes(n);
+        labelLen[field] = in.readLength();
+        labelAt[field] = in.position();
+        in.skip(labelLen[field]);
       } else {
         in.skipField(tag);
       }
     }
+    in.exit(outer);
   }
 
-  private void request(int offset, int length) throws IOException {
+  private void request(int length) throws IOException {
     hasRequest = true;
-    CodedInputStream in = CodedInputStream.newInstance(buf, offset, length);
-    for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
-      int field = WireFormat.getTagFieldNumber(tag);
-      int type = WireFormat.getTagWireType(tag);
-      if (field == 2 && type == WireFormat.WIRETYPE_VARINT) {
-        status = in.readRawVarint32();
-      } else if ((field == 1 || field == 3) && type == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-        int n = in.readRawVarint32();
-        int start = offset + in.getTotalBytesRead();
-        if (field == 1) {
-          callerAt = start;
-          callerLen = n;
-        } else {
-          statusMessageAt = start;
-          statusMessageLen = n;
+    int outer = in.enter(length);
+    while (!in.atEnd()) {
+      int tag = in.readTag();
+      switch (tag) {
+        case Tags.REQUEST_STATUS -> status = (int) in.readVarint();
+        case Tags.REQUEST_CALLER -> {
+          callerLen = in.readLength();
+          callerAt = in.position();
+          in.skip(callerLen);
         }
-        in.skipRawBytes(n);
-      } else {
-        in.skipField(tag);
+        case Tags.REQUEST_STATUS_MESSAGE -> {
+          statusMessageLen = in.readLength();
+          statusMessageAt = in.position();
+          in.skip(statusMessageLen);
+        }
+        default -> in.skipField(tag);
       }
     }
+    in.exit(outer);
   }
 }

@@ -2,9 +2,10 @@ package dev.sluice.broker.grpc;
 
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.WireFormat;
 import dev.sluice.broker.ingest.RawBatch;
 import dev.sluice.proto.v1.IngestFrame;
+import dev.sluice.proto.wire.Tags;
+import dev.sluice.proto.wire.WireReader;
 import io.grpc.MethodDescriptor.PrototypeMarshaller;
 import io.grpc.Status;
 import java.io.ByteArrayInputStream;
@@ -18,9 +19,6 @@ import java.io.InputStream;
  * fail as the generated marshaller fails them.
  */
 final class IngestFrames implements PrototypeMarshaller<Object> {
-  private static final int BATCH_TAG = WireFormat.WIRETYPE_LENGTH_DELIMITED
-      | IngestFrame.BATCH_FIELD_NUMBER << 3;
-
   /** One frame as read: exactly one of {@code frame} and {@code batch} is set. */
   record In(IngestFrame frame, RawBatch batch) {
     /**
@@ -64,7 +62,7 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
   @Override
   public In parse(InputStream stream) {
     try {
-      return read(readAll(stream));
+      return read(WireReader.readAll(stream));
     } catch (IOException e) {
       throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
           .asRuntimeException();
@@ -95,44 +93,18 @@ final class IngestFrames implements PrototypeMarshaller<Object> {
     }
   }
 
-  /** The stream's bytes; in one copy when it knows its length, as the bridge's streams do. */
-  private static byte[] readAll(InputStream stream) throws IOException {
-    int known = stream.available();
-    byte[] bytes = new byte[known];
-    int read = stream.readNBytes(bytes, 0, known);
-    if (read < known) {
-      return java.util.Arrays.copyOf(bytes, read);
-    }
-    int more = stream.read();
-    if (more < 0) {
-      return bytes;
-    }
-    // It knew less than it had: take the rest the slow way.
-    byte[] rest = stream.readAllBytes();
-    byte[] all = java.util.Arrays.copyOf(bytes, known + 1 + rest.length);
-    all[known] = (byte) more;
-    System.arraycopy(rest, 0, all, known + 1, rest.length);
-    return all;
-  }
-
   /** The batch, if the frame is one batch field and nothing else; else null. */
   private static RawBatch onlyBatch(byte[] bytes, int from, int size, int maxLines)
       throws InvalidProtocolBufferException {
-    CodedInputStream in = CodedInputStream.newInstance(bytes, from, size);
-    try {
-      if (in.isAtEnd() || in.readTag() != BATCH_TAG) {
-        return null;
-      }
-      int length = in.readRawVarint32();
-      int offset = in.getTotalBytesRead();
-      if (length < 0 || offset + length != size) {
-        return null; // more than a batch (or framing the generic parser will judge)
-      }
-      return RawBatch.parse(bytes, from + offset, length, maxLines);
-    } catch (InvalidProtocolBufferException e) {
-      throw e;
-    } catch (IOException e) {
+    WireReader in = new WireReader().reset(bytes, from, from + size);
+    if (in.atEnd() || in.readTag() != Tags.FRAME_BATCH) {
       return null;
     }
+    long length = in.readVarint();
+    int offset = in.position();
+    if (length != from + size - offset) {
+      return null; // more than a batch (or framing the generic parser will judge)
+    }
+    return RawBatch.parse(bytes, offset, (int) length, maxLines);
   }
 }

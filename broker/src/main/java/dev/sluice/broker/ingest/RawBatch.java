@@ -3,10 +3,11 @@ package dev.sluice.broker.ingest;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
-import com.google.protobuf.WireFormat;
 import dev.sluice.broker.error.SluiceException;
 import dev.sluice.proto.v1.LogBatch;
 import dev.sluice.proto.v1.LogLine;
+import dev.sluice.proto.wire.Tags;
+import dev.sluice.proto.wire.WireReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
@@ -22,8 +23,6 @@ import java.util.Arrays;
  * and fails the same way, with an {@link InvalidProtocolBufferException}.
  */
 public final class RawBatch {
-  private static final int FIRST_SEQ = LogBatch.FIRST_SEQ_FIELD_NUMBER;
-  private static final int LINES = LogBatch.LINES_FIELD_NUMBER;
   private static final int MAX_LEVEL = 6;
   private static final int MAX_STREAM = 3;
 
@@ -95,27 +94,23 @@ public final class RawBatch {
   }
 
   private void read(int from, int to) throws IOException {
-    int at = from;
-    while (at < to) {
-      int tag = tag(at, to);
-      at = next;
-      int field = tag >>> 3;
-      int wire = tag & 7;
-      if (field == FIRST_SEQ && wire == WireFormat.WIRETYPE_VARINT) {
-        firstSeq = varint(at, to);
-        at = next;
-      } else if (field == LINES && wire == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-        int length = length(at, to);
-        at = next;
-        line(at, at + length);
-        at += length;
+    WireReader in = new WireReader().reset(buf, from, to);
+    while (!in.atEnd()) {
+      int tag = in.readTag();
+      if (tag == Tags.BATCH_FIRST_SEQ) {
+        firstSeq = in.readVarint();
+      } else if (tag == Tags.BATCH_LINES) {
+        int outer = in.enter(in.readLength());
+        line(in);
+        in.exit(outer);
       } else {
-        at = skip(wire, at, to, field, 0);
+        in.skipField(tag);
       }
     }
   }
 
-  private void line(int from, int to) throws IOException {
+  /** Reads the line {@code in} has {@link WireReader#enter}ed. */
+  private void line(WireReader in) throws IOException {
     if (count >= maxLines) {
       count++; // too many: the batch is refused by its count
       return;
@@ -124,8 +119,8 @@ public final class RawBatch {
       grow();
     }
     int i = count++;
+    int from = in.position();
     lineOffset[i] = from;
-    lineLength[i] = to - from;
     time[i] = 0;
     msgOffset[i] = from;
     msgLength[i] = 0;
@@ -134,58 +129,37 @@ public final class RawBatch {
     int level = 0;
     int stream = 0;
     boolean plain = true;
-    int at = from;
-    while (at < to) {
-      int tag = tag(at, to);
-      at = next;
-      int field = tag >>> 3;
-      int wire = tag & 7;
-      switch (field) {
-        case LogLine.TIME_UNIX_NANO_FIELD_NUMBER, LogLine.LEVEL_FIELD_NUMBER,
-            LogLine.STREAM_FIELD_NUMBER -> {
-          if (wire != WireFormat.WIRETYPE_VARINT) {
-            plain = false;
-            at = skip(wire, at, to, field, 0);
-            continue;
-          }
-          long value = varint(at, to);
-          at = next;
-          if (field == LogLine.TIME_UNIX_NANO_FIELD_NUMBER) {
-            time[i] = value;
-          } else if (field == LogLine.LEVEL_FIELD_NUMBER) {
-            level = (int) value;
-          } else {
-            stream = (int) value;
-          }
-        }
-        case LogLine.MESSAGE_FIELD_NUMBER, LogLine.REQUEST_ID_FIELD_NUMBER -> {
-          if (wire != WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-            plain = false;
-            at = skip(wire, at, to, field, 0);
-            continue;
-          }
-          int length = length(at, to);
-          at = next;
+    while (!in.atEnd()) {
+      int tag = in.readTag();
+      switch (tag) {
+        case Tags.LINE_TIME -> time[i] = in.readVarint();
+        case Tags.LINE_LEVEL -> level = (int) in.readVarint();
+        case Tags.LINE_STREAM -> stream = (int) in.readVarint();
+        case Tags.LINE_MESSAGE, Tags.LINE_REQUEST_ID -> {
+          int length = in.readLength();
+          int at = in.position();
           if (!ascii(buf, at, length)
               && !UnsafeByteOperations.unsafeWrap(buf, at, length).isValidUtf8()) {
             throw new InvalidProtocolBufferException("Protocol message had invalid UTF-8.");
           }
-          if (field == LogLine.MESSAGE_FIELD_NUMBER) {
+          if (tag == Tags.LINE_MESSAGE) {
             msgOffset[i] = at;
             msgLength[i] = length;
           } else {
             reqOffset[i] = at;
             reqLength[i] = length;
           }
-          at += length;
+          in.skip(length);
         }
         default -> {
-          // Fields, trace and span ids, unknown fields: the protobuf parser's business.
+          // Fields, trace and span ids, unknown fields, known ones with another wire type:
+          // the protobuf parser's business.
           plain = false;
-          at = skip(wire, at, to, field, 0);
+          in.skipField(tag);
         }
       }
     }
+    lineLength[i] = in.position() - from;
     if (level < 0 || level > MAX_LEVEL || stream < 0 || stream > MAX_STREAM) {
       plain = false; // a value this broker does not know: read as protobuf reads it
     }
@@ -223,96 +197,6 @@ public final class RawBatch {
     msgLength = Arrays.copyOf(msgLength, n);
     reqOffset = Arrays.copyOf(reqOffset, n);
     reqLength = Arrays.copyOf(reqLength, n);
-  }
-
-  // ---- wire reading: `next` is where the last value read ends ------------------------------
-
-  private int next;
-
-  private long varint(int at, int to) throws InvalidProtocolBufferException {
-    long value = 0;
-    for (int shift = 0; shift < 64; shift += 7) {
-      if (at >= to) {
-        throw truncated();
-      }
-      byte b = buf[at++];
-      value |= (long) (b & 0x7F) << shift;
-      if (b >= 0) {
-        next = at;
-        return value;
-      }
-    }
-    throw new InvalidProtocolBufferException("CodedInputStream encountered a malformed varint.");
-  }
-
-  private int length(int at, int to) throws InvalidProtocolBufferException {
-    long length = varint(at, to);
-    if (length < 0 || length > to - next) {
-      throw truncated();
-    }
-    return (int) length;
-  }
-
-  /** A field's tag, as protobuf reads it: a 32-bit varint, never zero. */
-  private int tag(int at, int to) throws InvalidProtocolBufferException {
-    int tag = (int) varint(at, to); // protobuf keeps the low 32 bits of a longer varint too
-    if (tag >>> 3 == 0) {
-      throw new InvalidProtocolBufferException(
-          "Protocol message contained an invalid tag (zero).");
-    }
-    return tag;
-  }
-
-  /** Skips a field protobuf would keep as unknown, groups (a deprecated encoding) included. */
-  private int skip(int wire, int at, int to, int field, int depth)
-      throws InvalidProtocolBufferException {
-    switch (wire) {
-      case WireFormat.WIRETYPE_START_GROUP -> {
-        if (depth >= 100) { // protobuf's default recursion limit
-          throw new InvalidProtocolBufferException("Protocol message had too many levels of "
-              + "nesting.");
-        }
-        while (true) {
-          int tag = tag(at, to);
-          at = next;
-          if ((tag & 7) == WireFormat.WIRETYPE_END_GROUP) {
-            if (tag >>> 3 != field) {
-              throw new InvalidProtocolBufferException("Protocol message end-group tag did "
-                  + "not match expected tag.");
-            }
-            return at;
-          }
-          at = skip(tag & 7, at, to, tag >>> 3, depth + 1);
-        }
-      }
-      case WireFormat.WIRETYPE_VARINT -> {
-        varint(at, to);
-        return next;
-      }
-      case WireFormat.WIRETYPE_FIXED64 -> {
-        return within(at + 8, to);
-      }
-      case WireFormat.WIRETYPE_LENGTH_DELIMITED -> {
-        int length = length(at, to);
-        return next + length;
-      }
-      case WireFormat.WIRETYPE_FIXED32 -> {
-        return within(at + 4, to);
-      }
-      default -> throw new InvalidProtocolBufferException("Protocol message tag had invalid wire type.");
-    }
-  }
-
-  private static InvalidProtocolBufferException truncated() {
-    return new InvalidProtocolBufferException("While parsing a protocol message, the input "
-        + "ended unexpectedly in the middle of a field.");
-  }
-
-  private static int within(int end, int to) throws InvalidProtocolBufferException {
-    if (end > to) {
-      throw truncated();
-    }
-    return end;
   }
 
   // ---- what ingest reads ---------------------------------------------------------------------

@@ -1,10 +1,10 @@
 package dev.sluice.broker.ingest;
 
-import com.google.protobuf.CodedOutputStream;
 import dev.sluice.broker.store.Draft;
 import dev.sluice.broker.subject.Router;
 import dev.sluice.proto.v1.Labels;
-import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.wire.Tags;
+import dev.sluice.proto.wire.WireWriter;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -19,8 +19,8 @@ record RequestScope(String requestId, String subject, Labels labels, byte[] subj
 
   static RequestScope of(String requestId, String subject, Labels labels) {
     return new RequestScope(requestId, subject, labels,
-        field(Record.SUBJECT_FIELD_NUMBER, subject.getBytes(StandardCharsets.UTF_8)),
-        field(Record.LABELS_FIELD_NUMBER, labels.toByteArray()), Draft.indexKeys(labels),
+        WireWriter.stringField(Tags.RECORD_SUBJECT, subject.getBytes(StandardCharsets.UTF_8)),
+        WireWriter.messageField(Tags.RECORD_LABELS, labels.toByteArray()), Draft.indexKeys(labels),
         requestId.getBytes(StandardCharsets.UTF_8).length,
         new Router.Memo(labels.getAccount(), subject));
   }
@@ -36,21 +36,5 @@ record RequestScope(String requestId, String subject, Labels labels, byte[] subj
     int end = subjectField.length;
     return length == requestIdBytes && length <= end
         && Arrays.equals(subjectField, end - length, end, bytes, offset, offset + length);
-  }
-
-  private static byte[] field(int number, byte[] value) {
-    int tag = number << 3 | 2;
-    byte[] out = new byte[CodedOutputStream.computeUInt32SizeNoTag(tag)
-        + CodedOutputStream.computeUInt32SizeNoTag(value.length) + value.length];
-    CodedOutputStream coded = CodedOutputStream.newInstance(out);
-    try {
-      coded.writeUInt32NoTag(tag);
-      coded.writeUInt32NoTag(value.length);
-      coded.writeRawBytes(value);
-      coded.checkNoSpaceLeft();
-    } catch (java.io.IOException e) {
-      throw new java.io.UncheckedIOException(e);
-    }
-    return out;
   }
 }

@@ -1,9 +1,8 @@
 package dev.sluice.broker.store;
 
-import com.google.protobuf.CodedOutputStream;
-import com.google.protobuf.WireFormat;
-import dev.sluice.proto.Varints;
 import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.wire.Tags;
+import dev.sluice.proto.wire.WireWriter;
 import java.util.Objects;
 
 /**
@@ -99,13 +98,10 @@ public final class StoredRecord {
     return new StoredRecord(seq, draft.subject(), draft.record(), draft.encode(seq));
   }
 
-  private static final int SEQ_TAG = Record.SEQ_FIELD_NUMBER << 3;
-  private static final int CURSOR_TAG = Record.CURSOR_FIELD_NUMBER << 3
-      | WireFormat.WIRETYPE_LENGTH_DELIMITED;
-
   /** Bytes of a record's seq and cursor fields ({@link #prefix}) for {@code seq}. */
   public static int prefixSize(long seq) {
-    return 1 + CodedOutputStream.computeUInt64SizeNoTag(seq) + 2 + Cursor.LENGTH;
+    return WireWriter.varintFieldSize(Tags.RECORD_SEQ, seq)
+        + WireWriter.delimitedSize(Tags.RECORD_CURSOR, Cursor.LENGTH);
   }
 
   /**
@@ -114,10 +110,8 @@ public final class StoredRecord {
    * followed by the rest of its fields.
    */
   public static int prefix(long seq, byte[] out, int at) {
-    out[at++] = SEQ_TAG;
-    at = Varints.write(seq, out, at);
-    out[at++] = CURSOR_TAG;
-    out[at++] = Cursor.LENGTH;
+    at = WireWriter.varintField(Tags.RECORD_SEQ, seq, out, at);
+    at = WireWriter.delimitedHead(Tags.RECORD_CURSOR, Cursor.LENGTH, out, at);
     return Cursor.write(seq, out, at);
   }
 

@@ -1,14 +1,14 @@
 package dev.sluice.client.runner;
 
 import com.google.protobuf.CodedOutputStream;
-import dev.sluice.proto.Varints;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestGrpc;
 import dev.sluice.proto.v1.IngestReply;
 import dev.sluice.proto.v1.Level;
-import dev.sluice.proto.v1.LogBatch;
 import dev.sluice.proto.v1.LogLine;
 import dev.sluice.proto.v1.Stream;
+import dev.sluice.proto.wire.Tags;
+import dev.sluice.proto.wire.WireWriter;
 import io.grpc.Drainable;
 import io.grpc.KnownLength;
 import io.grpc.MethodDescriptor;
@@ -27,11 +27,6 @@ import java.util.List;
  * what protobuf writes for the same LogLine and IngestFrame.
  */
 final class Frames {
-  private static final int MESSAGE_TAG = LogLine.MESSAGE_FIELD_NUMBER << 3 | 2;
-  private static final int REQUEST_TAG = LogLine.REQUEST_ID_FIELD_NUMBER << 3 | 2;
-  private static final int LINES_TAG = LogBatch.LINES_FIELD_NUMBER << 3 | 2;
-  private static final int BATCH_TAG = IngestFrame.BATCH_FIELD_NUMBER << 3 | 2;
-
   private Frames() {}
 
   /** The Ingest method with frames written by {@link Marshaller}: requests are {@link Out}. */
@@ -50,17 +45,14 @@ final class Frames {
 
     /** The LogBatch's encoded size. */
     int batchSize() {
-      return CodedOutputStream.computeUInt64Size(LogBatch.FIRST_SEQ_FIELD_NUMBER, firstSeq)
-          + linesBytes;
+      return WireWriter.varintFieldSize(Tags.BATCH_FIRST_SEQ, firstSeq) + linesBytes;
     }
 
     int size() {
       if (frame != null) {
         return frame.getSerializedSize();
       }
-      int batch = batchSize();
-      return CodedOutputStream.computeUInt32SizeNoTag(BATCH_TAG)
-          + CodedOutputStream.computeUInt32SizeNoTag(batch) + batch;
+      return WireWriter.delimitedSize(Tags.FRAME_BATCH, batchSize());
     }
 
     /** Protobuf's IngestFrame of this frame (for tests and the rare reader). */
@@ -76,28 +68,25 @@ final class Frames {
     }
 
     byte[] toBytes() {
+      if (frame != null) {
+        return frame.toByteArray();
+      }
       byte[] out = new byte[size()];
-      CodedOutputStream coded = CodedOutputStream.newInstance(out);
-      try {
-        write(coded);
-        coded.flush();
-      } catch (IOException e) {
-        throw new UncheckedIOException(e);
+      int at = head(out);
+      for (byte[] line : lines) {
+        System.arraycopy(line, 0, out, at, line.length);
+        at += line.length;
       }
       return out;
     }
 
-    void write(CodedOutputStream out) throws IOException {
-      if (frame != null) {
-        frame.writeTo(out);
-        return;
-      }
-      out.writeUInt32NoTag(BATCH_TAG);
-      out.writeUInt32NoTag(batchSize());
-      out.writeUInt64(LogBatch.FIRST_SEQ_FIELD_NUMBER, firstSeq);
-      for (byte[] line : lines) {
-        out.writeRawBytes(line);
-      }
+    /**
+     * Writes a batch frame's bytes before its lines (the frame's batch field, the batch's
+     * first_seq) at {@code out[0]}; returns where the lines go.
+     */
+    int head(byte[] out) {
+      int at = WireWriter.delimitedHead(Tags.FRAME_BATCH, batchSize(), out, 0);
+      return WireWriter.varintField(Tags.BATCH_FIRST_SEQ, firstSeq, out, at);
     }
   }
 
@@ -116,43 +105,27 @@ final class Frames {
           b.putFields(k, v == null ? "null" : v);
         }
       });
-      return entry(b.build().toByteArray());
+      return WireWriter.messageField(Tags.BATCH_LINES, b.build().toByteArray());
     }
     byte[] text = message.getBytes(StandardCharsets.UTF_8);
     // Request ids are subject tokens (ASCII): their chars are their bytes, written in place.
     byte[] request = ascii(requestId) ? null : requestId.getBytes(StandardCharsets.UTF_8);
     int requestLength = request == null ? requestId.length() : request.length;
-    int body = (timeUnixNano == 0 ? 0 : 1 + Varints.size(timeUnixNano))
-        + (level.getNumber() == 0 ? 0 : 1 + Varints.size(level.getNumber()))
-        + (stream.getNumber() == 0 ? 0 : 1 + Varints.size(stream.getNumber()))
-        + field(text.length) + field(requestLength);
+    int body = WireWriter.varintFieldSize(Tags.LINE_TIME, timeUnixNano)
+        + WireWriter.varintFieldSize(Tags.LINE_LEVEL, level.getNumber())
+        + WireWriter.varintFieldSize(Tags.LINE_STREAM, stream.getNumber())
+        + WireWriter.stringFieldSize(Tags.LINE_MESSAGE, text.length)
+        + WireWriter.stringFieldSize(Tags.LINE_REQUEST_ID, requestLength);
     // Written by hand, as protobuf writes it: this runs for every line logged, and a
     // CodedOutputStream per line was a tenth of the logging thread's time.
-    byte[] out = new byte[1 + Varints.size(body) + body];
-    int at = 0;
-    out[at++] = (byte) LINES_TAG;
-    at = Varints.write(body, out, at);
-    if (timeUnixNano != 0) {
-      out[at++] = (byte) (LogLine.TIME_UNIX_NANO_FIELD_NUMBER << 3);
-      at = Varints.write(timeUnixNano, out, at);
-    }
-    if (level.getNumber() != 0) {
-      out[at++] = (byte) (LogLine.LEVEL_FIELD_NUMBER << 3);
-      at = Varints.write(level.getNumber(), out, at);
-    }
-    if (stream.getNumber() != 0) {
-      out[at++] = (byte) (LogLine.STREAM_FIELD_NUMBER << 3);
-      at = Varints.write(stream.getNumber(), out, at);
-    }
-    if (text.length > 0) {
-      out[at++] = (byte) MESSAGE_TAG;
-      at = Varints.write(text.length, out, at);
-      System.arraycopy(text, 0, out, at, text.length);
-      at += text.length;
-    }
+    byte[] out = new byte[WireWriter.delimitedSize(Tags.BATCH_LINES, body)];
+    int at = WireWriter.delimitedHead(Tags.BATCH_LINES, body, out, 0);
+    at = WireWriter.varintField(Tags.LINE_TIME, timeUnixNano, out, at);
+    at = WireWriter.varintField(Tags.LINE_LEVEL, level.getNumber(), out, at);
+    at = WireWriter.varintField(Tags.LINE_STREAM, stream.getNumber(), out, at);
+    at = WireWriter.stringField(Tags.LINE_MESSAGE, text, 0, text.length, out, at);
     if (requestLength > 0) {
-      out[at++] = (byte) REQUEST_TAG;
-      at = Varints.write(requestLength, out, at);
+      at = WireWriter.delimitedHead(Tags.LINE_REQUEST_ID, requestLength, out, at);
       if (request != null) {
         System.arraycopy(request, 0, out, at, requestLength);
       } else {
@@ -175,24 +148,6 @@ final class Frames {
       }
     }
     return true;
-  }
-
-  private static int field(int length) {
-    return length == 0 ? 0 : 1 + Varints.size(length) + length;
-  }
-
-  private static byte[] entry(byte[] line) {
-    byte[] out = new byte[1 + CodedOutputStream.computeUInt32SizeNoTag(line.length) + line.length];
-    CodedOutputStream coded = CodedOutputStream.newInstance(out);
-    try {
-      coded.writeUInt32NoTag(LINES_TAG);
-      coded.writeUInt32NoTag(line.length);
-      coded.writeRawBytes(line);
-      coded.checkNoSpaceLeft();
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-    return out;
   }
 
   /** Writes frames; the runner never reads an IngestFrame. */
@@ -225,16 +180,12 @@ final class Frames {
       int size = frame.size();
       if (frame.frame() != null) {
         CodedOutputStream out = CodedOutputStream.newInstance(target, Math.min(size, 8192));
-        frame.write(out);
+        frame.frame().writeTo(out);
         out.flush();
       } else {
         // The framing, then each line's bytes as they are: one copy, into the transport.
         byte[] head = new byte[32];
-        CodedOutputStream out = CodedOutputStream.newInstance(head);
-        out.writeUInt32NoTag(BATCH_TAG);
-        out.writeUInt32NoTag(frame.batchSize());
-        out.writeUInt64(LogBatch.FIRST_SEQ_FIELD_NUMBER, frame.firstSeq());
-        target.write(head, 0, out.getTotalBytesWritten());
+        target.write(head, 0, frame.head(head));
         for (byte[] line : frame.lines()) {
           target.write(line);
         }

@@ -2,14 +2,13 @@ package dev.sluice.client.tail;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.CodedInputStream;
+import com.google.protobuf.InvalidProtocolBufferException;
 import com.google.protobuf.UnsafeByteOperations;
-import com.google.protobuf.WireFormat;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.wire.Tags;
+import dev.sluice.proto.wire.WireReader;
 import java.io.IOException;
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-import java.nio.ByteOrder;
 import java.util.Objects;
 
 /**
@@ -37,14 +36,6 @@ public sealed interface TailEvent permits TailEvent.RecordEvent, TailEvent.Notic
    * {@link IllegalStateException}.
    */
   final class RecordEvent implements TailEvent {
-    private static final int MESSAGE_TAG = Record.MESSAGE_FIELD_NUMBER << 3
-        | WireFormat.WIRETYPE_LENGTH_DELIMITED;
-    private static final int CURSOR_TAG = Record.CURSOR_FIELD_NUMBER << 3
-        | WireFormat.WIRETYPE_LENGTH_DELIMITED;
-
-    private static final VarHandle LONGS =
-        MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
-
     private final byte[] bytes;
     private final int offset;
     private final int length;
@@ -89,12 +80,12 @@ public sealed interface TailEvent permits TailEvent.RecordEvent, TailEvent.Notic
 
     /** The message's UTF-8 bytes (a view, not a copy), without parsing the record. */
     public ByteString message() {
-      return bytes == null ? record.getMessageBytes() : field(MESSAGE_TAG);
+      return bytes == null ? record.getMessageBytes() : field(Tags.RECORD_MESSAGE);
     }
 
     /** The record's cursor, without parsing the record. */
     public ByteString cursor() {
-      return bytes == null ? record.getCursor() : field(CURSOR_TAG);
+      return bytes == null ? record.getCursor() : field(Tags.RECORD_CURSOR);
     }
 
     /**
@@ -103,109 +94,15 @@ public sealed interface TailEvent permits TailEvent.RecordEvent, TailEvent.Notic
      * record's message calls this for every record (a third of such a subscriber's time went
      * to CodedInputStream here).
      */
-    private ByteString field(int wanted) {
-      int at = offset;
-      int end = offset + length;
-      int found = -1;
-      int size = 0;
-      while (at < end) {
-        long tag = uint32(bytes, at, end);
-        at += (int) (tag >>> 32);
-        int type = (int) tag & 7;
-        if ((int) tag >>> 3 == 0) {
-          throw malformed("a field numbered 0");
-        }
-        if (type == WireFormat.WIRETYPE_VARINT) {
-          at = skipVarint(bytes, at, end);
-        } else if (type == WireFormat.WIRETYPE_FIXED64) {
-          at = skip(at, 8, end);
-        } else if (type == WireFormat.WIRETYPE_FIXED32) {
-          at = skip(at, 4, end);
-        } else if (type == WireFormat.WIRETYPE_LENGTH_DELIMITED) {
-          long n = uint32(bytes, at, end);
-          at += (int) (n >>> 32);
-          int len = (int) n;
-          if (len < 0 || len > end - at) {
-            throw malformed("a field runs past the record's end");
-          }
-          if ((int) tag == wanted) {
-            found = at;
-            size = len;
-          }
-          at += len;
-        } else {
-          return fieldByDecoder(wanted); // groups (unknown fields from old writers): protobuf's way
-        }
-      }
-      return found < 0 ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(bytes, found, size);
-    }
-
-    private ByteString fieldByDecoder(int wanted) {
-      CodedInputStream in = CodedInputStream.newInstance(bytes, offset, length);
-      int found = -1;
-      int size = 0;
+    private ByteString field(int tag) {
+      long found;
       try {
-        while (!in.isAtEnd()) {
-          int tag = in.readTag();
-          if (tag == wanted) {
-            size = in.readRawVarint32();
-            found = offset + in.getTotalBytesRead();
-            in.skipRawBytes(size);
-          } else if (!in.skipField(tag)) {
-            throw malformed("an end-group tag outside a group");
-          }
-        }
-      } catch (IOException e) {
-        throw malformed(e.getMessage());
+        found = WireReader.lastDelimited(bytes, offset, offset + length, tag);
+      } catch (InvalidProtocolBufferException e) {
+        throw new IllegalStateException("a tailed record does not parse: " + e.getMessage(), e);
       }
-      return found < 0 ? ByteString.EMPTY : UnsafeByteOperations.unsafeWrap(bytes, found, size);
-    }
-
-    /** A varint of at most 32 bits at {@code at}: its value, and in the high half its length. */
-    private static long uint32(byte[] bytes, int at, int end) {
-      int value = 0;
-      for (int i = 0; i < 5; i++) {
-        if (at + i >= end) {
-          throw malformed("a varint runs past the record's end");
-        }
-        byte b = bytes[at + i];
-        value |= (b & 0x7f) << (7 * i);
-        if (b >= 0) {
-          return (long) (i + 1) << 32 | (value & 0xffffffffL);
-        }
-      }
-      throw malformed("a tag or length is longer than 32 bits");
-    }
-
-    private static int skipVarint(byte[] bytes, int from, int end) {
-      int at = from;
-      if (end - at >= 8) {
-        // Eight bytes at once: the first byte without its high bit ends the varint. A record
-        // carries two nine-byte timestamps and a few one-byte enums before its message, and
-        // the byte loop was most of the walk.
-        long stops = ~(long) LONGS.get(bytes, at) & 0x8080808080808080L;
-        if (stops != 0) {
-          return at + (Long.numberOfTrailingZeros(stops) >>> 3) + 1;
-        }
-        at += 8;
-      }
-      for (int i = at; i < end && i < from + 10; i++) {
-        if (bytes[i] >= 0) {
-          return i + 1;
-        }
-      }
-      throw malformed("a varint runs past the record's end or is longer than ten bytes");
-    }
-
-    private static int skip(int at, int n, int end) {
-      if (n > end - at) {
-        throw malformed("a field runs past the record's end");
-      }
-      return at + n;
-    }
-
-    private static IllegalStateException malformed(String why) {
-      return new IllegalStateException("a tailed record does not parse: " + why);
+      return found < 0 ? ByteString.EMPTY
+          : UnsafeByteOperations.unsafeWrap(bytes, (int) (found >>> 32), (int) found);
     }
 
     @Override

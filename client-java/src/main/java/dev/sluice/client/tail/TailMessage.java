@@ -1,12 +1,10 @@
 package dev.sluice.client.tail;
 
-import com.google.protobuf.CodedInputStream;
-import com.google.protobuf.InvalidProtocolBufferException;
-import com.google.protobuf.WireFormat;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.TailRequest;
-import dev.sluice.proto.v1.TailResponse;
+import dev.sluice.proto.wire.Tags;
+import dev.sluice.proto.wire.WireReader;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -33,11 +31,6 @@ import java.util.List;
  * }</pre>
  */
 public final class TailMessage {
-  private static final int RECORDS_TAG = TailResponse.RECORDS_FIELD_NUMBER << 3
-      | WireFormat.WIRETYPE_LENGTH_DELIMITED;
-  private static final int NOTICES_TAG = TailResponse.NOTICES_FIELD_NUMBER << 3
-      | WireFormat.WIRETYPE_LENGTH_DELIMITED;
-
   /** The Tail method with this reading of its responses. */
   public static final MethodDescriptor<TailRequest, TailMessage> METHOD = LogsGrpc.getTailMethod()
       .toBuilder(LogsGrpc.getTailMethod().getRequestMarshaller(), new Reader()).build();
@@ -107,59 +100,35 @@ public final class TailMessage {
 
   /** Finds the records and parses the notices of one encoded TailResponse. */
   public static TailMessage parse(byte[] bytes) throws IOException {
-    CodedInputStream in = CodedInputStream.newInstance(bytes);
+    WireReader in = new WireReader().reset(bytes, 0, bytes.length);
     List<Notice> notices = List.of();
     int[] offsets = new int[16];
     int[] lengths = new int[16];
     int n = 0;
-    while (!in.isAtEnd()) {
+    while (!in.atEnd()) {
       int tag = in.readTag();
-      if (tag == RECORDS_TAG) {
-        int length = in.readRawVarint32();
-        int offset = in.getTotalBytesRead();
-        if (length < 0 || length > bytes.length - offset) {
-          throw new InvalidProtocolBufferException("tail response: a record runs past the end");
-        }
+      if (tag == Tags.TAIL_RECORDS) {
+        int length = in.readLength();
         if (n == offsets.length) {
           offsets = java.util.Arrays.copyOf(offsets, n * 2);
           lengths = java.util.Arrays.copyOf(lengths, n * 2);
         }
-        offsets[n] = offset;
+        offsets[n] = in.position();
         lengths[n] = length;
         n++;
-        in.skipRawBytes(length);
-      } else if (tag == NOTICES_TAG) {
+        in.skip(length);
+      } else if (tag == Tags.TAIL_NOTICES) {
+        int length = in.readLength();
         if (notices.isEmpty()) {
           notices = new ArrayList<>(1);
         }
-        notices.add(in.readMessage(Notice.parser(),
-            com.google.protobuf.ExtensionRegistryLite.getEmptyRegistry()));
-      } else if (!in.skipField(tag)) {
-        break;
+        notices.add(Notice.parser().parseFrom(bytes, in.position(), length));
+        in.skip(length);
+      } else {
+        in.skipField(tag);
       }
     }
     return new TailMessage(bytes, notices, offsets, lengths, n);
-  }
-
-  /** The stream's bytes, in one copy when it knows its length (gRPC's streams do). */
-  static byte[] readAll(InputStream stream) throws IOException {
-    int known = stream.available();
-    byte[] bytes = new byte[known];
-    int read = stream.readNBytes(bytes, 0, known);
-    if (read < known) {
-      return java.util.Arrays.copyOf(bytes, read);
-    }
-    // One byte more tells whether it knew it all: readAllBytes here would allocate (and zero)
-    // a 16 KiB buffer per message just to find the end, a sixth of the reading thread's time.
-    int more = stream.read();
-    if (more < 0) {
-      return bytes;
-    }
-    byte[] rest = stream.readAllBytes();
-    byte[] all = java.util.Arrays.copyOf(bytes, known + 1 + rest.length);
-    all[known] = (byte) more;
-    System.arraycopy(rest, 0, all, known + 1, rest.length);
-    return all;
   }
 
   /** Reads responses off the wire: one copy of the message's bytes, no record parsed. */
@@ -172,7 +141,7 @@ public final class TailMessage {
     @Override
     public TailMessage parse(InputStream stream) {
       try {
-        return TailMessage.parse(readAll(stream));
+        return TailMessage.parse(WireReader.readAll(stream));
       } catch (IOException e) {
         throw Status.INTERNAL.withDescription("Invalid protobuf byte sequence").withCause(e)
             .asRuntimeException();

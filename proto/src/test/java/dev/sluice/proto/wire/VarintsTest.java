@@ -1,4 +1,4 @@
-package dev.sluice.proto;
+package dev.sluice.proto.wire;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -21,6 +21,10 @@ class VarintsTest {
       assertThat(end - 1).as("length of %d", value).isEqualTo(expected.length);
       assertThat(java.util.Arrays.copyOfRange(out, 1, end)).as("bytes of %d", value)
           .isEqualTo(expected);
+      java.nio.ByteBuffer buffer = java.nio.ByteBuffer.allocate(12).position(1);
+      Varints.write(value, buffer);
+      assertThat(java.util.Arrays.copyOfRange(buffer.array(), 1, buffer.position()))
+          .as("bytes of %d in a buffer", value).isEqualTo(expected);
     }
   }
 }

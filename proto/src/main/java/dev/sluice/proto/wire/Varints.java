@@ -1,20 +1,23 @@
-package dev.sluice.proto;
+package dev.sluice.proto.wire;
+
+import java.nio.ByteBuffer;
 
 /**
- * Protobuf's base-128 varints written straight into an array, for the hot paths that encode
- * records and lines by hand (the broker's stored records, the runner's lines): exactly the
- * bytes {@code CodedOutputStream.writeUInt64NoTag} writes, without a stream per value.
+ * Protobuf's base-128 varints written straight into an array or buffer, for the hot paths that
+ * encode records and lines by hand (the broker's stored records, the runner's lines): exactly
+ * the bytes {@code CodedOutputStream.writeUInt64NoTag} writes, without a stream per value.
+ * Codecs reach them through {@link WireWriter}, which adds the tags.
  */
-public final class Varints {
+final class Varints {
   private Varints() {}
 
   /** Bytes of {@code value} as a varint (a negative value takes ten, as in protobuf). */
-  public static int size(long value) {
+  static int size(long value) {
     return value == 0 ? 1 : (63 - Long.numberOfLeadingZeros(value)) / 7 + 1;
   }
 
   /** Writes {@code value} at {@code out[at]}; returns where it ends. */
-  public static int write(long value, byte[] out, int at) {
+  static int write(long value, byte[] out, int at) {
     if (value >>> 56 != 0 && value > 0) {
       // Nine bytes: every timestamp in nanoseconds since 1970 (after 1972). Unrolled, as a
       // record or line carries one or two, and the loop was a tenth of encoding one.
@@ -36,5 +39,15 @@ public final class Varints {
     }
     out[at++] = (byte) v;
     return at;
+  }
+
+  /** Writes {@code value} at the buffer's position, which it advances. */
+  static void write(long value, ByteBuffer out) {
+    long v = value;
+    while ((v & ~0x7FL) != 0) {
+      out.put((byte) ((v & 0x7F) | 0x80));
+      v >>>= 7;
+    }
+    out.put((byte) v);
   }
 }
