@@ -94,7 +94,8 @@ public final class TailMessage {
         : record(index - notices.size());
   }
 
-  TailEvent.RecordEvent record(int i) {
+  /** Record {@code i} of the message as the SDK hands it on: its fields read lazily. */
+  public TailEvent.RecordEvent record(int i) {
     return new TailEvent.RecordEvent(bytes, offsets[i], lengths[i]);
   }
 

@@ -1,8 +1,8 @@
-package dev.sluice.client.tail;
+package dev.sluice.bench;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
-import dev.sluice.bench.QuickBenchmark;
+import dev.sluice.client.tail.TailMessage;
 import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.Record;
