@@ -32,7 +32,7 @@ public final class Stats {
   public enum Kind { COUNTER, GAUGE, PER_ACCOUNT }
 
   /** A registered meter, as a renderer sees it. */
-  public sealed interface Meter permits Counter, Gauge, PerAccount {
+  public sealed interface Meter permits Kept, Gauge {
     String name();
 
     String help();
@@ -43,23 +43,14 @@ public final class Stats {
     long value();
   }
 
-  /** A count that only grows. */
-  public static final class Counter implements Meter {
+  /** A meter that keeps its own count. */
+  private abstract static sealed class Kept implements Meter permits Counter, PerAccount {
     private final String name;
     private final String help;
-    private final LongAdder adder = new LongAdder();
 
-    private Counter(String name, String help) {
+    Kept(String name, String help) {
       this.name = name;
       this.help = help;
-    }
-
-    public void increment() {
-      adder.increment();
-    }
-
-    public void add(long n) {
-      adder.add(n);
     }
 
     @Override
@@ -70,6 +61,23 @@ public final class Stats {
     @Override
     public String help() {
       return help;
+    }
+  }
+
+  /** A count that only grows. */
+  public static final class Counter extends Kept {
+    private final LongAdder adder = new LongAdder();
+
+    private Counter(String name, String help) {
+      super(name, help);
+    }
+
+    public void increment() {
+      adder.increment();
+    }
+
+    public void add(long n) {
+      adder.add(n);
     }
 
     @Override
@@ -97,14 +105,11 @@ public final class Stats {
   }
 
   /** A count that only grows, one per account. */
-  public static final class PerAccount implements Meter {
-    private final String name;
-    private final String help;
+  public static final class PerAccount extends Kept {
     private final ConcurrentHashMap<String, LongAdder> byAccount = new ConcurrentHashMap<>();
 
     private PerAccount(String name, String help) {
-      this.name = name;
-      this.help = help;
+      super(name, help);
     }
 
     public void add(String account, long n) {
@@ -121,16 +126,6 @@ public final class Stats {
       Map<String, Long> out = new TreeMap<>();
       byAccount.forEach((account, n) -> out.put(account, n.sum()));
       return out;
-    }
-
-    @Override
-    public String name() {
-      return name;
-    }
-
-    @Override
-    public String help() {
-      return help;
     }
 
     @Override
