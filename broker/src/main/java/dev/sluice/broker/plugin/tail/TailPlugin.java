@@ -78,7 +78,7 @@ public final class TailPlugin implements SluicePlugin, Tails {
   }
 
   @Override
-  public TailStream open(ReadGrant grant, String principal, String connection,
+  public Tails.Tail open(ReadGrant grant, String principal, String connection,
       TailRequest request, TailSink sink) {
     if (context == null || stopping) {
       throw new SluiceException(Failure.UNAVAILABLE,

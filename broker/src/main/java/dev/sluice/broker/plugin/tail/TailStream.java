@@ -30,7 +30,7 @@ import java.util.List;
  * current right after the live subscription was registered (the boundary), and live records
  * at or below it are skipped: no gap and no duplicate at the seam.
  */
-public final class TailStream implements Subscriber, Tails.Tail {
+final class TailStream implements Subscriber, Tails.Tail {
   /** Largest "last N"; more is a history query or a "since" start. */
   static final int MAX_LAST_N = 1_000_000;
 
