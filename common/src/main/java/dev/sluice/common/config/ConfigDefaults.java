@@ -155,6 +155,11 @@ public final class ConfigDefaults implements IDefaultValueProvider {
     for (OptionSpec option : spec.options()) {
       if (!option.usageHelp() && !option.versionHelp()) {
         known.add(key(option));
+        if (option.arity().max() == 0) {
+          // picocli flips a flag against its default: on from the file, --flag would be off.
+          throw new IllegalStateException(option.longestName() + ": a flag read from a "
+              + "config file needs arity = \"0..1\", fallbackValue = \"true\"");
+        }
       }
     }
     for (String key : fromFile.keySet()) {

@@ -36,7 +36,7 @@ class ConfigDefaultsTest {
     @Option(names = "--retention-bytes", converter = Converters.ToBytes.class)
     long retentionBytes = 10L << 30;
 
-    @Option(names = "--insecure")
+    @Option(names = "--insecure", arity = "0..1", fallbackValue = "true")
     boolean insecure;
 
     @Option(names = "--trust-key", split = ",")
@@ -94,6 +94,26 @@ class ConfigDefaultsTest {
     assertThat(flags.grpcPort).isEqualTo(7700);
     assertThat(flags.retentionAge).isEqualTo(Duration.ofDays(2));
     assertThat(flags.retentionBytes).isEqualTo(1024);
+  }
+
+  @Test
+  void aFlagOnTheCommandLineSetsWhatTheFileSetNeverFlipsIt() throws IOException {
+    String config = file("[broker]\ninsecure = true\n");
+    assertThat(parse(Map.of(), "--config", config, "--insecure").insecure).isTrue();
+    assertThat(parse(Map.of(), "--config", config, "--insecure=false").insecure).isFalse();
+  }
+
+  @Command(name = "flipper")
+  static final class Flipper {
+    @Option(names = "--verbose")
+    boolean verbose;
+  }
+
+  @Test
+  void aFlagThatPicocliWouldFlipIsRefusedAtOnce() {
+    assertThatThrownBy(() -> ConfigDefaults.parse(new CommandLine(new Flipper()), "broker",
+        new String[0], Map.of())).isInstanceOf(IllegalStateException.class)
+        .hasMessageStartingWith("--verbose: a flag read from a config file needs arity");
   }
 
   @Test
