@@ -12,6 +12,7 @@ import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -20,6 +21,7 @@ import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code sluice gateway --broker HOST:PORT}: a gateway of its own in front of a broker. */
 class GatewayCommandTest {
@@ -67,6 +69,46 @@ class GatewayCommandTest {
       assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();
       Awaitility.await().atMost(GatewayFixture.WAIT).until(() ->
           output.stream().anyMatch(l -> l.contains("sluice gateway: stopped cleanly")));
+    } finally {
+      gateway.destroyForcibly();
+    }
+  }
+
+  @Test
+  void leavesWhatItIsNotGivenToTheConfigFileAndPassesOtherOptionsOn(@TempDir Path dir)
+      throws Exception {
+    int http;
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      http = socket.getLocalPort();
+    }
+    Path config = Files.writeString(dir.resolve("sluice.toml"),
+        "[gateway]\nhttp-port = %d\n".formatted(http));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    Process gateway = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        "dev.sluice.client.cli.SluiceCli", "gateway", "--broker",
+        "127.0.0.1:" + gw.broker().grpcPort(), "--config", config.toString(),
+        "--max-body-bytes", "1KiB").redirectErrorStream(true).start();
+    List<String> output = new CopyOnWriteArrayList<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader in = new BufferedReader(new InputStreamReader(
+          gateway.getInputStream(), StandardCharsets.UTF_8))) {
+        for (String line = in.readLine(); line != null; line = in.readLine()) {
+          output.add(line);
+        }
+      } catch (IOException e) {
+        // ended
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    try {
+      Awaitility.await().atMost(START).until(() -> output.stream().anyMatch(
+          l -> l.contains("HTTP listening on 127.0.0.1:" + http)) || !gateway.isAlive());
+      assertThat(gateway.isAlive()).as(String.join("\n", output)).isTrue();
+      HttpResponse<String> big = gw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
+          + http + "/v1/session")).timeout(GatewayFixture.WAIT)
+          .POST(HttpRequest.BodyPublishers.ofString("x".repeat(2048))).build());
+      assertThat(big.statusCode()).as(big.body()).isEqualTo(413);
     } finally {
       gateway.destroyForcibly();
     }
