@@ -1,18 +1,18 @@
 package dev.sluice.client;
 
+import dev.sluice.common.Durations;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A point in time given on the command line: an ISO-8601 instant ({@code 2026-11-21T10:00:00Z},
  * {@code 2026-11-21T11:00:00+01:00}, or a date {@code 2026-11-21} for its start in UTC), or a
- * duration ago ({@code 30s}, {@code 10m}, {@code 2h}, {@code 7d}, {@code 1h30m}). Durations
+ * duration ago ({@code 30s}, {@code 10m}, {@code 2h}, {@code 7d}, {@code 1h30m}; the syntax of
+ * {@link Durations}). Durations
  * are resolved against one "now" per command, so {@code --since 1h --to 5m} is exact. The
  * command line and the HTTP gateway read times with this one definition.
  *
@@ -26,7 +26,6 @@ import java.util.regex.Pattern;
 public record TimeSpec(Instant at, Duration ago) {
   public static final String EXPECTED = "expected: an ISO-8601 time such as 2026-11-21T10:00:00Z, or "
       + "a duration ago such as 30s, 10m, 2h, 7d or 1h30m";
-  private static final Pattern PART = Pattern.compile("(\\d{1,9})(ms|s|m|h|d|w)");
 
   /** Parses {@code value}; IllegalArgumentException saying what was expected. */
   public static TimeSpec parse(String value) {
@@ -44,28 +43,12 @@ public record TimeSpec(Instant at, Duration ago) {
     }
   }
 
-  /** A positive duration such as {@code 30s}, {@code 10m}, {@code 1h30m}. */
+  /** A positive duration such as {@code 30s}, {@code 10m}, {@code 1h30m}: {@link Durations}. */
   public static Duration duration(String value) {
-    Matcher part = PART.matcher(value.trim());
-    Duration total = Duration.ZERO;
-    int end = 0;
+    Duration total;
     try {
-      while (part.find() && part.start() == end) {
-        long n = Long.parseLong(part.group(1));
-        total = total.plus(switch (part.group(2)) {
-          case "ms" -> Duration.ofMillis(n);
-          case "s" -> Duration.ofSeconds(n);
-          case "m" -> Duration.ofMinutes(n);
-          case "h" -> Duration.ofHours(n);
-          case "d" -> Duration.ofDays(n);
-          default -> Duration.ofDays(7 * n);
-        });
-        end = part.end();
-      }
-    } catch (ArithmeticException e) {
-      end = -1;
-    }
-    if (end != value.trim().length() || end == 0) {
+      total = Durations.parse(value);
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("'" + value + "' (" + EXPECTED + ")");
     }
     if (total.isZero()) {

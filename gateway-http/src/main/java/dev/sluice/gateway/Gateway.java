@@ -7,6 +7,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.json.JsonObject;
 import io.vertx.core.net.PemKeyCertOptions;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.handler.BodyHandler;
@@ -67,7 +68,7 @@ public final class Gateway implements AutoCloseable {
       ctx.next();
     });
     router.get("/healthz").handler(ctx -> ctx.response()
-        .putHeader("content-type", "application/json").end("{\"status\":\"ok\"}"));
+        .putHeader("content-type", "application/json").end(new JsonObject().put("status", "ok").encode()));
     router.get("/readyz").handler(ctx -> ready(ctx, broker));
     // Only where bodies come: a WebSocket handshake must reach its handler unread.
     router.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT)
@@ -121,7 +122,7 @@ public final class Gateway implements AutoCloseable {
             Problem.of(ar.cause()).send(ctx);
           } else {
             ctx.response().putHeader("content-type", "application/json")
-                .end("{\"status\":\"ready\"}");
+                .end(new JsonObject().put("status", "ready").encode());
           }
         });
   }

@@ -1,20 +1,30 @@
 package dev.sluice.gateway;
 
+import dev.sluice.common.config.ConfigDefaults;
+import dev.sluice.common.config.ConfigOption;
+import dev.sluice.common.config.Converters.ToIntBytes;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParseResult;
 
 /**
- * Runs the gateway until SIGTERM or SIGINT.
+ * Runs the gateway until SIGTERM or SIGINT. Every setting of {@link GatewayConfig} has an
+ * option; each may also come from the environment ({@code SLUICE_GATEWAY_HTTP_PORT=7480}) or
+ * from the {@code [gateway]} table of a TOML file ({@code --config sluice.toml},
+ * {@code http-port = 7480}); the command line wins, then the environment, then the file.
  *
  * <pre>
- * java -cp ... dev.sluice.gateway.GatewayMain [--http-host H] [--http-port P] [--broker HOST:PORT]
- *     [--allow-origin https://app.example.com[,...]] [--broker-connections N]
+ * java -cp ... dev.sluice.gateway.GatewayMain [--config FILE] [--http-host H] [--http-port P]
+ *     [--broker HOST:PORT] [--allow-origin https://app.example.com[,...]]...
+ *     [--broker-connections N] [--max-body-bytes 64KiB] [--keep-alive 15s]
  *     [--tls-cert cert.pem --tls-key key.pem] [--session-key FILE]
  * </pre>
  */
@@ -24,10 +34,14 @@ public final class GatewayMain {
   public static void main(String[] args) throws InterruptedException {
     GatewayConfig config;
     try {
-      config = parse(args);
+      config = parse(args, System.getenv());
     } catch (IllegalArgumentException e) {
       System.err.println("sluice gateway: " + e.getMessage());
       System.exit(2);
+      return;
+    }
+    if (config == null) {
+      System.exit(0); // --help, printed
       return;
     }
     Gateway gateway = Gateway.start(config);
@@ -46,53 +60,88 @@ public final class GatewayMain {
     stopped.await();
   }
 
-  /** Reads the flags; IllegalArgumentException saying what is wrong (picocli's words). */
-  static GatewayConfig parse(String[] args) {
-    Options options = new Options();
-    try {
-      new CommandLine(options).parseArgs(args);
-    } catch (CommandLine.ParameterException e) {
-      throw new IllegalArgumentException(e.getMessage(), e);
+  /**
+   * The settings the command line, then {@code env}, then the config file give; null after
+   * printing the usage that was asked for.
+   *
+   * @throws IllegalArgumentException naming the option or setting at fault
+   */
+  static GatewayConfig parse(String[] args, Map<String, String> env) {
+    Flags flags = new Flags();
+    ParseResult parsed = ConfigDefaults.parse(new CommandLine(flags), "gateway", args, env);
+    if (CommandLine.printHelpIfRequested(parsed)) {
+      return null;
     }
-    GatewayConfig c = GatewayConfig.defaults().withHttp(options.httpHost, options.httpPort)
-        .withBroker(options.broker).withBrokerConnections(options.brokerConnections)
-        .withAllowedOrigins(options.allowOrigins.stream()
-            .flatMap(o -> Arrays.stream(o.split(","))).map(String::trim)
-            .filter(o -> !o.isEmpty()).toList());
-    if (options.sessionKey != null) {
-      c = c.withSessionKey(options.sessionKey);
-    }
-    if (options.tlsCert != null || options.tlsKey != null) {
-      c = c.withTls(options.tlsCert, options.tlsKey); // checks that both are given
-    }
-    return c;
+    return flags.config();
   }
 
-  /** The flags, as `sluice gateway` and `sluice up` pass them. */
-  @Command(name = "gateway")
-  static final class Options {
-    @Option(names = "--http-host")
-    String httpHost = GatewayConfig.DEFAULT_HTTP_HOST;
+  /**
+   * The options of {@code sluice gateway} as {@code sluice up} passes them: one for every
+   * setting of {@link GatewayConfig}, each starting at its default.
+   */
+  @Command(name = "sluice gateway", sortOptions = false, abbreviateSynopsis = true,
+      usageHelpWidth = 100,
+      description = "Runs the HTTP gateway until SIGTERM or Ctrl-C. Every option may also be "
+          + "set as SLUICE_GATEWAY_<OPTION> (HTTP_PORT for --http-port) or in the [gateway] "
+          + "table of a --config file (http-port = 7480); the command line wins, then the "
+          + "environment.")
+  static final class Flags {
+    private static final GatewayConfig D = GatewayConfig.defaults();
 
-    @Option(names = "--http-port")
-    int httpPort = GatewayConfig.DEFAULT_HTTP_PORT;
+    @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help.")
+    boolean help;
 
-    @Option(names = "--broker")
-    String broker = GatewayConfig.DEFAULT_BROKER_TARGET;
+    @Mixin
+    ConfigOption config;
 
-    @Option(names = "--allow-origin")
+    @Option(names = "--http-host", paramLabel = "HOST",
+        description = "Address the gateway listens on (default: ${DEFAULT-VALUE}).")
+    String httpHost = D.httpHost();
+
+    @Option(names = "--http-port", paramLabel = "PORT",
+        description = "Port the gateway listens on, 0 for any free one (default: "
+            + "${DEFAULT-VALUE}).")
+    int httpPort = D.httpPort();
+
+    @Option(names = "--broker", paramLabel = "HOST:PORT",
+        description = "The broker's gRPC address (default: ${DEFAULT-VALUE}).")
+    String broker = D.brokerTarget();
+
+    @Option(names = "--allow-origin", paramLabel = "ORIGIN", split = ",",
+        description = "An origin (https://app.example.com) whose pages may call the gateway; "
+            + "repeatable.")
     List<String> allowOrigins = new ArrayList<>();
 
-    @Option(names = "--broker-connections")
-    int brokerConnections = GatewayConfig.DEFAULT_BROKER_CONNECTIONS;
+    @Option(names = "--broker-connections", paramLabel = "N",
+        description = "gRPC connections to the broker, live tails spread over them (default: "
+            + "${DEFAULT-VALUE}).")
+    int brokerConnections = D.brokerConnections();
 
-    @Option(names = "--tls-cert")
+    @Option(names = "--max-body-bytes", paramLabel = "SIZE", converter = ToIntBytes.class,
+        description = "Largest request body accepted, 413 above it (default: 64KiB).")
+    int maxBodyBytes = D.maxBodyBytes();
+
+    @Option(names = "--keep-alive", paramLabel = "DURATION",
+        description = "How often an idle SSE stream gets a comment (default: 15s).")
+    Duration keepAlive = D.keepAlive();
+
+    @Option(names = "--tls-cert", paramLabel = "PEM",
+        description = "Serve HTTPS with this certificate chain (with --tls-key).")
     Path tlsCert;
 
-    @Option(names = "--tls-key")
+    @Option(names = "--tls-key", paramLabel = "PEM",
+        description = "The certificate's private key (PKCS#8 PEM).")
     Path tlsKey;
 
-    @Option(names = "--session-key")
+    @Option(names = "--session-key", paramLabel = "FILE",
+        description = "Key that seals session cookies, made when missing; gateways sharing it "
+            + "share sessions (default: a key of this process).")
     Path sessionKey;
+
+    GatewayConfig config() {
+      return new GatewayConfig(httpHost, httpPort, broker, allowOrigins.stream()
+          .map(String::trim).filter(o -> !o.isEmpty()).toList(), brokerConnections,
+          maxBodyBytes, keepAlive, tlsCert, tlsKey, sessionKey);
+    }
   }
 }

@@ -10,6 +10,7 @@ import io.vertx.core.Context;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.io.ByteArrayOutputStream;
@@ -169,6 +170,6 @@ final class LogsApi {
   }
 
   private static Buffer line(Problem problem) {
-    return Buffer.buffer("{\"error\":" + problem.json().encode() + "}\n");
+    return new JsonObject().put("error", problem.json()).toBuffer().appendString("\n");
   }
 }

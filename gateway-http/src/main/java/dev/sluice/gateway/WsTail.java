@@ -77,11 +77,11 @@ final class WsTail {
       case "subscribe" -> subscribe(message);
       case "pause" -> {
         paused = true;
-        send("{\"type\":\"paused\"}");
+        send(new JsonObject().put("type", "paused"));
       }
       case "resume" -> {
         paused = false;
-        send("{\"type\":\"resumed\"}");
+        send(new JsonObject().put("type", "resumed"));
         if (current != null) {
           current.more();
         }
@@ -118,7 +118,11 @@ final class WsTail {
   }
 
   private void problem(Problem problem) {
-    send("{\"type\":\"error\",\"problem\":" + problem.json().encode() + "}");
+    send(new JsonObject().put("type", "error").put("problem", problem.json()));
+  }
+
+  private void send(JsonObject message) {
+    send(message.encode());
   }
 
   private void send(String text) {
@@ -179,7 +183,7 @@ final class WsTail {
     private void subscribed() {
       if (current == this && !told) {
         told = true;
-        send("{\"type\":\"subscribed\"}");
+        send(new JsonObject().put("type", "subscribed"));
       }
     }
 
@@ -222,7 +226,7 @@ final class WsTail {
         lease.close();
         current = null;
         if (status.isOk()) {
-          send("{\"type\":\"ended\"}");
+          send(new JsonObject().put("type", "ended"));
         } else {
           problem(Problem.of(status.asRuntimeException()));
         }

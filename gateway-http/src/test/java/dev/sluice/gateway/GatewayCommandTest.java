@@ -2,27 +2,24 @@ package dev.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.common.testing.JavaProcess;
 import dev.sluice.token.Role;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import org.awaitility.Awaitility;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code sluice gateway --broker HOST:PORT}: a gateway of its own in front of a broker. */
 class GatewayCommandTest {
+  private static final String CLI = "dev.sluice.client.cli.SluiceCli";
   private static final Duration START = Duration.ofSeconds(60);
 
   @RegisterExtension
@@ -30,32 +27,11 @@ class GatewayCommandTest {
 
   @Test
   void runsAGatewayInFrontOfARunningBrokerUntilSigterm() throws Exception {
-    int http;
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      http = socket.getLocalPort();
-    }
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process gateway = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        "dev.sluice.client.cli.SluiceCli", "gateway", "--broker",
-        "127.0.0.1:" + gw.broker().grpcPort(), "--http", "127.0.0.1:" + http)
-        .redirectErrorStream(true).start();
-    List<String> output = new CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(
-          gateway.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          output.add(line);
-        }
-      } catch (IOException e) {
-        // ended
-      }
-    });
-    reader.setDaemon(true);
-    reader.start();
-    try {
-      Awaitility.await().atMost(START).until(() -> output.stream().anyMatch(
-          l -> l.contains("HTTP listening on 127.0.0.1:" + http)) || !gateway.isAlive());
-      assertThat(gateway.isAlive()).as(String.join("\n", output)).isTrue();
+    int http = freePort();
+    try (JavaProcess gateway = JavaProcess.start(CLI, Map.of(), "gateway", "--broker",
+        "127.0.0.1:" + gw.broker().grpcPort(), "--http", "127.0.0.1:" + http)) {
+      gateway.awaitLineStartingWith("sluice gateway: HTTP listening on 127.0.0.1:" + http,
+          START);
       HttpResponse<String> who = gw.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
           + http + "/v1/session")).timeout(GatewayFixture.WAIT)
           .header("authorization", "Bearer " + gw.token("ann", "acme", Role.MEMBER, ""))
@@ -63,12 +39,31 @@ class GatewayCommandTest {
       assertThat(who.statusCode()).as(who.body()).isEqualTo(200);
       assertThat(new JsonObject(who.body()).getString("account")).isEqualTo("acme");
 
-      assertThat(gateway.toHandle().destroy()).isTrue(); // SIGTERM
-      assertThat(gateway.waitFor(30, TimeUnit.SECONDS)).isTrue();
-      Awaitility.await().atMost(GatewayFixture.WAIT).until(() ->
-          output.stream().anyMatch(l -> l.contains("sluice gateway: stopped cleanly")));
-    } finally {
-      gateway.destroyForcibly();
+      gateway.sigterm();
+      gateway.awaitExit(Duration.ofSeconds(30));
+      gateway.awaitLineStartingWith("sluice gateway: stopped cleanly", GatewayFixture.WAIT);
+    }
+  }
+
+  @Test
+  void leavesWhatItIsNotGivenToTheConfigFileAndPassesOtherOptionsOn(@TempDir Path dir)
+      throws Exception {
+    int http = freePort();
+    Path config = Files.writeString(dir.resolve("sluice.toml"),
+        "[gateway]\nhttp-port = %d\n".formatted(http));
+    try (JavaProcess gateway = JavaProcess.start(CLI, Map.of(), "gateway", "--broker",
+        "127.0.0.1:" + gw.broker().grpcPort(), "--config", config.toString(),
+        "--max-body-bytes", "1KiB")) {
+      gateway.awaitLineStartingWith("sluice gateway: HTTP listening on 127.0.0.1:" + http,
+          START);
+      assertThat(GatewaySettingsSourcesTest.postTooLarge("http://127.0.0.1:" + http))
+          .isEqualTo(413);
+    }
+  }
+
+  private static int freePort() throws Exception {
+    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
     }
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.bench.load;
 
+import dev.sluice.common.Durations;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -157,16 +158,19 @@ public final class LoadHarness {
       return o;
     }
 
+    /** Whole seconds ({@code 30}) or a duration ({@code 30s}, {@code 2m}), 1 s..10 min. */
     private static Duration seconds(String flag, String value) {
       try {
-        long s = Long.parseLong(value);
-        if (s >= 1 && s <= 600) {
-          return Duration.ofSeconds(s);
+        Duration d = value.matches("\\d{1,9}") ? Duration.ofSeconds(Long.parseLong(value))
+            : Durations.parse(value);
+        if (d.toSeconds() >= 1 && d.toSeconds() <= 600) {
+          return d;
         }
-      } catch (NumberFormatException e) {
+      } catch (IllegalArgumentException e) {
         // falls through to the message
       }
-      throw new IllegalArgumentException(flag + ": '" + value + "' (expected: seconds, 1..600)");
+      throw new IllegalArgumentException(flag + ": '" + value
+          + "' (expected: seconds or a duration, 1s..600s)");
     }
 
     private static List<String> pick(String flag, String value, List<String> known) {

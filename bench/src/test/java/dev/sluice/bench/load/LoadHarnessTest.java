@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
  */
 class LoadHarnessTest {
   private static final LoadHarness.Options SHORT =
-      LoadHarness.Options.parse(new String[] {"--warmup", "1", "--measure", "2"});
+      LoadHarness.Options.parse(new String[] {"--warmup", "1", "--measure", "2s"});
 
   @Test
   void everySystemDeliversEveryLineOfARow() {
@@ -110,7 +110,9 @@ class LoadHarnessTest {
     assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--rows", "nope"}))
         .hasMessageContaining("--rows: 'nope' (expected one of [1r-1full");
     assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--measure", "0"}))
-        .hasMessage("--measure: '0' (expected: seconds, 1..600)");
+        .hasMessage("--measure: '0' (expected: seconds or a duration, 1s..600s)");
+    assertThatThrownBy(() -> LoadHarness.Options.parse(new String[] {"--measure", "11m"}))
+        .hasMessage("--measure: '11m' (expected: seconds or a duration, 1s..600s)");
     assertThatThrownBy(() -> new Row("x", 0, 3, "1full"))
         .hasMessageContaining("runners: 3 (expected: 1, 2, 4, 8, 16, 32 or 64)");
   }

@@ -1,7 +1,6 @@
 package dev.sluice.client.cli;
 
 import java.io.PrintWriter;
-import java.lang.reflect.InvocationTargetException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -9,6 +8,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.Unmatched;
 
 /**
  * {@code sluice gateway}: runs the HTTP gateway on its own, in front of a broker that runs
@@ -17,20 +17,21 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "gateway", sortOptions = false, mixinStandardHelpOptions = true,
     versionProvider = SluiceCli.Version.class,
-    description = "Runs the HTTP gateway (REST, SSE/WebSocket tail, the browser page) in front "
-        + "of a broker.")
+    description = {"Runs the HTTP gateway (REST, SSE/WebSocket tail, the browser page) in front "
+        + "of a broker.",
+        "Any other option of the gateway (--max-body-bytes, --keep-alive, ...) is passed on; "
+        + "each may also be set as SLUICE_GATEWAY_<OPTION> or in the [gateway] table of a "
+        + "--config file: the command line wins, then the environment, then the file."})
 final class GatewayCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--broker", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7400",
-      converter = HostPort.Converter.class,
-      description = "The broker's gRPC address (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--broker", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
+      description = "The broker's gRPC address (default: 127.0.0.1:7400).")
   HostPort broker;
 
-  @Option(names = "--http", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7480",
-      converter = HostPort.Converter.class,
-      description = "Address the gateway listens on (default: ${DEFAULT-VALUE}).")
+  @Option(names = "--http", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
+      description = "Address the gateway listens on (default: 127.0.0.1:7480).")
   HostPort http;
 
   @Option(names = "--allow-origin", paramLabel = "ORIGIN",
@@ -38,10 +39,10 @@ final class GatewayCommand implements Callable<Integer> {
           + "repeatable. Every other cross-origin request is refused.")
   List<String> allowOrigins = new ArrayList<>();
 
-  @Option(names = "--broker-connections", paramLabel = "N", defaultValue = "4",
+  @Option(names = "--broker-connections", paramLabel = "N",
       description = "gRPC connections to the broker; live tails are spread over them "
-          + "(default: ${DEFAULT-VALUE}).")
-  int brokerConnections;
+          + "(default: 4).")
+  Integer brokerConnections;
 
   @Option(names = "--tls-cert", paramLabel = "PEM",
       description = "Serve HTTPS with this certificate chain (with --tls-key); session cookies "
@@ -57,6 +58,14 @@ final class GatewayCommand implements Callable<Integer> {
           + "sharing it share sessions (default: a key of this process: sessions end with it).")
   String sessionKey;
 
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "A TOML file whose [gateway] table holds settings (http-port = 7480).")
+  String config;
+
+  /** The gateway's other options, for it to read. */
+  @Unmatched
+  List<String> passOn = new ArrayList<>();
+
   @Override
   public Integer call() throws Exception {
     PrintWriter err = spec.commandLine().getErr();
@@ -67,29 +76,34 @@ final class GatewayCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
-    List<String> args = new ArrayList<>(List.of("--http-host", http.host(), "--http-port",
-        Integer.toString(http.port()), "--broker", broker.toString(), "--broker-connections",
-        Integer.toString(brokerConnections)));
-    if (sessionKey != null) {
-      args.addAll(List.of("--session-key", sessionKey));
+    // Only what was given: the gateway reads the rest from SLUICE_GATEWAY_* and --config.
+    List<String> args = new ArrayList<>();
+    if (http != null) {
+      args.addAll(List.of("--http-host", http.host(), "--http-port",
+          Integer.toString(http.port())));
     }
-    if (tlsCert != null) {
-      args.addAll(List.of("--tls-cert", tlsCert));
+    if (broker != null) {
+      args.addAll(List.of("--broker", broker.toString()));
     }
-    if (tlsKey != null) {
-      args.addAll(List.of("--tls-key", tlsKey));
+    if (brokerConnections != null) {
+      args.addAll(List.of("--broker-connections", brokerConnections.toString()));
     }
+    addIfGiven(args, "--session-key", sessionKey);
+    addIfGiven(args, "--tls-cert", tlsCert);
+    addIfGiven(args, "--tls-key", tlsKey);
+    addIfGiven(args, "--config", config);
     for (String origin : allowOrigins) {
       args.add("--allow-origin");
       args.add(origin);
     }
-    try {
-      // In this JVM: the gateway's main blocks until SIGTERM and stops cleanly on it.
-      Class.forName(UpCommand.GATEWAY_MAIN).getMethod("main", String[].class)
-          .invoke(null, (Object) args.toArray(String[]::new));
-    } catch (InvocationTargetException e) {
-      throw e.getCause() instanceof Exception cause ? cause : e;
+    args.addAll(passOn);
+    return InProcess.run(UpCommand.GATEWAY_MAIN, args);
+  }
+
+  private static void addIfGiven(List<String> args, String option, String value) {
+    if (value != null) {
+      args.add(option);
+      args.add(value);
     }
-    return 0;
   }
 }

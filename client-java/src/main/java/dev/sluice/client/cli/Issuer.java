@@ -1,5 +1,6 @@
 package dev.sluice.client.cli;
 
+import dev.sluice.common.Durations;
 import dev.sluice.token.IssuerKeys;
 import dev.sluice.token.Role;
 import dev.sluice.token.Tokens;
@@ -59,27 +60,12 @@ final class Issuer {
     Files.writeString(file, token + "\n", StandardOpenOption.TRUNCATE_EXISTING);
   }
 
-  /** Parses {@code 90s}, {@code 10m}, {@code 24h}, {@code 30d}. */
+  /** Parses {@code 90s}, {@code 10m}, {@code 24h}, {@code 30d}: a {@link Durations} > 0. */
   static Duration ttl(String value) {
-    if (value == null || value.length() < 2) {
-      throw new IllegalArgumentException("--ttl: '" + value + "' (expected: e.g. 90s, 10m, 24h, 30d)");
-    }
-    long n;
-    try {
-      n = Long.parseLong(value.substring(0, value.length() - 1));
-    } catch (NumberFormatException e) {
-      throw new IllegalArgumentException("--ttl: '" + value + "' (expected: e.g. 90s, 10m, 24h, 30d)");
-    }
-    if (n <= 0) {
+    Duration ttl = Durations.parse("--ttl", value);
+    if (ttl.isZero()) {
       throw new IllegalArgumentException("--ttl: '" + value + "' (expected: > 0)");
     }
-    return switch (value.charAt(value.length() - 1)) {
-      case 's' -> Duration.ofSeconds(n);
-      case 'm' -> Duration.ofMinutes(n);
-      case 'h' -> Duration.ofHours(n);
-      case 'd' -> Duration.ofDays(n);
-      default -> throw new IllegalArgumentException(
-          "--ttl: '" + value + "' (expected: a number with s, m, h or d)");
-    };
+    return ttl;
   }
 }

@@ -4,8 +4,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Locale;
 import java.util.concurrent.Callable;
 import dev.sluice.token.Role;
 import picocli.CommandLine.Command;
@@ -20,6 +19,12 @@ import picocli.CommandLine.Spec;
  * <p>When the HTTP gateway ({@code dev.sluice.gateway.GatewayMain}) is on the class path (the
  * {@code ./sluice} launcher puts it there), it is started too, as a second child JVM pointed
  * at the broker; it is stopped before the broker.
+ *
+ * <p>Every setting of either child is reachable from here: both get {@code --config FILE}
+ * (the broker reads its {@code [broker]} table, the gateway its {@code [gateway]} table) and
+ * inherit the environment ({@code SLUICE_BROKER_*}, {@code SLUICE_GATEWAY_*}). Where they
+ * listen and keep data is read from the same places when {@code up}'s own flags do not say
+ * ({@link UpSettings}).
  */
 @Command(name = "up", sortOptions = false, mixinStandardHelpOptions = true,
     versionProvider = SluiceCli.Version.class,
@@ -33,19 +38,26 @@ final class UpCommand implements Callable<Integer> {
   @Spec
   CommandSpec spec;
 
-  @Option(names = "--grpc", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7400",
-      converter = HostPort.Converter.class,
-      description = "Address of the broker's gRPC server (default: ${DEFAULT-VALUE}).")
-  HostPort grpc;
+  @Option(names = "--grpc", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
+      description = "Address of the broker's gRPC server (default: the broker's grpc-host and "
+          + "grpc-port from the environment or --config, else 127.0.0.1:7400).")
+  HostPort grpcFlag;
 
-  @Option(names = "--http", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7480",
-      converter = HostPort.Converter.class,
-      description = "Address of the HTTP gateway, when it is installed (default: ${DEFAULT-VALUE}).")
-  HostPort http;
+  @Option(names = "--http", paramLabel = "HOST:PORT", converter = HostPort.Converter.class,
+      description = "Address of the HTTP gateway, when it is installed (default: the gateway's "
+          + "http-host and http-port from the environment or --config, else 127.0.0.1:7480).")
+  HostPort httpFlag;
 
-  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./.sluice",
-      description = "The broker's data directory (default: ${DEFAULT-VALUE}).")
-  String dataDir;
+  @Option(names = "--data-dir", paramLabel = "DIR",
+      description = "The broker's data directory (default: the broker's data-dir from the "
+          + "environment or --config, else ./.sluice).")
+  String dataDirFlag;
+
+  @Option(names = "--config", paramLabel = "FILE",
+      description = "A TOML file of settings for both children: its [broker] table for the "
+          + "broker, its [gateway] table for the gateway (keys: their long options without "
+          + "dashes). SLUICE_BROKER_* and SLUICE_GATEWAY_* variables reach them too.")
+  Path config;
 
   @Option(names = "--demo", description = "Also run a synthetic inference app, demo-model.")
   boolean demo;
@@ -53,7 +65,7 @@ final class UpCommand implements Callable<Integer> {
   @Option(names = "--insecure",
       description = "Run without authentication: everyone may do everything. Never where "
           + "others can connect.")
-  boolean insecure;
+  boolean insecureFlag;
 
   /** Account of the tokens `up` mints for a newcomer. */
   static final String ACCOUNT = "default";
@@ -72,6 +84,19 @@ final class UpCommand implements Callable<Integer> {
       err.flush();
       return 1;
     }
+    UpSettings settings;
+    try {
+      settings = UpSettings.resolve(grpcFlag, httpFlag, dataDirFlag, insecureFlag, config,
+          System.getenv());
+    } catch (IllegalArgumentException e) {
+      err.println("sluice up: " + e.getMessage());
+      err.flush();
+      return 2;
+    }
+    HostPort grpc = settings.grpc();
+    HostPort http = settings.http();
+    String dataDir = settings.dataDir();
+    boolean insecure = settings.insecure();
     if (ChildJvm.accepts(grpc)) {
       err.println("sluice up: " + grpc + " already accepts connections (another broker?); "
           + "stop it or choose another address with --grpc");
@@ -101,12 +126,7 @@ final class UpCommand implements Callable<Integer> {
         return 1;
       }
     }
-    List<String> brokerArgs = new ArrayList<>(List.of("--grpc-host", grpc.host(),
-        "--grpc-port", Integer.toString(grpc.port()), "--data-dir", dataDir));
-    if (insecure) {
-      brokerArgs.add("--insecure");
-    }
-    ChildJvm broker = ChildJvm.start("broker", BROKER_MAIN, brokerArgs);
+    ChildJvm broker = ChildJvm.start("broker", BROKER_MAIN, settings.brokerArgs(insecureFlag));
     Stopper stopper = new Stopper(broker);
     Runtime.getRuntime().addShutdownHook(stopper);
     if (!broker.awaitListening(grpc, START_TIMEOUT)) {
@@ -119,10 +139,8 @@ final class UpCommand implements Callable<Integer> {
       return broker.isAlive() ? 1 : nonZero(broker.exitValue());
     }
     if (withGateway) {
-      // The session key lives with the data: browsers stay signed in across restarts.
-      ChildJvm gateway = ChildJvm.start("gateway", GATEWAY_MAIN, List.of("--http-host",
-          http.host(), "--http-port", Integer.toString(http.port()), "--broker", grpc.toString(),
-          "--session-key", dir.resolve(SESSION_KEY_FILE).toString()));
+      ChildJvm gateway = ChildJvm.start("gateway", GATEWAY_MAIN,
+          settings.gatewayArgs(dir.resolve(SESSION_KEY_FILE)));
       stopper.gateway = gateway;
       if (!gateway.awaitListening(http, START_TIMEOUT)) {
         err.println("sluice up: the gateway did not listen on " + http + " (see its output above)");
@@ -133,9 +151,10 @@ final class UpCommand implements Callable<Integer> {
       }
     }
     String prog = SluiceCli.programName();
+    String scheme = settings.tls() ? "https" : "http";
     out.printf("Sluice is up: broker gRPC on %s%s, data in %s%n", grpc,
-        withGateway ? ", gateway HTTP on " + http + " (health: http://" + http + "/healthz)" : "",
-        dataDir);
+        withGateway ? ", gateway " + scheme.toUpperCase(Locale.ROOT) + " on " + http
+            + " (health: " + scheme + "://" + http + "/healthz)" : "", dataDir);
     if (insecure) {
       out.println("INSECURE: authentication is off; anyone who can connect may read and write.");
     } else {
@@ -146,14 +165,15 @@ final class UpCommand implements Callable<Integer> {
       out.printf("'%s tail' reads %s by default; elsewhere pass --token or set %s.%n", prog,
           dir.resolve(ADMIN_TOKEN_FILE), TailCommand.TOKEN_ENV);
     }
-    out.printf("Tail everything:  %s tail '>'%s%n", prog, target(" --grpc "));
+    out.printf("Tail everything:  %s tail '>'%s%n", prog, target(grpc, " --grpc "));
     if (withGateway) {
-      out.printf("In a browser:     http://%s/%s%n", http,
+      out.printf("In a browser:     %s://%s/%s%n", scheme, http,
           insecure ? "" : " (sign in with the admin token)");
     }
     if (demo) {
       stopper.demo = DemoRunner.start(grpc.toString(), runnerToken);
-      out.printf("Demo app logging: %s tail '%s.>'%s%n", prog, DemoRunner.APP, target(" --grpc "));
+      out.printf("Demo app logging: %s tail '%s.>'%s%n", prog, DemoRunner.APP,
+          target(grpc, " --grpc "));
     }
     out.println("Stop with Ctrl-C.");
     out.flush();
@@ -165,7 +185,7 @@ final class UpCommand implements Callable<Integer> {
     return code;
   }
 
-  private String target(String flag) {
+  private static String target(HostPort grpc, String flag) {
     return grpc.toString().equals("127.0.0.1:7400") ? "" : flag + grpc;
   }
 

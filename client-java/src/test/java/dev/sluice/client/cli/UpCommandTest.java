@@ -6,18 +6,13 @@ import dev.sluice.client.tail.SluiceSubscriber;
 import dev.sluice.client.tail.TailEvent;
 import dev.sluice.client.tail.TailSubscription;
 import dev.sluice.client.testing.TestBroker;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
+import dev.sluice.common.testing.JavaProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
+import java.util.Map;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -34,23 +29,18 @@ class UpCommandTest {
   void startsBrokerAndDemoThenStopsThemOnSigterm(@TempDir Path dataDir) throws Exception {
     broker.stop(); // this test runs its own broker, through `up`
     int port = TestBroker.freePort();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    Process up = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-        SluiceCli.class.getName(), "up", "--grpc", "127.0.0.1:" + port, "--data-dir",
-        dataDir.toString(), "--demo").redirectErrorStream(true).start();
-    List<String> output = readLines(up);
-    try {
-      Awaitility.await().atMost(WAIT).until(
-          () -> output.stream().anyMatch(l -> l.startsWith("Sluice is up")) || !up.isAlive());
-      assertThat(output).contains(
+    try (JavaProcess up = JavaProcess.start(SluiceCli.class.getName(), Map.of(), "up",
+        "--grpc", "127.0.0.1:" + port, "--data-dir", dataDir.toString(), "--demo")) {
+      up.awaitLineStartingWith("Stop with Ctrl-C.", WAIT);
+      assertThat(up.output()).contains(
           "Sluice is up: broker gRPC on 127.0.0.1:" + port + ", data in " + dataDir,
           "Tail everything:  sluice tail '>' --grpc 127.0.0.1:" + port);
-      List<ProcessHandle> children = up.descendants().collect(Collectors.toList());
+      List<ProcessHandle> children = up.descendants();
       assertThat(children).isNotEmpty();
 
       // `up` wrote an admin token for the newcomer; it must open a tail.
       String adminToken = Files.readString(dataDir.resolve("admin.token")).trim();
-      assertThat(output).anyMatch(l -> l.contains(adminToken));
+      assertThat(up.output()).anyMatch(l -> l.contains(adminToken));
       assertThat(Files.getPosixFilePermissions(dataDir.resolve("issuer.key")))
           .containsExactlyInAnyOrder(PosixFilePermission.OWNER_READ,
               PosixFilePermission.OWNER_WRITE);
@@ -62,16 +52,11 @@ class UpCommandTest {
       }
 
       // SIGTERM to `up`: its shutdown hook stops the demo and sends SIGTERM to the broker.
-      assertThat(up.toHandle().destroy()).isTrue();
-      assertThat(up.waitFor(WAIT.toSeconds(), TimeUnit.SECONDS)).isTrue();
-      assertThat(up.exitValue()).isEqualTo(143);
+      up.sigterm();
+      assertThat(up.awaitExit(WAIT)).isEqualTo(143);
       Awaitility.await().atMost(WAIT)
           .until(() -> children.stream().noneMatch(ProcessHandle::isAlive));
-      Awaitility.await().atMost(WAIT).until(
-          () -> output.stream().anyMatch(l -> l.contains("sluice broker: stopped cleanly")));
-    } finally {
-      up.descendants().forEach(ProcessHandle::destroyForcibly);
-      up.destroyForcibly();
+      up.awaitLineStartingWith("sluice broker: stopped cleanly", WAIT);
     }
   }
 
@@ -93,22 +78,5 @@ class UpCommandTest {
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).startsWith("sluice up: the broker exited with code 1");
     assertThat(run.out()).doesNotContain("Sluice is up");
-  }
-
-  private static List<String> readLines(Process process) {
-    List<String> lines = new CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        // The process ended.
-      }
-    }, "up-output");
-    reader.setDaemon(true);
-    reader.start();
-    return lines;
   }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.broker.store.segment;
 
+import dev.sluice.common.Durations;
 import java.time.Duration;
 import java.util.Objects;
 
@@ -32,16 +33,20 @@ public record FsyncPolicy(Duration interval) {
     return new FsyncPolicy(interval);
   }
 
-  /** Parses {@code always} or a number of milliseconds, e.g. {@code 5}. */
+  /**
+   * Parses {@code always}, a number of milliseconds ({@code 5}), or a duration
+   * ({@code 5ms}, {@link Durations}).
+   */
   public static FsyncPolicy parse(String value) {
     if ("always".equals(value)) {
       return always();
     }
     try {
-      return interval(Duration.ofMillis(Long.parseLong(value)));
-    } catch (NumberFormatException e) {
+      return interval(value != null && value.matches("\\d{1,9}")
+          ? Duration.ofMillis(Long.parseLong(value)) : Durations.parse(value));
+    } catch (IllegalArgumentException e) {
       throw new IllegalArgumentException("fsync: '" + value
-          + "' (expected: always, or a group-commit interval in ms)");
+          + "' (expected: always, or a group-commit interval in ms, such as 5 or 5ms)");
     }
   }
 }
