@@ -2,9 +2,6 @@ package dev.sluice.broker.access;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
-import dev.sluice.broker.testing.TailCollector;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.LogBatch;
@@ -13,6 +10,9 @@ import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.RecordKind;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
+import dev.sluice.testing.TailCollector;
 import dev.sluice.token.Role;
 import java.time.Duration;
 import java.util.List;
@@ -30,7 +30,7 @@ class TenantLimitsTest {
   private static final int BATCHES = 20;
 
   @RegisterExtension
-  final BrokerExtension sluice = BrokerExtension.secured(c -> c.withTenantLimits(100, 10_000_000, 1.0));
+  final SluiceBroker sluice = SluiceBroker.secured(c -> c.withTenantLimits(100, 10_000_000, 1.0));
 
   @Test
   void noisyAccountShedsLowLevelsFirstAndNeverErrorsWhileAnotherAccountKeepsEverything() {

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.broker.Broker;
 import dev.sluice.broker.BrokerConfig;
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
-import dev.sluice.broker.testing.TailCollector;
 import dev.sluice.proto.v1.Hello;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.RecordKind;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
+import dev.sluice.testing.TailCollector;
 import dev.sluice.token.IssuerKeys;
 import dev.sluice.token.Role;
 import dev.sluice.token.Tokens;
@@ -36,7 +36,7 @@ import org.junit.jupiter.api.io.TempDir;
 /** The access proxy over real gRPC: tokens, roles, accounts, callers and private logs. */
 class TokenAccessTest {
   @RegisterExtension
-  final BrokerExtension sluice = BrokerExtension.secured();
+  final SluiceBroker sluice = SluiceBroker.secured();
 
   private static TailRequest everything(String filter) {
     return TailRequest.newBuilder().setFilter(filter)

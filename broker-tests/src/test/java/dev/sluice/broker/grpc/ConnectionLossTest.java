@@ -2,8 +2,8 @@ package dev.sluice.broker.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.HoldingClient;
+import dev.sluice.testing.HoldingClient;
+import dev.sluice.testing.SluiceBroker;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class ConnectionLossTest {
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension();
+  final SluiceBroker sluice = SluiceBroker.insecure();
 
   @Test
   void killedClientsCallsAreEnded() throws Exception {

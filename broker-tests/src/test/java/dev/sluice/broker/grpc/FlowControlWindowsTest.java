@@ -2,7 +2,7 @@ package dev.sluice.broker.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
+import dev.sluice.testing.SluiceBroker;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -24,7 +24,7 @@ class FlowControlWindowsTest {
   private static final int HTTP2_DEFAULT_WINDOW = 65_535;
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension();
+  final SluiceBroker sluice = SluiceBroker.insecure();
 
   @Test
   void streamsAndTheConnectionOpenWithWindowsWiderThanHttp2sDefault() throws IOException {

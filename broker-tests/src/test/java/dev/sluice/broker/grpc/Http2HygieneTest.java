@@ -2,10 +2,10 @@ package dev.sluice.broker.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawHttp2;
-import dev.sluice.broker.testing.RawRunner;
-import dev.sluice.broker.testing.TailCollector;
+import dev.sluice.testing.RawHttp2;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
+import dev.sluice.testing.TailCollector;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import java.io.InputStream;
 import java.net.Socket;
@@ -24,7 +24,7 @@ class Http2HygieneTest {
   private static final Duration IDLE = Duration.ofSeconds(2);
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withConnectionIdle(IDLE));
+  final SluiceBroker sluice = SluiceBroker.insecure(c -> c.withConnectionIdle(IDLE));
 
   @Test
   void aPingFloodEndsInGoAwayEnhanceYourCalmWhileAnotherClientIsServed() throws Exception {

@@ -3,14 +3,14 @@ package dev.sluice.broker.grpc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.NoticeKind;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.TailRequest;
 import dev.sluice.proto.v1.TailResponse;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.util.Iterator;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** Tails over plain gRPC on HTTP/2, answered without a gRPC library on the broker's side. */
 class Http2TailTest {
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension();
+  final SluiceBroker sluice = SluiceBroker.insecure();
 
   @Test
   void aRefusedTailEndsWithItsStatusAndTheMessageIntactAcrossPercentEncoding() {

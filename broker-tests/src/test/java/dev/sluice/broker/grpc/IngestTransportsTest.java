@@ -2,8 +2,6 @@ package dev.sluice.broker.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.Hello;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestReply;
@@ -13,6 +11,8 @@ import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
 import io.grpc.CallOptions;
 import io.grpc.Channel;
 import io.grpc.ClientCall;
@@ -43,7 +43,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class IngestTransportsTest {
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension();
+  final SluiceBroker sluice = SluiceBroker.insecure();
 
   private final Vertx vertx = Vertx.vertx();
 

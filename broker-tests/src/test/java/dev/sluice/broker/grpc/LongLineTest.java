@@ -2,14 +2,14 @@ package dev.sluice.broker.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
-import dev.sluice.broker.testing.TailCollector;
 import dev.sluice.proto.v1.Ack;
 import dev.sluice.proto.v1.IngestReply;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
+import dev.sluice.testing.TailCollector;
 import io.grpc.ManagedChannel;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -24,7 +24,7 @@ class LongLineTest {
   private static final int LINE_LIMIT = 1024;
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withLimits(1 << 20, 100, LINE_LIMIT));
+  final SluiceBroker sluice = SluiceBroker.insecure(c -> c.withLimits(1 << 20, 100, LINE_LIMIT));
 
   @Test
   void longLineArrivesAsMarkedPartsAndAckCountsTheSplit() {

@@ -2,11 +2,11 @@ package dev.sluice.broker.grpc;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.TailRequest;
 import dev.sluice.proto.v1.TailResponse;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -23,7 +23,7 @@ class ManyTailsOneConnectionTest {
   private static final int TAILS = 300;
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension();
+  final SluiceBroker sluice = SluiceBroker.insecure();
 
   @Test
   void threeHundredTailsOnOneChannelAllReceive() throws Exception {

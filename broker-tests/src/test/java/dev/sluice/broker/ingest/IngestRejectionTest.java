@@ -2,12 +2,12 @@ package dev.sluice.broker.ingest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.Hello;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.LogBatch;
 import dev.sluice.proto.v1.LogLine;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.util.function.Consumer;
@@ -23,8 +23,8 @@ class IngestRejectionTest {
   private static final int BATCH_LIMIT = 100;
 
   @RegisterExtension
-  final BrokerExtension sluice =
-      new BrokerExtension(c -> c.withLimits(FRAME_LIMIT, BATCH_LIMIT, 1024));
+  final SluiceBroker sluice =
+      SluiceBroker.insecure(c -> c.withLimits(FRAME_LIMIT, BATCH_LIMIT, 1024));
 
   @Test
   void rejectsInvalidSubjectTokenInHelloAndKeepsOtherSessions() throws Exception {

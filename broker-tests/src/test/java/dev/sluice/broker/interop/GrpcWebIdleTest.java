@@ -2,11 +2,11 @@ package dev.sluice.broker.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.TailRequest;
 import dev.sluice.proto.v1.TailResponse;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -27,7 +27,7 @@ class GrpcWebIdleTest {
   private static final Duration IDLE = Duration.ofSeconds(2);
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withConnectionIdle(IDLE));
+  final SluiceBroker sluice = SluiceBroker.insecure(c -> c.withConnectionIdle(IDLE));
 
   @Test
   void aGrpcWebTailWhoseClientVanishesIsEndedAndItsConnectionForgotten() throws Exception {

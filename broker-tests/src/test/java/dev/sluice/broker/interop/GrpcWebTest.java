@@ -2,11 +2,11 @@ package dev.sluice.broker.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
 import dev.sluice.proto.v1.TailResponse;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
 import java.io.DataInputStream;
 import java.io.InputStream;
 import java.net.URI;
@@ -21,7 +21,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 /** The broker's gRPC server also answers gRPC-Web (what a browser speaks) over HTTP/1.1. */
 class GrpcWebTest {
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension();
+  final SluiceBroker sluice = SluiceBroker.insecure();
 
   @Test
   void tailsOverGrpcWeb() throws Exception {

@@ -2,7 +2,6 @@ package dev.sluice.broker.interop;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
 import dev.sluice.proto.v1.Hello;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestGrpc;
@@ -13,6 +12,7 @@ import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
 import dev.sluice.proto.v1.TailResponse;
+import dev.sluice.testing.SluiceBroker;
 import io.grpc.ManagedChannel;
 import io.grpc.ManagedChannelBuilder;
 import io.grpc.stub.StreamObserver;
@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class PlainGrpcJavaClientTest {
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension();
+  final SluiceBroker sluice = SluiceBroker.insecure();
 
   @Test
   void defaultGrpcJavaClientIngestsAndTails() throws Exception {
@@ -78,8 +78,8 @@ class PlainGrpcJavaClientTest {
   @Test
   void largeRecordsArriveInMessagesUnderTheDefaultInboundLimit() throws Exception {
     String line = "y".repeat(60_000);
-    dev.sluice.broker.testing.RawRunner runner =
-        dev.sluice.broker.testing.RawRunner.connect(sluice.channel(), "big", "r1");
+    dev.sluice.testing.RawRunner runner =
+        dev.sluice.testing.RawRunner.connect(sluice.channel(), "big", "r1");
     for (int i = 0; i < 10; i++) {
       String[] ten = new String[10];
       java.util.Arrays.fill(ten, line);

@@ -2,13 +2,13 @@ package dev.sluice.broker.plugin.drain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.CreateDrainRequest;
 import dev.sluice.proto.v1.DrainRef;
 import dev.sluice.proto.v1.DrainSpec;
 import dev.sluice.proto.v1.DrainStatus;
 import dev.sluice.proto.v1.DrainsGrpc;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
 import org.awaitility.Awaitility;
@@ -25,7 +25,7 @@ class DeadReceiverTest {
   private static final int LINES = 500;
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withDrains(Receiver.settings()
+  final SluiceBroker sluice = SluiceBroker.insecure(c -> c.withDrains(Receiver.settings()
       .withTimeout(Duration.ofMillis(300))
       // Never disabled here: the drain keeps failing (and retrying) while ingest is measured.
       .withDisableAfter(1_000)));

@@ -2,8 +2,6 @@ package dev.sluice.broker.plugin.drain;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.CreateDrainRequest;
 import dev.sluice.proto.v1.DrainSpec;
 import dev.sluice.proto.v1.DrainsGrpc;
@@ -11,6 +9,8 @@ import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.LogBatch;
 import dev.sluice.proto.v1.LogLine;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
 import io.grpc.ManagedChannel;
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
@@ -32,7 +32,7 @@ class DrainBehaviourTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withDrains(Receiver.settings()));
+  final SluiceBroker sluice = SluiceBroker.insecure(c -> c.withDrains(Receiver.settings()));
   private Receiver receiver;
   private ManagedChannel channel;
 

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.broker.Broker;
 import dev.sluice.broker.BrokerConfig;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.CreateDrainRequest;
 import dev.sluice.proto.v1.Drain;
 import dev.sluice.proto.v1.DrainRef;
 import dev.sluice.proto.v1.DrainSpec;
 import dev.sluice.proto.v1.DrainsGrpc;
+import dev.sluice.testing.RawRunner;
 import io.grpc.ManagedChannel;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
 import io.vertx.core.json.JsonObject;

@@ -3,7 +3,7 @@ package dev.sluice.broker.plugin.drain;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowableOfType;
 
-import dev.sluice.broker.testing.BrokerExtension;
+import dev.sluice.testing.SluiceBroker;
 import dev.sluice.proto.v1.CreateDrainRequest;
 import dev.sluice.proto.v1.Drain;
 import dev.sluice.proto.v1.DrainRef;
@@ -29,7 +29,7 @@ class DrainManagementTest {
   private static final String SECRET = DrainDeliveryTest.SECRET;
 
   @RegisterExtension
-  final BrokerExtension sluice = BrokerExtension.secured(c -> c.withDrains(Receiver.settings()));
+  final SluiceBroker sluice = SluiceBroker.secured(c -> c.withDrains(Receiver.settings()));
   private Receiver receiver;
 
   @BeforeEach

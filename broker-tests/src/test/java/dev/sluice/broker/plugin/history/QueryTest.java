@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.google.protobuf.ByteString;
 import dev.sluice.broker.Broker;
 import dev.sluice.broker.BrokerConfig;
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.Hello;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.Level;
@@ -20,6 +18,8 @@ import dev.sluice.proto.v1.QueryResponse;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.RecordKind;
 import dev.sluice.proto.v1.RequestStart;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
 import dev.sluice.token.Role;
 import io.grpc.Channel;
 import io.grpc.ManagedChannel;
@@ -48,7 +48,7 @@ class QueryTest {
   private static final int IN_MEMORY = 50;
 
   @RegisterExtension
-  final BrokerExtension sluice = BrokerExtension.secured(c -> c.withMemoryStoreRecords(IN_MEMORY));
+  final SluiceBroker sluice = SluiceBroker.secured(c -> c.withMemoryStoreRecords(IN_MEMORY));
 
   // ---- filter and predicates ----
 

@@ -6,8 +6,6 @@ import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import com.google.protobuf.ByteString;
 import dev.sluice.broker.Broker;
 import dev.sluice.broker.BrokerConfig;
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.Hello;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.LogsGrpc;
@@ -18,6 +16,8 @@ import dev.sluice.proto.v1.RequestLogsRequest;
 import dev.sluice.proto.v1.RequestLogsResponse;
 import dev.sluice.proto.v1.RequestState;
 import dev.sluice.proto.v1.RequestStatus;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
 import dev.sluice.token.IssuerKeys;
 import dev.sluice.token.Role;
 import dev.sluice.token.Tokens;
@@ -51,7 +51,7 @@ class RequestLogsTest {
   private static final int IN_MEMORY = 50;
 
   @RegisterExtension
-  final BrokerExtension sluice = BrokerExtension.secured(c -> c.withMemoryStoreRecords(IN_MEMORY));
+  final SluiceBroker sluice = SluiceBroker.secured(c -> c.withMemoryStoreRecords(IN_MEMORY));
 
   @Test
   void aRunningRequestShowsItsLinesSoFarAndRunning() {

@@ -4,8 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.broker.BrokerConfig;
 import dev.sluice.broker.plugin.tail.TailSettings.OverflowPolicy;
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.LogBatch;
 import dev.sluice.proto.v1.LogLine;
@@ -15,6 +13,8 @@ import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
 import dev.sluice.proto.v1.TailResponse;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
 import io.grpc.ManagedChannel;
 import io.grpc.stub.StreamObserver;
 import java.time.Duration;
@@ -38,7 +38,7 @@ class CatchUpTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c
+  final SluiceBroker sluice = SluiceBroker.insecure(c -> c
       .withTail(TailSettings.DEFAULTS.withRecords(100, 64, OverflowPolicy.CATCH_UP)).withMemoryStoreRecords(1_000)
       .withSegmentBytes(1024 * 1024));
 

@@ -3,13 +3,13 @@ package dev.sluice.broker.plugin.tail;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.broker.plugin.tail.TailSettings.OverflowPolicy;
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.NoticeKind;
 import dev.sluice.proto.v1.TailRequest;
 import dev.sluice.proto.v1.TailResponse;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
 import io.grpc.CallOptions;
 import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
@@ -39,7 +39,7 @@ class SlowSubscriberTest {
   private static final String LINE = "x".repeat(1_000);
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c
+  final SluiceBroker sluice = SluiceBroker.insecure(c -> c
       .withTail(TailSettings.DEFAULTS.withRecords(QUEUE, 256, OverflowPolicy.DROP_OLDEST))
       .withMemoryStoreRecords(5_000));
 
@@ -154,7 +154,7 @@ class SlowSubscriberTest {
   @org.junit.jupiter.api.Nested
   class LargeLines {
     @RegisterExtension
-    final BrokerExtension big = new BrokerExtension(c -> c.withTail(TailSettings.DEFAULTS
+    final SluiceBroker big = SluiceBroker.insecure(c -> c.withTail(TailSettings.DEFAULTS
         .withQueue(QUEUE, 1024 * 1024, OverflowPolicy.DROP_OLDEST).withBatch(256, TailSettings.DEFAULTS.batchBytes())));
 
     @Test

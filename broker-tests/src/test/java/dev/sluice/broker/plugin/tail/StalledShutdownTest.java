@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.broker.Broker;
 import dev.sluice.broker.BrokerConfig;
-import dev.sluice.broker.testing.BrokerChannels;
-import dev.sluice.broker.testing.RawHttp2;
-import dev.sluice.broker.testing.RawRunner;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.LogBatch;
 import dev.sluice.proto.v1.LogLine;
+import dev.sluice.testing.BrokerChannels;
+import dev.sluice.testing.RawHttp2;
+import dev.sluice.testing.RawRunner;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.awaitility.Awaitility;

@@ -2,13 +2,13 @@ package dev.sluice.broker.plugin.tail;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawHttp2;
-import dev.sluice.broker.testing.RawRunner;
-import dev.sluice.broker.testing.TailCollector;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.LogBatch;
 import dev.sluice.proto.v1.LogLine;
+import dev.sluice.testing.RawHttp2;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
+import dev.sluice.testing.TailCollector;
 import dev.sluice.token.Role;
 import io.netty.handler.codec.http2.Http2FrameStream;
 import java.time.Duration;
@@ -33,7 +33,7 @@ class StalledTailsTest {
   private static final long VICTIM_HELD = 40 * 256; // 40 lines "victim N", encoded
 
   @RegisterExtension
-  final BrokerExtension sluice = BrokerExtension.secured(c -> c.withTail(c.tail()
+  final SluiceBroker sluice = SluiceBroker.secured(c -> c.withTail(c.tail()
       .withSubscriberBytes(BUDGET, ACCOUNT_BUDGET).withStalledTail(STALL)));
 
   @Test

@@ -3,11 +3,11 @@ package dev.sluice.broker.plugin.tail;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
-import dev.sluice.broker.testing.TailCollector;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
+import dev.sluice.testing.TailCollector;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -21,7 +21,7 @@ class SubscriberBudgetTest {
   private static final int BATCH_BYTES = 4 * 1024;
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withTail(c.tail().withBatch(c.tail().batchRecords(), BATCH_BYTES)));
+  final SluiceBroker sluice = SluiceBroker.insecure(c -> c.withTail(c.tail().withBatch(c.tail().batchRecords(), BATCH_BYTES)));
 
   @Test
   void aWakeUpSkipsWaitersThatEndedAndReachesALiveOne() {

@@ -4,14 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.sluice.broker.BrokerConfig.Retention;
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
-import dev.sluice.broker.testing.TailCollector;
 import dev.sluice.proto.v1.Notice;
 import dev.sluice.proto.v1.NoticeKind;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
+import dev.sluice.testing.TailCollector;
 import io.grpc.ManagedChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,7 +33,7 @@ class TailAfterRetentionTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withMemoryStoreRecords(50)
+  final SluiceBroker sluice = SluiceBroker.insecure(c -> c.withMemoryStoreRecords(50)
       .withSegmentBytes(16 * 1024)
       .withRetention(new Retention(Duration.ofDays(30), LIMIT, Duration.ofMillis(100))));
 

@@ -2,8 +2,8 @@ package dev.sluice.broker.plugin.tail;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.TailCollector;
+import dev.sluice.testing.SluiceBroker;
+import dev.sluice.testing.TailCollector;
 import dev.sluice.token.Role;
 import io.grpc.Channel;
 import io.grpc.Status;
@@ -20,7 +20,7 @@ import org.junit.jupiter.api.extension.RegisterExtension;
  */
 class TailLimitsTest {
   @RegisterExtension
-  final BrokerExtension sluice = BrokerExtension.secured(c -> c.withTail(c.tail().withTails(3, 5, 7)));
+  final SluiceBroker sluice = SluiceBroker.secured(c -> c.withTail(c.tail().withTails(3, 5, 7)));
 
   private final List<TailCollector> open = new ArrayList<>();
 

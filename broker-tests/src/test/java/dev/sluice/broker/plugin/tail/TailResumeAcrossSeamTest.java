@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.sluice.broker.BrokerConfig;
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
-import dev.sluice.broker.testing.TailCollector;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.LogBatch;
@@ -14,6 +11,9 @@ import dev.sluice.proto.v1.LogLine;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
+import dev.sluice.testing.TailCollector;
 import io.grpc.ManagedChannel;
 import java.time.Duration;
 import java.util.List;
@@ -36,7 +36,7 @@ class TailResumeAcrossSeamTest {
   private static final String BIG = "x".repeat(6_000);
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withMemoryStoreRecords(50)
+  final SluiceBroker sluice = SluiceBroker.insecure(c -> c.withMemoryStoreRecords(50)
       .withSegmentBytes(16 * 1024).withTail(TailSettings.DEFAULTS.withRecords(
           TailSettings.DEFAULTS.queueRecords(), TAIL_BATCH, TailSettings.OverflowPolicy.CATCH_UP)));
 

@@ -4,9 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.protobuf.ByteString;
 import dev.sluice.broker.BrokerConfig;
-import dev.sluice.broker.testing.BrokerExtension;
-import dev.sluice.broker.testing.RawRunner;
-import dev.sluice.broker.testing.TailCollector;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.LogBatch;
@@ -15,6 +12,9 @@ import dev.sluice.proto.v1.Predicates;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.testing.RawRunner;
+import dev.sluice.testing.SluiceBroker;
+import dev.sluice.testing.TailCollector;
 import io.grpc.ManagedChannel;
 import io.grpc.Status;
 import java.time.Duration;
@@ -36,7 +36,7 @@ class TailStartPositionTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @RegisterExtension
-  final BrokerExtension sluice = new BrokerExtension(c -> c.withTail(
+  final SluiceBroker sluice = SluiceBroker.insecure(c -> c.withTail(
       c.tail().withBatch(TAIL_BATCH, c.tail().batchBytes())));
 
   @Test

@@ -1,4 +1,4 @@
-package dev.sluice.broker.testing;
+package dev.sluice.testing;
 
 import dev.sluice.broker.Broker;
 import io.grpc.ManagedChannel;
@@ -7,7 +7,7 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * A plaintext channel to a broker a test started itself (for tests that restart brokers, where
- * {@link BrokerExtension} does not fit), shut down after use.
+ * {@link SluiceBroker} does not fit), shut down after use.
  */
 public final class BrokerChannels {
   private BrokerChannels() {}

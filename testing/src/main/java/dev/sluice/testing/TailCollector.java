@@ -1,4 +1,4 @@
-package dev.sluice.broker.testing;
+package dev.sluice.testing;
 
 import dev.sluice.proto.v1.LogsGrpc;
 import dev.sluice.proto.v1.Notice;

@@ -1,4 +1,4 @@
-package dev.sluice.broker.testing;
+package dev.sluice.testing;
 
 import java.io.ByteArrayOutputStream;
 import java.io.OutputStream;
