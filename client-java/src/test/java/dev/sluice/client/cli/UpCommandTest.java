@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.client.tail.SluiceSubscriber;
 import dev.sluice.client.tail.TailEvent;
 import dev.sluice.client.tail.TailSubscription;
-import dev.sluice.client.testing.TestBroker;
+import dev.sluice.testing.SluiceBroker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -28,12 +28,12 @@ class UpCommandTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   @RegisterExtension
-  final TestBroker broker = new TestBroker();
+  final SluiceBroker broker = SluiceBroker.insecure();
 
   @Test
   void startsBrokerAndDemoThenStopsThemOnSigterm(@TempDir Path dataDir) throws Exception {
     broker.stop(); // this test runs its own broker, through `up`
-    int port = TestBroker.freePort();
+    int port = SluiceBroker.freePort();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process up = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
         SluiceCli.class.getName(), "up", "--grpc", "127.0.0.1:" + port, "--data-dir",
@@ -87,7 +87,7 @@ class UpCommandTest {
   @Test
   void reportsABrokerThatExitsBeforeListening(@TempDir Path tmp) throws Exception {
     Path notADirectory = Files.writeString(tmp.resolve("file"), "x");
-    CliRun run = CliRun.start("up", "--grpc", "127.0.0.1:" + TestBroker.freePort(),
+    CliRun run = CliRun.start("up", "--grpc", "127.0.0.1:" + SluiceBroker.freePort(),
         "--data-dir", notADirectory.toString(), "--insecure");
 
     assertThat(run.exitCode()).isEqualTo(1);

@@ -1,4 +1,4 @@
-package dev.sluice.client.testing;
+package dev.sluice.testing;
 
 import java.io.BufferedReader;
 import java.io.IOException;
