@@ -2,12 +2,12 @@ package dev.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.SluiceBroker;
 import dev.sluice.token.Role;
 import io.vertx.core.json.JsonObject;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -30,10 +30,7 @@ class GatewayCommandTest {
 
   @Test
   void runsAGatewayInFrontOfARunningBrokerUntilSigterm() throws Exception {
-    int http;
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      http = socket.getLocalPort();
-    }
+    int http = SluiceBroker.freePort();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process gateway = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
         "dev.sluice.client.cli.SluiceCli", "gateway", "--broker",

@@ -2,10 +2,10 @@ package dev.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.SluiceBroker;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -35,8 +35,8 @@ class SluiceUpTest {
 
   @Test
   void upStartsBrokerAndGatewayAndStopsBoth(@TempDir Path dataDir) throws Exception {
-    int grpc = freePort();
-    int http = freePort();
+    int grpc = SluiceBroker.freePort();
+    int http = SluiceBroker.freePort();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     Process up = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
         "dev.sluice.client.cli.SluiceCli", "up", "--grpc", "127.0.0.1:" + grpc,
@@ -67,12 +67,6 @@ class SluiceUpTest {
     } finally {
       up.descendants().forEach(ProcessHandle::destroyForcibly);
       up.destroyForcibly();
-    }
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
     }
   }
 
