@@ -2,20 +2,16 @@ package dev.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.ChildOutput;
 import dev.sluice.testing.SluiceBroker;
 import dev.sluice.token.Role;
 import io.vertx.core.json.JsonObject;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -36,19 +32,7 @@ class GatewayCommandTest {
         "dev.sluice.client.cli.SluiceCli", "gateway", "--broker",
         "127.0.0.1:" + gw.broker().grpcPort(), "--http", "127.0.0.1:" + http)
         .redirectErrorStream(true).start();
-    List<String> output = new CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(
-          gateway.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          output.add(line);
-        }
-      } catch (IOException e) {
-        // ended
-      }
-    });
-    reader.setDaemon(true);
-    reader.start();
+    List<String> output = ChildOutput.lines(gateway);
     try {
       Awaitility.await().atMost(START).until(() -> output.stream().anyMatch(
           l -> l.contains("HTTP listening on 127.0.0.1:" + http)) || !gateway.isAlive());

@@ -2,19 +2,15 @@ package dev.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.ChildOutput;
 import dev.sluice.testing.SluiceBroker;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.awaitility.Awaitility;
 import org.junit.jupiter.api.Test;
@@ -42,7 +38,7 @@ class SluiceUpTest {
         "dev.sluice.client.cli.SluiceCli", "up", "--grpc", "127.0.0.1:" + grpc,
         "--http", "127.0.0.1:" + http, "--data-dir", dataDir.toString())
         .redirectErrorStream(true).start();
-    List<String> output = readLines(up);
+    List<String> output = ChildOutput.lines(up);
     try {
       try {
         Awaitility.await().atMost(START).until(() ->
@@ -68,22 +64,5 @@ class SluiceUpTest {
       up.descendants().forEach(ProcessHandle::destroyForcibly);
       up.destroyForcibly();
     }
-  }
-
-  private static List<String> readLines(Process process) {
-    List<String> lines = new CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        // The process ended.
-      }
-    }, "up-output");
-    reader.setDaemon(true);
-    reader.start();
-    return lines;
   }
 }

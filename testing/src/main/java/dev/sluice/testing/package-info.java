@@ -8,7 +8,8 @@
  *   <li>{@link dev.sluice.testing.RawRunner} and {@link dev.sluice.testing.TailCollector}: a
  *       runner and a subscriber on the plain generated grpc-java stubs.
  *   <li>{@link dev.sluice.testing.BrokerChannels}: a channel to a broker a test started itself;
- *       {@link dev.sluice.testing.BrokerProcess}: a broker in a JVM of its own, to kill.
+ *       {@link dev.sluice.testing.BrokerProcess}: a broker in a JVM of its own, to kill;
+ *       {@link dev.sluice.testing.ChildOutput}: what any child JVM prints.
  *   <li>{@link dev.sluice.testing.RawHttp2}, {@link dev.sluice.testing.HoldingClient},
  *       {@link dev.sluice.testing.LogCapture}: misbehaving peers and the broker's log, for the
  *       tests of how it holds up.

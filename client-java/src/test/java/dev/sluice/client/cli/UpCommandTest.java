@@ -5,17 +5,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.client.tail.SluiceSubscriber;
 import dev.sluice.client.tail.TailEvent;
 import dev.sluice.client.tail.TailSubscription;
+import dev.sluice.testing.ChildOutput;
 import dev.sluice.testing.SluiceBroker;
-import java.io.BufferedReader;
-import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.List;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import org.awaitility.Awaitility;
@@ -38,7 +34,7 @@ class UpCommandTest {
     Process up = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
         SluiceCli.class.getName(), "up", "--grpc", "127.0.0.1:" + port, "--data-dir",
         dataDir.toString(), "--demo").redirectErrorStream(true).start();
-    List<String> output = readLines(up);
+    List<String> output = ChildOutput.lines(up);
     try {
       Awaitility.await().atMost(WAIT).until(
           () -> output.stream().anyMatch(l -> l.startsWith("Sluice is up")) || !up.isAlive());
@@ -93,22 +89,5 @@ class UpCommandTest {
     assertThat(run.exitCode()).isEqualTo(1);
     assertThat(run.err()).startsWith("sluice up: the broker exited with code 1");
     assertThat(run.out()).doesNotContain("Sluice is up");
-  }
-
-  private static List<String> readLines(Process process) {
-    List<String> lines = new CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(
-          new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        for (String line = in.readLine(); line != null; line = in.readLine()) {
-          lines.add(line);
-        }
-      } catch (IOException e) {
-        // The process ended.
-      }
-    }, "up-output");
-    reader.setDaemon(true);
-    reader.start();
-    return lines;
   }
 }
