@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.common.testing.JavaProcess;
 import dev.sluice.token.Role;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
+import dev.sluice.testing.SluiceBroker;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,7 +27,7 @@ class GatewayCommandTest {
 
   @Test
   void runsAGatewayInFrontOfARunningBrokerUntilSigterm() throws Exception {
-    int http = freePort();
+    int http = SluiceBroker.freePort();
     try (JavaProcess gateway = JavaProcess.start(CLI, Map.of(), "gateway", "--broker",
         "127.0.0.1:" + gw.broker().grpcPort(), "--http", "127.0.0.1:" + http)) {
       gateway.awaitLineStartingWith("sluice gateway: HTTP listening on 127.0.0.1:" + http,
@@ -48,7 +48,7 @@ class GatewayCommandTest {
   @Test
   void leavesWhatItIsNotGivenToTheConfigFileAndPassesOtherOptionsOn(@TempDir Path dir)
       throws Exception {
-    int http = freePort();
+    int http = SluiceBroker.freePort();
     Path config = Files.writeString(dir.resolve("sluice.toml"),
         "[gateway]\nhttp-port = %d\n".formatted(http));
     try (JavaProcess gateway = JavaProcess.start(CLI, Map.of(), "gateway", "--broker",
@@ -61,9 +61,4 @@ class GatewayCommandTest {
     }
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
 }

@@ -3,19 +3,15 @@ package dev.sluice.gateway;
 import dev.sluice.broker.Broker;
 import dev.sluice.broker.BrokerConfig;
 import dev.sluice.client.runner.SluiceRunner;
-import dev.sluice.token.IssuerKeys;
+import dev.sluice.testing.SluiceBroker;
 import dev.sluice.token.Role;
-import dev.sluice.token.Tokens;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.UnaryOperator;
@@ -24,8 +20,10 @@ import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A real secured broker (durable store in a temporary directory, tokens signed by a key made
- * for the test) and a real gateway in front of it, both on free loopback ports.
+ * A real gateway on a free loopback port in front of a real secured broker, which
+ * sluice-testing's {@link SluiceBroker} starts (durable store in a temporary directory, tokens
+ * signed by a key made for the test). Only the gateway's part is here: sluice-testing cannot
+ * start a gateway, since it would then depend on this module, whose tests depend on it.
  *
  * <pre>{@code
  * @RegisterExtension final GatewayFixture gw = new GatewayFixture();
@@ -35,15 +33,12 @@ import org.junit.jupiter.api.extension.ExtensionContext;
 public final class GatewayFixture implements BeforeEachCallback, AfterEachCallback {
   public static final Duration WAIT = Duration.ofSeconds(20);
 
-  private final UnaryOperator<BrokerConfig> brokerSettings;
+  private final SluiceBroker sluice;
   private final UnaryOperator<GatewayConfig> gatewaySettings;
   private final List<AutoCloseable> closing = new ArrayList<>();
   private final HttpClient http = HttpClient.newBuilder()
       .version(HttpClient.Version.HTTP_1_1).connectTimeout(WAIT).build(); // as browsers speak to it
-  private KeyPair issuer;
-  private Broker broker;
   private Gateway gateway;
-  private Path dataDir;
 
   public GatewayFixture() {
     this(UnaryOperator.identity(), UnaryOperator.identity());
@@ -55,19 +50,15 @@ public final class GatewayFixture implements BeforeEachCallback, AfterEachCallba
 
   public GatewayFixture(UnaryOperator<BrokerConfig> brokerSettings,
       UnaryOperator<GatewayConfig> gatewaySettings) {
-    this.brokerSettings = brokerSettings;
+    this.sluice = SluiceBroker.secured(brokerSettings);
     this.gatewaySettings = gatewaySettings;
   }
 
   @Override
   public void beforeEach(ExtensionContext context) throws IOException {
-    dataDir = Files.createTempDirectory("sluice-gateway-test");
-    issuer = IssuerKeys.generate();
-    IssuerKeys.write(issuer, dataDir);
-    broker = Broker.start(brokerSettings.apply(
-        BrokerConfig.defaults().withGrpcPort(0).withDataDir(dataDir)));
+    sluice.beforeEach(context);
     gateway = Gateway.start(gatewaySettings.apply(
-        new GatewayConfig("127.0.0.1", 0, "127.0.0.1:" + broker.grpcPort())));
+        new GatewayConfig("127.0.0.1", 0, sluice.target())));
   }
 
   @Override
@@ -77,24 +68,22 @@ public final class GatewayFixture implements BeforeEachCallback, AfterEachCallba
     }
     closing.clear();
     gateway.close();
-    broker.close();
+    sluice.afterEach(context);
   }
 
   /** A token signed by the test's issuer, valid for an hour. */
   public String token(String subject, String account, Role role, String app) {
-    return Tokens.mint(Tokens.claims(subject, account, role, app, Duration.ofHours(1),
-        Instant.now()), issuer.getPrivate(), issuer.getPublic());
+    return sluice.token(subject, account, role, app);
   }
 
   /** A token valid for {@code life}. */
   public String token(String subject, String account, Role role, String app, Duration life) {
-    return Tokens.mint(Tokens.claims(subject, account, role, app, life, Instant.now()),
-        issuer.getPrivate(), issuer.getPublic());
+    return sluice.token(subject, account, role, app, life);
   }
 
   /** A runner of {@code app} in {@code account}, closed after the test. */
   public SluiceRunner runner(String account, String app, String runner) {
-    SluiceRunner r = SluiceRunner.builder().target("127.0.0.1:" + broker.grpcPort())
+    SluiceRunner r = SluiceRunner.builder().target(sluice.target())
         .app(app).runner(runner).token(token("runner-" + runner, account, Role.RUNNER, app))
         .build();
     closing.add(r);
@@ -108,7 +97,7 @@ public final class GatewayFixture implements BeforeEachCallback, AfterEachCallba
   }
 
   public Broker broker() {
-    return broker;
+    return sluice.broker();
   }
 
   public Gateway gateway() {
@@ -116,7 +105,7 @@ public final class GatewayFixture implements BeforeEachCallback, AfterEachCallba
   }
 
   public Path dataDir() {
-    return dataDir;
+    return sluice.dataDir();
   }
 
   public String baseUrl() {

@@ -2,9 +2,9 @@ package dev.sluice.gateway;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.testing.SluiceBroker;
 import dev.sluice.token.Role;
 import io.vertx.core.json.JsonObject;
-import java.net.ServerSocket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import org.junit.jupiter.api.Test;
@@ -78,10 +78,7 @@ class ProblemTableTest {
 
   @Test
   void anUnreachableBrokerIs503WithRetryAfter() throws Exception {
-    int closed;
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      closed = socket.getLocalPort();
-    }
+    int closed = SluiceBroker.freePort();
     try (Gateway alone = Gateway.start(new GatewayConfig("127.0.0.1", 0, "127.0.0.1:" + closed))) {
       HttpResponse<String> answer = gw.send(HttpRequest.newBuilder(java.net.URI.create(
           "http://127.0.0.1:" + alone.httpPort() + "/v1/logs")).timeout(GatewayFixture.WAIT)

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.client.runner.SluiceRunner;
 import dev.sluice.common.testing.JavaProcess;
+import dev.sluice.testing.SluiceBroker;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -34,8 +34,8 @@ class SluiceUpTest {
 
   @Test
   void upStartsBrokerAndGatewayAndStopsBoth(@TempDir Path dataDir) throws Exception {
-    int grpc = freePort();
-    int http = freePort();
+    int grpc = SluiceBroker.freePort();
+    int http = SluiceBroker.freePort();
     try (JavaProcess up = JavaProcess.start(CLI, Map.of(), "up", "--grpc",
         "127.0.0.1:" + grpc, "--http", "127.0.0.1:" + http, "--data-dir", dataDir.toString())) {
       up.awaitLineStartingWith("Sluice is up: broker gRPC on 127.0.0.1:" + grpc
@@ -52,8 +52,8 @@ class SluiceUpTest {
 
   @Test
   void upPassesItsConfigFileAndEnvironmentToBothChildren(@TempDir Path dir) throws Exception {
-    int grpc = freePort();
-    int http = freePort();
+    int grpc = SluiceBroker.freePort();
+    int http = SluiceBroker.freePort();
     Path dataDir = dir.resolve("data");
     // Ports and data directory only in the file: up must read them to wait for its children.
     Path config = Files.writeString(dir.resolve("sluice.toml"), """
@@ -90,7 +90,7 @@ class SluiceUpTest {
 
   @Test
   void upReportsAnUnknownKeyOfItsConfigFileAndStops(@TempDir Path dir) throws Exception {
-    int grpc = freePort();
+    int grpc = SluiceBroker.freePort();
     Path config = Files.writeString(dir.resolve("sluice.toml"),
         "[broker]\ngrpc-port = %d\nretention = \"30d\"\n".formatted(grpc));
     try (JavaProcess up = JavaProcess.start(CLI, Map.of(), "up", "--config", config.toString(),
@@ -110,9 +110,4 @@ class SluiceUpTest {
     up.awaitLineStartingWith("sluice broker: stopped cleanly", WAIT);
   }
 
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return socket.getLocalPort();
-    }
-  }
 }

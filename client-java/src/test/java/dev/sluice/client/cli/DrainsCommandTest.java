@@ -8,7 +8,7 @@ import dev.sluice.broker.Broker;
 import dev.sluice.broker.BrokerConfig;
 import dev.sluice.broker.plugin.drain.DrainSettings;
 import dev.sluice.client.runner.SluiceRunner;
-import dev.sluice.client.testing.TestBroker;
+import dev.sluice.testing.SluiceBroker;
 import dev.sluice.token.IssuerKeys;
 import dev.sluice.token.Role;
 import dev.sluice.token.Tokens;
@@ -52,7 +52,7 @@ class DrainsCommandTest {
       .withAllowAddresses(List.of("127.0.0.1/32"));
 
   @RegisterExtension
-  final TestBroker broker = new TestBroker(c -> c.withDrains(LOCAL_HTTP));
+  final SluiceBroker broker = SluiceBroker.insecure(c -> c.withDrains(LOCAL_HTTP));
 
   @TempDir
   Path dir;
@@ -294,7 +294,7 @@ class DrainsCommandTest {
 
   @Test
   void unreachableBrokerExitsWithOne() throws Exception {
-    int port = TestBroker.freePort();
+    int port = SluiceBroker.freePort();
 
     CliRun run = CliRun.start("drains", "list", "--target", "127.0.0.1:" + port);
 

@@ -6,13 +6,13 @@ import dev.sluice.broker.Broker;
 import dev.sluice.broker.BrokerConfig;
 import dev.sluice.client.runner.RequestScope;
 import dev.sluice.client.runner.SluiceRunner;
-import dev.sluice.client.testing.TestBroker;
 import dev.sluice.proto.v1.Hello;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestGrpc;
 import dev.sluice.proto.v1.IngestReply;
 import dev.sluice.proto.v1.LogBatch;
 import dev.sluice.proto.v1.LogLine;
+import dev.sluice.testing.SluiceBroker;
 import dev.sluice.token.IssuerKeys;
 import dev.sluice.token.Role;
 import dev.sluice.token.Tokens;
@@ -41,7 +41,7 @@ class LogsCommandTest {
   private static final Instant T0 = Instant.parse("2026-11-21T10:00:00Z");
 
   @RegisterExtension
-  final TestBroker broker = new TestBroker();
+  final SluiceBroker broker = SluiceBroker.insecure();
 
   private SluiceRunner runner;
 
@@ -311,7 +311,7 @@ class LogsCommandTest {
 
   @Test
   void unreachableBrokerExitsWithOne() throws Exception {
-    int port = TestBroker.freePort();
+    int port = SluiceBroker.freePort();
     CliRun run = CliRun.start("logs", ">", "--grpc", "127.0.0.1:" + port);
 
     assertThat(run.exitCode()).isEqualTo(1);

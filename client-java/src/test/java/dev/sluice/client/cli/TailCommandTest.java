@@ -6,7 +6,7 @@ import dev.sluice.broker.BrokerConfig;
 import dev.sluice.broker.store.segment.FsyncPolicy;
 import dev.sluice.client.runner.RequestScope;
 import dev.sluice.client.runner.SluiceRunner;
-import dev.sluice.client.testing.TestBroker;
+import dev.sluice.testing.SluiceBroker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,7 +25,7 @@ class TailCommandTest {
   // The segment store keeps records and their sequence numbers across a restart, which is
   // what resuming after the last record printed relies on.
   @RegisterExtension
-  final TestBroker broker = new TestBroker(config -> config.withLimits(
+  final SluiceBroker broker = SluiceBroker.insecure(config -> config.withLimits(
       config.maxFrameBytes(), config.maxRecordsPerBatch(), LINE_BYTES)
       .withStore(BrokerConfig.StoreKind.SEGMENT, FsyncPolicy.always()));
 
@@ -117,7 +117,7 @@ class TailCommandTest {
 
   @Test
   void unreachableBrokerExitsWithOne() throws Exception {
-    int port = TestBroker.freePort();
+    int port = SluiceBroker.freePort();
     CliRun run = CliRun.start("tail", ">", "--grpc", "127.0.0.1:" + port);
 
     assertThat(run.exitCode()).isEqualTo(1);
@@ -139,7 +139,7 @@ class TailCommandTest {
   @Test
   void reconnectsAfterABrokerRestartAndPrintsEveryRecordOnce() throws Exception {
     runner.close(); // this test needs a broker on a port that survives the restart
-    int port = TestBroker.freePort();
+    int port = SluiceBroker.freePort();
     broker.restartOn(port);
     CliRun run = tail("tail", "demo-model.>", "--count", "4", "--grpc", broker.target());
     try (SluiceRunner restarted = SluiceRunner.builder().target(broker.target())

@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.client.tail.SluiceSubscriber;
 import dev.sluice.client.tail.TailEvent;
 import dev.sluice.client.tail.TailSubscription;
-import dev.sluice.client.testing.TestBroker;
+import dev.sluice.testing.SluiceBroker;
 import dev.sluice.common.testing.JavaProcess;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -23,12 +23,12 @@ class UpCommandTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
 
   @RegisterExtension
-  final TestBroker broker = new TestBroker();
+  final SluiceBroker broker = SluiceBroker.insecure();
 
   @Test
   void startsBrokerAndDemoThenStopsThemOnSigterm(@TempDir Path dataDir) throws Exception {
     broker.stop(); // this test runs its own broker, through `up`
-    int port = TestBroker.freePort();
+    int port = SluiceBroker.freePort();
     try (JavaProcess up = JavaProcess.start(SluiceCli.class.getName(), Map.of(), "up",
         "--grpc", "127.0.0.1:" + port, "--data-dir", dataDir.toString(), "--demo")) {
       up.awaitLineStartingWith("Stop with Ctrl-C.", WAIT);
@@ -72,7 +72,7 @@ class UpCommandTest {
   @Test
   void reportsABrokerThatExitsBeforeListening(@TempDir Path tmp) throws Exception {
     Path notADirectory = Files.writeString(tmp.resolve("file"), "x");
-    CliRun run = CliRun.start("up", "--grpc", "127.0.0.1:" + TestBroker.freePort(),
+    CliRun run = CliRun.start("up", "--grpc", "127.0.0.1:" + SluiceBroker.freePort(),
         "--data-dir", notADirectory.toString(), "--insecure");
 
     assertThat(run.exitCode()).isEqualTo(1);

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.client.tail.SluiceSubscriber;
 import dev.sluice.client.tail.TailSubscription;
-import dev.sluice.client.testing.TestBroker;
 import dev.sluice.client.testing.Tails;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.Record;
@@ -13,6 +12,7 @@ import dev.sluice.proto.v1.RecordKind;
 import dev.sluice.proto.v1.RequestStatus;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.testing.SluiceBroker;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -28,7 +28,7 @@ class SluiceRunnerTest {
   private static final Duration WAIT = Duration.ofSeconds(20);
 
   @RegisterExtension
-  final TestBroker broker = new TestBroker();
+  final SluiceBroker broker = SluiceBroker.insecure();
 
   private SluiceSubscriber subscriber;
 
@@ -128,7 +128,7 @@ class SluiceRunnerTest {
 
   @Test
   void flushTimesOutWhileTheBrokerIsUnreachable() {
-    try (SluiceRunner runner = SluiceRunner.builder().target("127.0.0.1:" + TestBroker.freePort())
+    try (SluiceRunner runner = SluiceRunner.builder().target("127.0.0.1:" + SluiceBroker.freePort())
         .app("app").runner("runner-1").closeTimeout(Duration.ZERO).build()) {
       runner.info("nobody hears this");
 
@@ -139,7 +139,7 @@ class SluiceRunnerTest {
 
   @Test
   void reconnectsToARestartedBrokerAndLosesNothing() throws Exception {
-    int port = TestBroker.freePort();
+    int port = SluiceBroker.freePort();
     broker.restartOn(port);
     try (SluiceRunner runner = runner("app", "runner-1").build()) {
       IntStream.rangeClosed(1, 100).forEach(i -> runner.info("before " + i));
@@ -166,7 +166,7 @@ class SluiceRunnerTest {
 
   @Test
   void unscopedLinesStayInTheirRequestAcrossABrokerRestart() throws Exception {
-    int port = TestBroker.freePort();
+    int port = SluiceBroker.freePort();
     broker.restartOn(port);
     try (SluiceRunner runner = runner("app", "runner-1").build()) {
       RequestScope request = runner.request("req-1", "/predict", "caller-1");
@@ -194,7 +194,7 @@ class SluiceRunnerTest {
 
   @Test
   void fullBufferDropsTheOldestUnsentLinesAndCountsThem() throws Exception {
-    int port = TestBroker.freePort();
+    int port = SluiceBroker.freePort();
     broker.stop();
     try (SluiceRunner runner = SluiceRunner.builder().target("127.0.0.1:" + port).app("app")
         .runner("runner-1").bufferRecords(10).build()) {

@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.broker.BrokerConfig;
 import dev.sluice.broker.store.segment.FsyncPolicy;
 import dev.sluice.client.runner.SluiceRunner;
-import dev.sluice.client.testing.TestBroker;
 import dev.sluice.client.testing.Tails;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.StartPosition;
 import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.testing.SluiceBroker;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -30,7 +30,7 @@ class ResumingTailTest {
   // The segment store keeps records and sequence numbers across the restart, so a cursor from
   // before it still means the same place (a memory store would start again at 1).
   @RegisterExtension
-  final TestBroker broker = new TestBroker(
+  final SluiceBroker broker = SluiceBroker.insecure(
       config -> config.withStore(BrokerConfig.StoreKind.SEGMENT, FsyncPolicy.always()));
 
   private final Events events = new Events();
@@ -39,7 +39,7 @@ class ResumingTailTest {
 
   @BeforeEach
   void fixPort() {
-    port = TestBroker.freePort();
+    port = SluiceBroker.freePort();
     broker.restartOn(port);
     subscriber = SluiceSubscriber.connect(broker.target(), null);
   }
@@ -135,7 +135,7 @@ class ResumingTailTest {
   @Test
   void unreachableBrokerOnTheFirstCallIsReportedNotRetried() throws Exception {
     try (SluiceSubscriber nowhere = SluiceSubscriber.connect(
-            "127.0.0.1:" + TestBroker.freePort(), null);
+            "127.0.0.1:" + SluiceBroker.freePort(), null);
         TailSubscription tail = nowhere.resumingTail(request(">"), events)) {
       assertThatThrownBy(() -> tail.poll(WAIT)).isInstanceOfSatisfying(
           StatusRuntimeException.class,

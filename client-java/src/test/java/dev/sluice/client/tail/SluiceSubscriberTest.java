@@ -6,11 +6,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.broker.plugin.tail.TailSettings;
 import dev.sluice.broker.BrokerConfig;
 import dev.sluice.client.runner.SluiceRunner;
-import dev.sluice.client.testing.TestBroker;
 import dev.sluice.client.testing.Tails;
 import dev.sluice.proto.v1.NoticeKind;
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.TailRequest;
+import dev.sluice.testing.SluiceBroker;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
 import java.time.Duration;
@@ -32,8 +32,9 @@ class SluiceSubscriberTest {
   private static final int TAIL_BATCH = 100;
 
   @RegisterExtension
-  final TestBroker broker = new TestBroker(config -> config.withTail(TailSettings.DEFAULTS.withRecords(TAIL_QUEUE,
-      TAIL_BATCH, TailSettings.OverflowPolicy.DROP_OLDEST)));
+  final SluiceBroker broker = SluiceBroker.insecure(config -> config.withTail(
+      TailSettings.DEFAULTS.withRecords(TAIL_QUEUE, TAIL_BATCH,
+          TailSettings.OverflowPolicy.DROP_OLDEST)));
 
   private SluiceSubscriber subscriber;
   private SluiceRunner runner;
