@@ -130,6 +130,10 @@ final class PublishLanes {
           if (!across.isEmpty()) {
             deliverAcross(account, batch.records());
           }
+        } catch (RuntimeException e) {
+          // The records are stored; the lane goes on (a throw would leave it scheduled for ever).
+          LOG.error("publishing {} records of account {} failed", batch.records().size(),
+              account, e);
         } finally {
           batch.done().complete();
         }
