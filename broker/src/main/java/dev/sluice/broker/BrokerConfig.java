@@ -1,5 +1,8 @@
 package dev.sluice.broker;
 
+import static dev.sluice.common.Checks.atLeast;
+import static dev.sluice.common.Checks.bad;
+
 import dev.sluice.broker.plugin.drain.DrainSettings;
 import dev.sluice.broker.plugin.tail.TailSettings;
 import dev.sluice.broker.store.segment.FsyncPolicy;
@@ -370,15 +373,5 @@ public record BrokerConfig(
     if (value == null || value.isBlank()) {
       throw new IllegalArgumentException(name + ": must not be empty");
     }
-  }
-
-  private static void atLeast(String name, long value, long min) {
-    if (value < min) {
-      throw bad(name, value, ">= " + min);
-    }
-  }
-
-  private static IllegalArgumentException bad(String name, Object value, String expected) {
-    return new IllegalArgumentException(name + ": " + value + " (expected: " + expected + ")");
   }
 }

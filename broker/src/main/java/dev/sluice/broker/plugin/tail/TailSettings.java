@@ -1,5 +1,8 @@
 package dev.sluice.broker.plugin.tail;
 
+import static dev.sluice.common.Checks.atLeast;
+import static dev.sluice.common.Checks.bad;
+
 import java.time.Duration;
 import java.util.Objects;
 
@@ -111,15 +114,5 @@ public record TailSettings(int queueRecords, long queueBytes, int batchRecords, 
     return new TailSettings(queueRecords, queueBytes, batchRecords, batchBytes, overflow,
         subscriberBytes, accountSubscriberBytes, tailsPerConnection, tailsPerPrincipal,
         tailsPerAccount, value);
-  }
-
-  private static void atLeast(String name, long value, long min) {
-    if (value < min) {
-      throw bad(name, value, ">= " + min);
-    }
-  }
-
-  private static IllegalArgumentException bad(String name, Object value, String expected) {
-    return new IllegalArgumentException(name + ": " + value + " (expected: " + expected + ")");
   }
 }
