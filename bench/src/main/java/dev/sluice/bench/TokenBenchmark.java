@@ -3,6 +3,7 @@ package dev.sluice.bench;
 import dev.sluice.broker.access.AppPolicies;
 import dev.sluice.broker.access.Principal;
 import dev.sluice.broker.access.TokenAccess;
+import dev.sluice.broker.stats.Stats;
 import dev.sluice.token.IssuerKeys;
 import dev.sluice.token.Role;
 import dev.sluice.token.TokenClaims;
@@ -47,7 +48,7 @@ public class TokenBenchmark extends QuickBenchmark {
   /** The broker's access proxy, as {@code Broker} builds it: one trusted key, the real clock. */
   static TokenAccess tokenAccess(KeyPair issuer) {
     return new TokenAccess(new Tokens.Verifier(List.of(issuer.getPublic())), new AppPolicies(),
-        Clock.systemUTC());
+        Clock.systemUTC(), new Stats());
   }
 
   static void check(Principal principal) {

@@ -78,8 +78,8 @@ public final class Broker implements AutoCloseable {
     Vertx vertx = Vertx.vertx();
     LogStore store = openStore(config);
     AppPolicies policies = openPolicies(config);
-    AccessProxy access = accessProxy(config, policies);
     Stats stats = new Stats();
+    AccessProxy access = accessProxy(config, policies, stats);
     PluginHost plugins = new PluginHost(vertx, new PluginHost.Options(config.dataDir(),
         config.routerCacheSize(), List.of(config.tail(), config.drains()),
         config.systemPlugins(), stats), store);
@@ -135,7 +135,8 @@ public final class Broker implements AutoCloseable {
     }
   }
 
-  private static AccessProxy accessProxy(BrokerConfig config, AppPolicies policies) {
+  private static AccessProxy accessProxy(BrokerConfig config, AppPolicies policies,
+      Stats stats) {
     if (config.insecure()) {
       return new OpenAccess();
     }
@@ -151,7 +152,7 @@ public final class Broker implements AutoCloseable {
         throw new UncheckedIOException(e.getMessage(), e);
       }
     }
-    return new TokenAccess(new Tokens.Verifier(keys), policies, Clock.systemUTC());
+    return new TokenAccess(new Tokens.Verifier(keys), policies, Clock.systemUTC(), stats);
   }
 
   /** The port the gRPC server listens on (the real one when configured with 0). */

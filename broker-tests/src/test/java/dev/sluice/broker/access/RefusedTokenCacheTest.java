@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.broker.error.SluiceException;
+import dev.sluice.broker.stats.Stats;
 import dev.sluice.token.IssuerKeys;
 import dev.sluice.token.Role;
 import dev.sluice.token.Tokens;
@@ -17,8 +18,10 @@ import org.junit.jupiter.api.Test;
 /** The signature of a token is checked once, whether the token is good or refused. */
 class RefusedTokenCacheTest {
   private final KeyPair issuer = IssuerKeys.generate();
+  private final Stats stats = new Stats();
   private final TokenAccess access = new TokenAccess(
-      new Tokens.Verifier(List.of(issuer.getPublic())), new AppPolicies(), Clock.systemUTC());
+      new Tokens.Verifier(List.of(issuer.getPublic())), new AppPolicies(), Clock.systemUTC(),
+      stats);
 
   @Test
   void repeatedForgedTokenCostsOneSignatureCheck() {
@@ -30,6 +33,8 @@ class RefusedTokenCacheTest {
           .isInstanceOf(SluiceException.class).hasMessageContaining("forged token or wrong issuer");
     }
     assertThat(access.verifications()).isEqualTo(1);
+    assertThat(stats.value("access.token_verifications")).isEqualTo(1);
+    assertThat(stats.value("access.tokens_refused")).isEqualTo(5);
   }
 
   @Test

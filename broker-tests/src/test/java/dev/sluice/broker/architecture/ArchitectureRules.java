@@ -4,10 +4,15 @@ import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
+import com.tngtech.archunit.base.DescribedPredicate;
 import com.tngtech.archunit.core.domain.JavaClass;
+import com.tngtech.archunit.lang.ArchCondition;
 import com.tngtech.archunit.lang.ArchRule;
+import com.tngtech.archunit.lang.ConditionEvents;
+import com.tngtech.archunit.lang.SimpleConditionEvent;
 import com.tngtech.archunit.library.dependencies.SliceAssignment;
 import com.tngtech.archunit.library.dependencies.SliceIdentifier;
+import java.util.Set;
 
 /** The rules, apart from the test, so a test can also show one catching a wrong class. */
 final class ArchitectureRules {
@@ -81,6 +86,56 @@ final class ArchitectureRules {
       return "the broker's top-level packages and its root package";
     }
   }).should().beFreeOfCycles();
+
+  /**
+   * The broker's API: what an embedder, a plugin author or the other modules may name. Every
+   * other public type is internal, public only because another package of the broker uses it
+   * (Java has no narrower visibility across packages without modules).
+   */
+  static final Set<String> API = Set.of(
+      "dev.sluice.broker.Broker", "dev.sluice.broker.BrokerConfig",
+      "dev.sluice.broker.BrokerMain",
+      // Providers that ServiceLoader instantiates must be public.
+      "dev.sluice.broker.plugin.tail.TailPlugin", "dev.sluice.broker.plugin.drain.DrainPlugin",
+      "dev.sluice.broker.plugin.history.HistoryPlugin",
+      // Measured alone by bench's DrainEncodeBenchmark: a drain's encoding and signing.
+      "dev.sluice.broker.plugin.drain.Ndjson", "dev.sluice.broker.plugin.drain.Signer");
+
+  static final ArchRule PUBLIC_ONLY_WHEN_NEEDED = classes()
+      .that().resideInAPackage("dev.sluice.broker..").and().arePublic()
+      .and().areTopLevelClasses()
+      .should(new ArchCondition<JavaClass>("be on the API list or used by another package of "
+          + "the broker") {
+        @Override
+        public void check(JavaClass type, ConditionEvents events) {
+          boolean used = type.getDirectDependenciesToSelf().stream()
+              .map(d -> d.getOriginClass().getPackageName())
+              .anyMatch(p -> p.startsWith("dev.sluice.broker")
+                  && !p.equals(type.getPackageName()));
+          if (!used && !API.contains(type.getName())) {
+            events.add(SimpleConditionEvent.violated(type, type.getName() + " is public, but "
+                + "no other package of the broker uses it and it is not on the API list "
+                + "(ArchitectureRules.API): make it package-private"));
+          }
+        }
+      })
+      .because("a small public API: what other modules may use is listed, the rest is "
+          + "package-private unless another package needs it");
+
+  /** For the other modules' classes: of the broker, they may use the API list alone. */
+  static final ArchRule ONLY_THE_API = noClasses().should().dependOnClassesThat(
+      DescribedPredicate.describe("are broker classes off the API list", (JavaClass c) ->
+          c.getPackageName().startsWith("dev.sluice.broker")
+              && !API.contains(topLevel(c).getName())))
+      .because("the broker's API is listed in ArchitectureRules.API; the rest is internal");
+
+  private static JavaClass topLevel(JavaClass type) {
+    JavaClass outer = type;
+    while (outer.getEnclosingClass().isPresent()) {
+      outer = outer.getEnclosingClass().get();
+    }
+    return outer;
+  }
 
   private ArchitectureRules() {}
 }

@@ -55,6 +55,28 @@ class ArchitectureTest {
   }
 
   @Test
+  void onlyTheApiAndWhatOtherPackagesUseIsPublic() {
+    ArchitectureRules.PUBLIC_ONLY_WHEN_NEEDED.check(BROKER);
+  }
+
+  @Test
+  void theTestFixturesStartTheBrokerThroughItsApi() {
+    JavaClasses testing = new ClassFileImporter().importPackages("dev.sluice.testing");
+    ArchitectureRules.ONLY_THE_API.check(testing);
+  }
+
+  @Test
+  void aPublicClassNoOtherPackageUsesIsCaught() {
+    JavaClasses withFixture = new ClassFileImporter()
+        .withImportOption(location -> !location.contains("/test-classes/")
+            || location.contains("PublicForNothing"))
+        .importPackages("dev.sluice.broker");
+    var result = ArchitectureRules.PUBLIC_ONLY_WHEN_NEEDED.evaluate(withFixture);
+    assertThat(result.getFailureReport().getDetails()).singleElement().asString()
+        .contains("dev.sluice.broker.store.PublicForNothing is public, but no other package");
+  }
+
+  @Test
   void aNewCycleIsCaught() {
     // The broker's classes and one store class that imports a plugin: store -> plugin -> store.
     JavaClasses withCycle = new ClassFileImporter()

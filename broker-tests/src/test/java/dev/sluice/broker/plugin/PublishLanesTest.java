@@ -11,6 +11,7 @@ import dev.sluice.broker.store.segment.FsyncPolicy;
 import dev.sluice.broker.subject.Subjects;
 import dev.sluice.proto.v1.Labels;
 import dev.sluice.proto.v1.Record;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import java.nio.file.Path;
@@ -18,6 +19,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -93,6 +95,55 @@ class PublishLanesTest {
     } finally {
       release.countDown();
     }
+  }
+
+  @Test
+  void aBatchIsPublishedOnTheContextThatAppendedIt() throws Exception {
+    // The runner's event loop, where its ack goes anyway: no second thread woken per batch.
+    List<Context> seen = new CopyOnWriteArrayList<>();
+    host.subscribe(new ReadGrant("acct", Subjects.filter(">")),
+        records -> seen.add(Vertx.currentContext()));
+    Context appender = vertx.getOrCreateContext();
+    CompletableFuture<Context> completedOn = new CompletableFuture<>();
+    appender.runOnContext(v -> store.append("acct", "", 0, lines("acct", 0, 3))
+        .onComplete(ar -> completedOn.complete(Vertx.currentContext())));
+    assertThat(completedOn.get(10, TimeUnit.SECONDS)).isSameAs(appender);
+    assertThat(seen).containsExactly(appender);
+  }
+
+  @Test
+  void aBatchIsPublishedOnTheContextOfTheAccountsNewestReaderWhileItReads() throws Exception {
+    Context reader = vertx.getOrCreateContext();
+    Context appender = vertx.getOrCreateContext();
+    List<Context> seen = new CopyOnWriteArrayList<>();
+    Subscriber subscriber = new Subscriber() {
+      @Override
+      public void onRecords(List<StoredRecord> records) {
+        seen.add(Vertx.currentContext());
+      }
+
+      @Override
+      public Context context() {
+        return reader;
+      }
+    };
+    var registration = host.subscribe(new ReadGrant("acct", Subjects.filter(">")), subscriber);
+    appendOn(appender, 0);
+    assertThat(seen).containsExactly(reader);
+    // Gone: its context is no longer the lane's; the appender's is again.
+    List<Context> after = new CopyOnWriteArrayList<>();
+    registration.close();
+    host.subscribe(new ReadGrant("acct", Subjects.filter(">")),
+        records -> after.add(Vertx.currentContext()));
+    appendOn(appender, 3);
+    assertThat(after).containsExactly(appender);
+  }
+
+  private void appendOn(Context context, int from) throws Exception {
+    CompletableFuture<Void> done = new CompletableFuture<>();
+    context.runOnContext(v -> store.append("acct", "", 0, lines("acct", from, 3))
+        .onComplete(ar -> done.complete(null)));
+    done.get(10, TimeUnit.SECONDS);
   }
 
   @Test

@@ -5,6 +5,7 @@ import com.github.benmanes.caffeine.cache.Caffeine;
 import com.github.benmanes.caffeine.cache.Expiry;
 import dev.sluice.broker.error.Failure;
 import dev.sluice.broker.error.SluiceException;
+import dev.sluice.broker.stats.Stats;
 import dev.sluice.broker.subject.SubjectFilter;
 import dev.sluice.proto.SubjectSyntax;
 import dev.sluice.proto.v1.RecordKind;
@@ -42,10 +43,14 @@ public final class TokenAccess implements AccessProxy {
   // signature check (~0.7 ms) per call.
   private final Cache<String, String> refused =
       Caffeine.newBuilder().maximumSize(10_000).expireAfterWrite(Duration.ofSeconds(60)).build();
-  private final java.util.concurrent.atomic.LongAdder verifications =
-      new java.util.concurrent.atomic.LongAdder();
+  private final Stats.Counter verifications;
+  private final Stats.Counter refusals;
 
-  public TokenAccess(Tokens.Verifier verifier, AppPolicies policies, Clock clock) {
+  public TokenAccess(Tokens.Verifier verifier, AppPolicies policies, Clock clock, Stats stats) {
+    this.verifications = stats.counter("access.token_verifications",
+        "token signatures checked (a token is checked once, then cached until it expires)");
+    this.refusals = stats.counter("access.tokens_refused",
+        "calls refused for a missing, malformed, forged, expired or not yet valid token");
     this.verifier = verifier;
     this.policies = policies;
     this.clock = clock;
@@ -56,9 +61,11 @@ public final class TokenAccess implements AccessProxy {
   @Override
   public Principal authenticate(String authorization) {
     if (authorization == null || authorization.isEmpty()) {
+      refusals.increment();
       throw unauthenticated("missing token: send the metadata 'authorization: Bearer <token>'");
     }
     if (!authorization.startsWith(BEARER)) {
+      refusals.increment();
       throw unauthenticated("malformed authorization header (expected: 'Bearer <token>')");
     }
     String token = authorization.substring(BEARER.length()).trim();
@@ -66,6 +73,7 @@ public final class TokenAccess implements AccessProxy {
     if (claims == null) {
       String known = refused.getIfPresent(token);
       if (known != null) {
+        refusals.increment();
         throw unauthenticated(known);
       }
       try {
@@ -82,6 +90,7 @@ public final class TokenAccess implements AccessProxy {
         if (e.reason() != TokenException.Reason.NOT_YET_VALID) { // that one may heal soon
           refused.put(token, why);
         }
+        refusals.increment();
         throw unauthenticated(why);
       }
       verified.put(token, claims);
@@ -90,9 +99,9 @@ public final class TokenAccess implements AccessProxy {
         claims.expiresAt());
   }
 
-  /** Signature checks done so far (for tests and metrics). */
+  /** Signature checks done so far. */
   long verifications() {
-    return verifications.sum();
+    return verifications.value();
   }
 
   @Override

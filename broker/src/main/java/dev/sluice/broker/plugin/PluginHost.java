@@ -125,8 +125,9 @@ public final class PluginHost {
    * Hands freshly stored records to the matching subscribers, on the account's publishing lane;
    * the store's listener ({@link LogStore#listen}). Completes once they are published.
    */
-  public Future<Void> publish(String account, List<StoredRecord> records, List<Draft> drafts) {
-    return lanes.offer(account, records, drafts);
+  public Future<Void> publish(String account, List<StoredRecord> records, List<Draft> drafts,
+      Context appender) {
+    return lanes.offer(account, records, drafts, appender);
   }
 
   private static void deliver(Subscriber subscriber, List<StoredRecord> batch) {
@@ -153,7 +154,12 @@ public final class PluginHost {
 
   /** Subscribes as a plugin would, for the composition root and tests. */
   public Registration subscribe(ReadGrant grant, Subscriber subscriber) {
-    return router.add(grant.account(), grant.filter(), subscriber);
+    Registration routed = router.add(grant.account(), grant.filter(), subscriber);
+    Registration placed = lanes.placeNear(grant.account(), subscriber.context());
+    return () -> {
+      routed.close();
+      placed.close();
+    };
   }
 
   /** One plugin's view of the broker. */

@@ -20,9 +20,15 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Fans stored records out to subscribers off the store's writer thread, which every account's
- * durable appends wait for. Each account has a lane: a queue drained on one event-loop context
- * (accounts are spread over the event loops as they first store), so an account's records reach
- * its subscribers in sequence order, and what its subscribers cost is its lane's time alone.
+ * durable appends wait for. Each account has a lane: a queue drained by one turn at a time, so
+ * an account's records reach its subscribers in sequence order, and what its subscribers cost
+ * is its lane's time alone.
+ *
+ * <p>Where a turn runs: on the context of the account's newest subscriber that has one (a
+ * tail's), where the records go next, so the runner's event loop goes on decoding meanwhile;
+ * else on the context that appended the batch (the runner's, where its ack goes anyway); else
+ * (appends off any context: tests, tools) on a context of the lane's own, one per account
+ * spread over the event loops.
  *
  * <p>An append completes once its lane has published it: a lane that falls behind slows its own
  * account's runners (their acks wait), so its queue stays bounded by their windows, and a
@@ -80,17 +86,36 @@ final class PublishLanes {
     }
   }
 
-  /** Queues what the store stored on the account's lane; completes once it is published. */
-  Future<Void> offer(String account, List<StoredRecord> records, List<Draft> drafts) {
+  /**
+   * Publishes the account's records on {@code context} while the returned registration is
+   * open (the newest such context wins); a null context changes nothing.
+   */
+  Router.Registration placeNear(String account, Context context) {
+    if (context == null) {
+      return () -> { };
+    }
+    Lane lane = lane(account);
+    lane.near.add(context);
+    return () -> lane.near.remove(context);
+  }
+
+  private Lane lane(String account) {
     Lane lane = lanes.get(account);
     if (lane == null) {
       lane = lanes.computeIfAbsent(account, a -> new Lane(a,
           contexts.get(Math.floorMod(assigned.getAndIncrement(), contexts.size()))));
     }
-    return lane.offer(new Batch(records, drafts, Promise.promise()));
+    return lane;
   }
 
-  private record Batch(List<StoredRecord> records, List<Draft> drafts, Promise<Void> done) {
+  /** Queues what the store stored on the account's lane; completes once it is published. */
+  Future<Void> offer(String account, List<StoredRecord> records, List<Draft> drafts,
+      Context appender) {
+    return lane(account).offer(new Batch(records, drafts, appender, Promise.promise()));
+  }
+
+  private record Batch(List<StoredRecord> records, List<Draft> drafts, Context appender,
+      Promise<Void> done) {
     Router.Memo memo(int i) {
       return drafts.get(i) instanceof Router.Routed routed ? routed.routeMemo() : null;
     }
@@ -101,6 +126,8 @@ final class PublishLanes {
     private final Context context;
     private final ConcurrentLinkedQueue<Batch> queue = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean scheduled = new AtomicBoolean();
+    // Contexts of the account's subscribers that drain on one; the newest is last.
+    private final CopyOnWriteArrayList<Context> near = new CopyOnWriteArrayList<>();
 
     Lane(String account, Context context) {
       this.account = account;
@@ -115,8 +142,17 @@ final class PublishLanes {
 
     private void schedule() {
       if (scheduled.compareAndSet(false, true)) {
-        context.runOnContext(v -> drain());
+        on().runOnContext(v -> drain());
       }
+    }
+
+    private Context on() {
+      Context[] subscribers = near.toArray(new Context[0]);
+      if (subscribers.length > 0) {
+        return subscribers[subscribers.length - 1];
+      }
+      Batch next = queue.peek();
+      return next != null && next.appender() != null ? next.appender() : context;
     }
 
     private void drain() {

@@ -1,6 +1,7 @@
 package dev.sluice.broker.plugin;
 
 import dev.sluice.broker.store.StoredRecord;
+import io.vertx.core.Context;
 import java.util.List;
 
 /**
@@ -12,6 +13,15 @@ import java.util.List;
 @FunctionalInterface
 public interface Subscriber {
   void onRecords(List<StoredRecord> records);
+
+  /**
+   * The context this subscriber drains its records on, if it has one: the account's lane then
+   * publishes there, where the records go next, and not on the runner's event loop, which
+   * decodes the next batch meanwhile.
+   */
+  default Context context() {
+    return null;
+  }
 
   /** The same for a subscription over every account ({@link PluginContext#subscribeAll}). */
   @FunctionalInterface

@@ -2,6 +2,7 @@ package dev.sluice.broker.store;
 
 import dev.sluice.proto.v1.Record;
 import dev.sluice.proto.v1.RequestStatus;
+import io.vertx.core.Context;
 import io.vertx.core.Future;
 import java.util.List;
 import java.util.Optional;
@@ -55,7 +56,12 @@ public interface LogStore extends AutoCloseable {
   /** Hears of stored records. */
   @FunctionalInterface
   interface Listener {
-    Future<Void> stored(String account, List<StoredRecord> records, List<Draft> drafts);
+    /**
+     * {@code appender} is the Vert.x context the append was made on, or null off any context:
+     * the listener may hand on there, where the append's completion goes anyway.
+     */
+    Future<Void> stored(String account, List<StoredRecord> records, List<Draft> drafts,
+        Context appender);
   }
 
   /** Highest client sequence stored for a runner session; 0 if none is known. */

@@ -3,6 +3,7 @@ package dev.sluice.broker.store;
 import com.github.benmanes.caffeine.cache.Cache;
 import com.github.benmanes.caffeine.cache.Caffeine;
 import io.vertx.core.Future;
+import io.vertx.core.Vertx;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,7 +23,8 @@ public final class MemoryStore implements LogStore {
       Caffeine.newBuilder().maximumSize(MAX_SESSIONS).build();
 
   private final RequestIndex requests;
-  private volatile Listener listener = (account, records, drafts) -> Future.succeededFuture();
+  private volatile Listener listener = (account, records, drafts, appender) ->
+      Future.succeededFuture();
 
   public MemoryStore(int capacity) {
     this(capacity, 200_000);
@@ -56,7 +58,7 @@ public final class MemoryStore implements LogStore {
         }
       }
       if (!stored.isEmpty()) {
-        taken = listener.stored(account, stored, drafts);
+        taken = listener.stored(account, stored, drafts, Vertx.currentContext());
       }
     }
     if (sessionKey != null && !sessionKey.isEmpty()) {

@@ -82,7 +82,8 @@ public final class SegmentStore implements LogStore {
   private final Accounts accounts;
   private final ConcurrentHashMap<String, Long> sessions = new ConcurrentHashMap<>();
   private final RequestIndex requests;
-  private volatile Listener listener = (account, records, drafts) -> Future.succeededFuture();
+  private volatile Listener listener = (account, records, drafts, appender) ->
+      Future.succeededFuture();
   private final StoreReads reads;
   private final ScheduledExecutorService retention;
 
@@ -235,7 +236,7 @@ public final class SegmentStore implements LogStore {
             // On the writer thread, which completes appends in log order: sequence order. Not
             // under the account's lock: subscribers take their own locks, then read lastSeq.
             // The listener only takes them; the append completes once it has.
-            taken(account, stored, drafts).onComplete(
+            taken(account, stored, drafts, context).onComplete(
                 v -> onContext(context, () -> promise.complete(stored)));
             return;
           }
@@ -248,9 +249,10 @@ public final class SegmentStore implements LogStore {
     return promise.future();
   }
 
-  private Future<Void> taken(String account, List<StoredRecord> stored, List<Draft> drafts) {
+  private Future<Void> taken(String account, List<StoredRecord> stored, List<Draft> drafts,
+      Context appender) {
     try {
-      return listener.stored(account, stored, drafts);
+      return listener.stored(account, stored, drafts, appender);
     } catch (RuntimeException e) {
       // The records are on disk: the append succeeded whatever the listener did.
       LOG.error("store: a listener failed on {} records", stored.size(), e);
@@ -264,7 +266,8 @@ public final class SegmentStore implements LogStore {
   }
 
   static void onContext(Context context, Runnable action) {
-    if (context != null) {
+    // Already there when a publishing lane ran on the appender's context: no second turn.
+    if (context != null && context != Vertx.currentContext()) {
       context.runOnContext(v -> action.run());
     } else {
       action.run();

@@ -140,6 +140,9 @@ class DrainDeliveryTest {
     assertThat(drain.getStatus().getTotalFailures()).isEqualTo(4);
     assertThat(drain.getStatus().getDeliveredLines()).isEqualTo(250);
     assertThat(drain.getStatus().getLastError()).startsWith("HTTP 429");
+    // The same figures in the broker's one registry, for a metrics endpoint.
+    assertThat(broker.stats().value("drain.delivered_lines")).isEqualTo(250);
+    assertThat(broker.stats().value("drain.failed_posts")).isEqualTo(4);
     assertThat(drain.getSpec().getSecret()).isEmpty();
   }
 

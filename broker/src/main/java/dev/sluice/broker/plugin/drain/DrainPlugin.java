@@ -50,6 +50,7 @@ public final class DrainPlugin implements SluicePlugin, Drains {
   private DrainSettings settings;
   private EndpointGuard guard;
   private Delivery delivery;
+  private DrainMeters meters;
   private DrainBook book;
 
   @Override
@@ -63,6 +64,7 @@ public final class DrainPlugin implements SluicePlugin, Drains {
     this.settings = context.settings(DrainSettings.class);
     this.guard = new EndpointGuard(settings);
     this.delivery = new Delivery(settings, guard);
+    this.meters = DrainMeters.in(context.stats());
     this.book = new DrainBook(context.dataDir().resolve("drains.json"));
     try {
       for (DrainState state : book.load()) {
@@ -89,6 +91,10 @@ public final class DrainPlugin implements SluicePlugin, Drains {
 
   DrainSettings settings() {
     return settings;
+  }
+
+  DrainMeters meters() {
+    return meters;
   }
 
   Delivery delivery() {

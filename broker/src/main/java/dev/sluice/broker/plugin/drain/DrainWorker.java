@@ -211,7 +211,9 @@ final class DrainWorker {
       if (range.last() <= state.lostThrough) {
         return;
       }
-      state.lostRecords += range.last() - Math.max(range.first() - 1, state.lostThrough);
+      long lost = range.last() - Math.max(range.first() - 1, state.lostThrough);
+      state.lostRecords += lost;
+      plugin.meters().lostRecords().add(state.account, lost);
       state.lostThrough = range.last();
       state.lastGap = range.describe();
     }
@@ -306,7 +308,9 @@ final class DrainWorker {
         state.lastSuccessNanos = System.currentTimeMillis() * 1_000_000L;
         state.deliveredLines += batch.records().size();
         state.deliveredBatches++;
+        plugin.meters().deliveredLines().add(state.account, batch.records().size());
       } else {
+        plugin.meters().failedPosts().add(state.account, 1);
         state.consecutiveFailures++;
         state.totalFailures++;
         state.lastError = result.reason();

@@ -125,6 +125,11 @@ final class TailStream implements Subscriber, Tails.Tail {
   }
 
   @Override
+  public Context context() {
+    return context;
+  }
+
+  @Override
   public void onRecords(List<StoredRecord> records) {
     if (behind || ended) {
       return; // it reads from the store once its reader is ready

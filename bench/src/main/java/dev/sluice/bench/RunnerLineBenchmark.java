@@ -1,6 +1,6 @@
-package dev.sluice.client.runner;
+package dev.sluice.bench;
 
-import dev.sluice.bench.QuickBenchmark;
+import dev.sluice.client.runner.RunnerFixture;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.Stream;
 import java.time.Instant;
@@ -10,9 +10,10 @@ import org.openjdk.jmh.annotations.State;
 
 /**
  * What a logging thread does for each line before the hand-off to the runner's sender: read
- * the wall clock and encode the line (a 200-byte message of one of 6,400 requests). In the
- * runner's package because the encoder is not public API. Scores are lines per second;
- * {@code instantNow} and {@code nanoTime} are the two clocks alone, in the same run.
+ * the wall clock and encode the line (a 200-byte message of one of 6,400 requests). The
+ * encoder is not public API: the client's test fixture {@link RunnerFixture} reaches it. Scores
+ * are lines per second; {@code instantNow} and {@code nanoTime} are the two clocks alone, in
+ * the same run.
  *
  * <pre>{@code
  * java -jar bench/target/benchmarks.jar RunnerLineBenchmark -f 1 -wi 3 -i 5 -w 1s -r 1s
@@ -45,7 +46,7 @@ public class RunnerLineBenchmark extends QuickBenchmark {
 
   @Benchmark
   public long runnerClock() {
-    return SluiceRunner.nowNanos();
+    return RunnerFixture.now();
   }
 
   /** The clock and the encoding, as {@code SluiceRunner.log} does them for a plain line. */
@@ -53,7 +54,7 @@ public class RunnerLineBenchmark extends QuickBenchmark {
   public byte[] clockAndEncode() {
     int i = next;
     next = i + 1 == REQUESTS ? 0 : i + 1;
-    return Frames.line(SluiceRunner.nowNanos(), Level.INFO, Stream.STRUCTURED, message,
-        requests[i], null);
+    return RunnerFixture.line(RunnerFixture.now(), Level.INFO, Stream.STRUCTURED, message,
+        requests[i]);
   }
 }
