@@ -123,7 +123,8 @@ public final class PluginHost {
 
   /**
    * Hands freshly stored records to the matching subscribers, on the account's publishing lane;
-   * the store's listener ({@link LogStore#listen}). Completes once they are published.
+   * the store's listener ({@link LogStore#listen}). Completes once they are queued there (once
+   * published, when the lane is behind).
    */
   public Future<Void> publish(String account, List<StoredRecord> records, List<Draft> drafts,
       Context appender) {
