@@ -24,7 +24,7 @@ import picocli.CommandLine.Spec;
     versionProvider = SluiceCli.Version.class,
     description = "Sluice, a reactive gRPC log broker: run it and tail its logs.",
     subcommands = {UpCommand.class, BrokerCommand.class, GatewayCommand.class,
-        TailCommand.class, KeysCommand.class, TokenCommand.class, LogsCommand.class,
+        RunCommand.class, TailCommand.class, KeysCommand.class, TokenCommand.class, LogsCommand.class,
         DrainsCommand.class, CommandLine.HelpCommand.class})
 public final class SluiceCli implements Runnable {
   /** Set by the {@code ./sluice} launcher to the path it was run as, for hints we print. */

@@ -97,9 +97,23 @@ final class Frames {
    */
   static byte[] line(long timeUnixNano, Level level, Stream stream, String message,
       String requestId, java.util.Map<String, String> fields) {
-    if (fields != null && !fields.isEmpty()) {
+    return line(timeUnixNano, level, stream, message, requestId, fields, null);
+  }
+
+  /** A line's OpenTelemetry trace and span ids (either may be empty). */
+  record Ids(String traceId, String spanId) {}
+
+  static byte[] line(long timeUnixNano, Level level, Stream stream, String message,
+      String requestId, java.util.Map<String, String> fields, Ids ids) {
+    if ((fields != null && !fields.isEmpty()) || ids != null) {
       LogLine.Builder b = LogLine.newBuilder().setTimeUnixNano(timeUnixNano).setLevel(level)
           .setStream(stream).setMessage(message).setRequestId(requestId);
+      if (ids != null) {
+        b.setTraceId(ids.traceId()).setSpanId(ids.spanId());
+      }
+      if (fields == null) {
+        fields = java.util.Map.of();
+      }
       fields.forEach((k, v) -> {
         if (k != null) {
           b.putFields(k, v == null ? "null" : v);

@@ -32,6 +32,19 @@ final class FreeText {
     return out.toString();
   }
 
+  /** True if the broker accepts {@code value} as a free-text label. */
+  static boolean accepts(String value) {
+    if (value.length() > MAX_TEXT) {
+      return false;
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if (Character.isISOControl(value.charAt(i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
   /** {@code value} if the broker accepts it; else IllegalArgumentException naming {@code label}. */
   static String check(String label, String value) {
     Objects.requireNonNull(value, label);

@@ -159,12 +159,30 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
   }
 
   void log(Level level, String message, Map<String, String> fields, String requestId) {
-    String text = message == null ? "null" : message;
+    log(level, Stream.STRUCTURED, message == null ? "null" : message, fields, requestId, 0,
+        "", "");
+  }
+
+  /**
+   * Logs one line with its stream, time, request, trace and span. A request id that is not a
+   * subject token, or a trace or span id the broker would refuse, is kept as a field of that
+   * name instead, so a captured line is never refused for what it says.
+   */
+  public void log(LogEntry entry) {
+    LogEntry e = entry.accepted();
+    log(e.level(), e.stream(), e.message(), e.fields(), e.requestId(), e.timeUnixNano(),
+        e.traceId(), e.spanId());
+  }
+
+  private void log(Level level, Stream stream, String text, Map<String, String> fields,
+      String requestId, long time, String traceId, String spanId) {
     // DESIGN's scoping rule: one open request takes unscoped lines (see OpenRequests).
     String scope = requestId.isEmpty() ? openRequests.only() : requestId;
-    long now = nowNanos();
+    long now = time > 0 ? time : nowNanos();
+    Frames.Ids ids = traceId.isEmpty() && spanId.isEmpty() ? null
+        : new Frames.Ids(traceId, spanId);
     if (text.length() <= MAX_MESSAGE_CHARS) {
-      link.state().line(Frames.line(now, level, Stream.STRUCTURED, text, scope, fields));
+      link.state().line(Frames.line(now, level, stream, text, scope, fields, ids));
       return;
     }
     // Far beyond the broker's line limit, and close to its frame limit: send as pieces (the
@@ -174,8 +192,8 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
       if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
         end--;
       }
-      link.state().line(Frames.line(now, level, Stream.STRUCTURED, text.substring(start, end),
-          scope, fields));
+      link.state().line(Frames.line(now, level, stream, text.substring(start, end), scope,
+          fields, ids));
       start = end;
     }
   }

@@ -1,0 +1,173 @@
+package dev.sluice.client.run;
+
+import dev.sluice.client.runner.RequestScope;
+import dev.sluice.client.runner.SluiceRunner;
+import dev.sluice.proto.v1.Stream;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * {@code sluice run}: starts a command with its stdout and stderr on pipes, sends every line
+ * to the broker through a {@link SluiceRunner}, forwards SIGINT, SIGTERM and SIGHUP to it,
+ * serves {@code SLUICE_CONTROL} for its requests, and when it exits sends what is left and
+ * returns its exit code (128 + the signal's number when a signal ended it).
+ */
+public final class ProcessCapture {
+  /** The child's environment names the control socket here. */
+  public static final String CONTROL_ENV = "SLUICE_CONTROL";
+  private static final List<String> FORWARDED = List.of("INT", "TERM", "HUP");
+  // How long a control command waits for the lines the child printed before it.
+  private static final long SETTLE_MILLIS = 1_000;
+
+  private final SluiceRunner runner;
+  private final Duration flushTimeout;
+  private final Map<String, RequestScope> requests = new ConcurrentHashMap<>();
+  private volatile Pump out;
+  private volatile Pump err;
+  private volatile long childNanos;
+
+  /**
+   * @param runner where the lines go; closed by {@link #run}
+   * @param flushTimeout how long the end waits for the broker to store what is left
+   */
+  public ProcessCapture(SluiceRunner runner, Duration flushTimeout) {
+    this.runner = runner;
+    this.flushTimeout = flushTimeout;
+  }
+
+  /** Runs {@code command} to its end; returns its exit code. */
+  public int run(List<String> command) throws IOException, InterruptedException {
+    if (command.isEmpty()) {
+      throw new IllegalArgumentException("command: none (expected: sluice run [OPTIONS] -- "
+          + "CMD [ARGS...])");
+    }
+    try (runner; ControlSocket control = ControlSocket.open(this::command)) {
+      ProcessBuilder builder = new ProcessBuilder(command);
+      builder.environment().put(CONTROL_ENV, control.path().toString());
+      // Python buffers a pipe's output in blocks: lines would come late and out of order
+      // with stderr and with control calls. Unbuffered unless the caller chose otherwise.
+      builder.environment().putIfAbsent("PYTHONUNBUFFERED", "1");
+      Process child;
+      long started = System.nanoTime();
+      try {
+        child = builder.start();
+      } catch (IOException e) {
+        throw new IOException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+      }
+      child.getOutputStream().close(); // no stdin: the child reads EOF, as under an init
+      out = new Pump(child.getInputStream(), Stream.STDOUT, runner);
+      err = new Pump(child.getErrorStream(), Stream.STDERR, runner);
+      out.start();
+      err.start();
+      Map<Signal, SignalHandler> before = forwardSignals(child);
+      int code;
+      try {
+        code = child.waitFor();
+      } finally {
+        before.forEach(Signal::handle); // the JVM's own handling again
+      }
+      childNanos = System.nanoTime() - started;
+      // The pipes end once the child and whatever it started that kept them are gone.
+      out.join(TimeUnit.SECONDS.toMillis(5));
+      err.join(TimeUnit.SECONDS.toMillis(5));
+      for (RequestScope open : requests.values()) {
+        open.close();
+      }
+      requests.clear();
+      runner.flush(flushTimeout);
+      return code;
+    }
+  }
+
+  /** How long the last run's command ran, from its start to its exit (for benchmarks). */
+  public Duration childTime() {
+    return Duration.ofNanos(childNanos);
+  }
+
+  /** Forwards the signals to {@code child}; returns the handlers they had. */
+  private static Map<Signal, SignalHandler> forwardSignals(Process child) {
+    Map<Signal, SignalHandler> before = new java.util.HashMap<>();
+    for (String name : FORWARDED) {
+      try {
+        Signal signal = new Signal(name);
+        before.put(signal, Signal.handle(signal, s -> send(child, name)));
+      } catch (IllegalArgumentException e) {
+        // The JVM keeps this one for itself (or the platform has none): not forwarded.
+      }
+    }
+    return before;
+  }
+
+  private static void send(Process child, String signal) {
+    if (!child.isAlive()) {
+      return;
+    }
+    try {
+      new ProcessBuilder("kill", "-s", signal, Long.toString(child.pid()))
+          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    } catch (IOException e) {
+      if ("TERM".equals(signal)) {
+        child.destroy(); // SIGTERM without kill(1)
+      }
+    }
+  }
+
+  /** One control line; the answer the child reads. */
+  String command(String line) {
+    long since = System.nanoTime();
+    String[] words = line.split("\\s+", 4);
+    if (words.length < 2 || !(words[0].equals("start") || words[0].equals("end"))) {
+      return "error: unknown command '" + clip(line) + "' (expected: start REQUEST_ID "
+          + "[ENDPOINT [CALLER]] or end REQUEST_ID [ok | error [MESSAGE]])";
+    }
+    String id = words[1];
+    try {
+      settle(since);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return "error: interrupted";
+    }
+    if (words[0].equals("start")) {
+      if (requests.containsKey(id)) {
+        return "error: request " + id + " is already open";
+      }
+      try {
+        requests.put(id, runner.request(id, words.length > 2 ? words[2] : "",
+            words.length > 3 ? words[3] : ""));
+      } catch (IllegalArgumentException e) {
+        return "error: " + e.getMessage();
+      }
+      return "ok";
+    }
+    RequestScope scope = requests.remove(id);
+    if (scope == null) {
+      return "error: request " + id + " is not open";
+    }
+    if (words.length > 2 && words[2].equals("error")) {
+      scope.fail(words.length > 3 ? words[3] : "failed");
+    }
+    scope.close();
+    return "ok";
+  }
+
+  private void settle(long since) throws InterruptedException {
+    Pump o = out;
+    Pump e = err;
+    if (o != null) {
+      o.settle(since, SETTLE_MILLIS);
+    }
+    if (e != null) {
+      e.settle(since, SETTLE_MILLIS);
+    }
+  }
+
+  private static String clip(String s) {
+    return s.length() <= 64 ? s : s.substring(0, 61) + "...";
+  }
+}
