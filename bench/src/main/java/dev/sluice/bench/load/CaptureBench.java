@@ -10,13 +10,13 @@ import java.util.Locale;
 
 /**
  * {@code sluice run}'s capture rate: a child printing 200-byte lines as fast as it can (mawk,
- * block-buffered), once with its output to /dev/null (the baseline) and once under
+ * block-buffered; or Python's print, unbuffered as sluice run makes it), once with its output to /dev/null (the baseline) and once under
  * {@link ProcessCapture} into a broker in a JVM of its own (durable store, default fsync),
  * alternating, in one run. Reports the child's own time in both, the capture's lines/s (every
  * line stored: the run ends once the broker acknowledged the last), and the ratios.
  *
  * <pre>
- * java -cp bench/target/benchmarks.jar dev.sluice.bench.load.CaptureBench [LINES] [ROUNDS]
+ * java -cp bench/target/benchmarks.jar dev.sluice.bench.load.CaptureBench [LINES] [ROUNDS] [awk|python]
  * </pre>
  */
 public final class CaptureBench {
@@ -25,10 +25,18 @@ public final class CaptureBench {
   public static void main(String[] args) throws Exception {
     long lines = args.length > 0 ? Long.parseLong(args[0]) : 3_000_000L;
     int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 3;
-    List<String> child = List.of("awk", "-v", "n=" + lines,
-        "BEGIN { s = sprintf(\"%0199d\", 0); for (i = 0; i < n; i++) print s }");
-    System.out.printf(Locale.ROOT, "capture bench: %,d lines of 200 bytes, %d rounds%n", lines,
-        rounds);
+    String program = args.length > 2 ? args[2] : "awk";
+    List<String> child = switch (program) {
+      case "awk" -> List.of("awk", "-v", "n=" + lines,
+          "BEGIN { s = sprintf(\"%0199d\", 0); for (i = 0; i < n; i++) print s }");
+      // print() per line, unbuffered as sluice run makes Python (PYTHONUNBUFFERED=1).
+      case "python" -> List.of("env", "PYTHONUNBUFFERED=1", "python3", "-c",
+          "s = '0' * 199\nfor _ in range(" + lines + "):\n    print(s)");
+      default -> throw new IllegalArgumentException("child: " + program
+          + " (expected: awk or python)");
+    };
+    System.out.printf(Locale.ROOT, "capture bench: %s printing %,d lines of 200 bytes, %d "
+        + "rounds%n", program, lines, rounds);
     List<String> rows = new ArrayList<>();
     try (SluiceTarget broker = SluiceTarget.start("1g", List.of())) {
       warmUp(broker, child);
@@ -63,10 +71,8 @@ public final class CaptureBench {
   }
 
   private static void warmUp(SluiceTarget broker, List<String> child) throws Exception {
-    List<String> small = new ArrayList<>(child);
-    small.set(2, "n=300000");
-    for (int i = 0; i < 3; i++) {
-      new ProcessCapture(runner(broker), Duration.ofMinutes(1)).run(small);
+    for (int i = 0; i < 2; i++) {
+      new ProcessCapture(runner(broker), Duration.ofMinutes(1)).run(child);
     }
   }
 

@@ -10,8 +10,6 @@ import java.io.IOException;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * What a captured line says about itself. A JSON object (RunPod's logger, Python's JSON
@@ -23,15 +21,6 @@ import java.util.regex.Pattern;
  */
 final class LineParser {
   private static final JsonFactory JSON = new JsonFactory();
-  private static final String WORDS =
-      "TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|CRITICAL|CRIT|FATAL|PANIC|SEVERE";
-  // "[error] x" in any case; "ERROR x" or "ERROR: x" in capitals; "error: x" in any case.
-  private static final Pattern BRACKETED =
-      Pattern.compile("^\\s*\\[(?i)(" + WORDS + ")\\]");
-  private static final Pattern CAPITALS = Pattern.compile("^\\s*(" + WORDS + ")(?=[\\s:|\\]-])");
-  private static final Pattern COLON = Pattern.compile("^\\s*(?i)(" + WORDS + "):");
-  // glog and klog: a level letter, then MMDD and the time.
-  private static final Pattern GLOG = Pattern.compile("^([IWEF])\\d{4} \\d{2}:\\d{2}:\\d{2}");
 
   private static final String[] MESSAGE_KEYS = {"message", "msg"};
   private static final String[] LEVEL_KEYS = {"level", "levelname", "severity", "lvl"};
@@ -168,23 +157,69 @@ final class LineParser {
     };
   }
 
-  /** The level a plain line starts with, or null. */
+  /**
+   * The level a plain line starts with, or null: {@code [word]} in any case, {@code word:} in
+   * any case, an upper-case {@code WORD} before a space, {@code |}, {@code ]} or {@code -}, or
+   * glog's level letter before MMDD and the time. Read by hand: it runs for every captured line,
+   * and three regular expressions a line were most of the capture's time.
+   */
   static Level levelWord(String line) {
-    for (Pattern p : new Pattern[] {BRACKETED, CAPITALS, COLON}) {
-      Matcher m = p.matcher(line);
-      if (m.lookingAt()) {
-        return named(m.group(1));
+    int i = 0;
+    int n = line.length();
+    while (i < n && (line.charAt(i) == ' ' || line.charAt(i) == '\t')) {
+      i++;
+    }
+    if (i == n) {
+      return null;
+    }
+    boolean bracketed = line.charAt(i) == '[';
+    int start = bracketed ? i + 1 : i;
+    int end = start;
+    while (end < n && end - start <= 8 && isAsciiLetter(line.charAt(end))) {
+      end++;
+    }
+    if (end > start && end < n && end - start <= 8) {
+      char after = line.charAt(end);
+      String word = line.substring(start, end);
+      if (bracketed ? after == ']' : after == ':') {
+        Level level = named(word);
+        if (level != null) {
+          return level;
+        }
+      }
+      if (!bracketed && (after == ' ' || after == '\t' || after == '|' || after == ']'
+          || after == '-') && word.equals(word.toUpperCase(Locale.ROOT))) {
+        Level level = named(word);
+        if (level != null) {
+          return level;
+        }
       }
     }
-    Matcher glog = GLOG.matcher(line);
-    if (glog.lookingAt()) {
-      return switch (glog.group(1)) {
-        case "W" -> Level.WARN;
-        case "E" -> Level.ERROR;
-        case "F" -> Level.FATAL;
-        default -> Level.INFO;
-      };
+    return i == 0 ? glog(line) : null;
+  }
+
+  private static boolean isAsciiLetter(char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+  }
+
+  /** glog and klog: {@code E1206 12:00:00...}, a level letter, MMDD, a space, then hh:mm:ss. */
+  private static Level glog(String line) {
+    if (line.length() < 14 || line.charAt(5) != ' ' || line.charAt(8) != ':'
+        || line.charAt(11) != ':') {
+      return null;
     }
-    return null;
+    for (int j : new int[] {1, 2, 3, 4, 6, 7, 9, 10, 12, 13}) {
+      char c = line.charAt(j);
+      if (c < '0' || c > '9') {
+        return null;
+      }
+    }
+    return switch (line.charAt(0)) {
+      case 'I' -> Level.INFO;
+      case 'W' -> Level.WARN;
+      case 'E' -> Level.ERROR;
+      case 'F' -> Level.FATAL;
+      default -> null;
+    };
   }
 }

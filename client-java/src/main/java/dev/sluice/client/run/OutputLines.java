@@ -39,9 +39,13 @@ final class OutputLines {
     int from = offset;
     for (int i = offset; i < end; i++) {
       if (bytes[i] == '\n') {
-        append(bytes, from, i - from);
-        emit(length);
-        length = 0;
+        if (length == 0 && i - from <= maxLineBytes) {
+          emit(bytes, from, i); // the whole line is in this chunk: no copy
+        } else {
+          append(bytes, from, i - from);
+          emit(line, 0, length);
+          length = 0;
+        }
         from = i + 1;
       }
     }
@@ -51,7 +55,7 @@ final class OutputLines {
   /** The output ended: a last line without its newline is sent too. */
   void finish() {
     if (length > 0) {
-      emit(length);
+      emit(line, 0, length);
       length = 0;
     }
   }
@@ -84,7 +88,7 @@ final class OutputLines {
     if (need > 1 && lead + need > length) {
       cut = lead;
     }
-    emit(cut);
+    emit(line, 0, cut);
     System.arraycopy(line, cut, line, 0, length - cut);
     length -= cut;
   }
@@ -108,9 +112,21 @@ final class OutputLines {
     }
   }
 
-  private void emit(int end) {
-    int stop = end > 0 && line[end - 1] == '\r' ? end - 1 : end;
-    lines.accept(clean(new String(line, 0, stop, StandardCharsets.UTF_8)));
+  private void emit(byte[] bytes, int from, int end) {
+    int stop = end > from && bytes[end - 1] == '\r' ? end - 1 : end;
+    String text = new String(bytes, from, stop - from, StandardCharsets.UTF_8);
+    lines.accept(hasControl(bytes, from, stop) ? clean(text) : text);
+  }
+
+  /** Whether the bytes hold a control character to clean (checked before decoding: cheaper). */
+  private static boolean hasControl(byte[] bytes, int from, int end) {
+    for (int i = from; i < end; i++) {
+      int b = bytes[i];
+      if ((b >= 0 && b < 0x20 && b != '\t') || b == 0x7F) {
+        return true;
+      }
+    }
+    return false;
   }
 
   /** Control characters but tab become U+FFFD; ANSI escape sequences (colours) go whole. */
