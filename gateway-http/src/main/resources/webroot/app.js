@@ -185,6 +185,7 @@ function applyFilters() {
     subject: $('subject').value.trim() || '>',
     level: $('level').value,
     grep: $('grep').value,
+    trace: $('trace').value.trim(),
   };
   if (olderLoad.abort) olderLoad.abort.abort();
   Object.assign(olderLoad, { busy: false, exhausted: false, abort: null });

@@ -3,8 +3,10 @@ package dev.sluice.gateway;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.sluice.client.runner.LogEntry;
 import dev.sluice.client.runner.RequestScope;
 import dev.sluice.client.runner.SluiceRunner;
+import dev.sluice.proto.v1.Level;
 import dev.sluice.token.Role;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
@@ -222,6 +224,29 @@ class PageTest {
 
     await().atMost(WAIT).pollInSameThread().untilAsserted(() -> assertThat(messages("#logs"))
         .containsExactly("cache miss for user 42"));
+  }
+
+  @Test
+  void theTraceFilterShowsOneTracesLinesAcrossRunners() {
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    signIn(gw.token("ann", "acme", Role.MEMBER, ""));
+    SluiceRunner one = gw.runner("acme", "demo", "r1");
+    SluiceRunner two = gw.runner("acme", "demo", "r2");
+    one.log(new LogEntry(0, Level.INFO, dev.sluice.proto.v1.Stream.STRUCTURED,
+        "r1 in the trace", Map.of(), "",
+        trace, ""));
+    one.info("r1 without a trace");
+    two.log(new LogEntry(0, Level.WARN, dev.sluice.proto.v1.Stream.STRUCTURED,
+        "r2 in the trace", Map.of(), "",
+        trace, ""));
+    await().atMost(WAIT).pollInSameThread().untilAsserted(() -> assertThat(messages("#logs"))
+        .hasSize(3));
+
+    WebElement field = driver.findElement(By.id("trace"));
+    field.sendKeys(trace, Keys.ENTER);
+
+    await().atMost(WAIT).pollInSameThread().untilAsserted(() -> assertThat(messages("#logs"))
+        .containsExactlyInAnyOrder("r1 in the trace", "r2 in the trace"));
   }
 
   @Test

@@ -45,7 +45,8 @@ import picocli.CommandLine.Spec;
         "  sluice logs 'demo-model.>' --from 2026-11-21T10:00Z --to 2026-11-21T11:30Z",
         "  sluice logs '>' --since 2h --level warn --grep timeout -n 20",
         "  sluice logs 'demo-model.*.req-12' --json",
-        "  sluice logs 'demo-model.>' --request req-12 --head -n 1000"})
+        "  sluice logs 'demo-model.>' --request req-12 --head -n 1000",
+        "  sluice logs '>' --trace 4bf92f3577b34da6a3ce929d0e0e4736"})
 final class LogsCommand implements Callable<Integer> {
   /** Largest -n: the records kept in memory to print the last N. */
   static final int MAX_LINES = 100_000;
@@ -91,6 +92,11 @@ final class LogsCommand implements Callable<Integer> {
   @Option(names = "--request", paramLabel = "ID",
       description = "Only records of the request with this id.")
   String requestId;
+
+  @Option(names = "--trace", paramLabel = "TRACE_ID",
+      description = "Only records of this OpenTelemetry trace (32 lower-case hex characters), "
+          + "across every runner.")
+  String traceId;
 
   @Mixin
   ReadOptions.Format format;
@@ -173,6 +179,13 @@ final class LogsCommand implements Callable<Integer> {
             + "contain)");
       }
       where.setContains(grep);
+    }
+    if (traceId != null) {
+      if (!traceId.matches("[0-9a-f]{32}")) {
+        throw new IllegalArgumentException("--trace: '" + traceId + "' (expected: a trace id, "
+            + "32 lower-case hex characters)");
+      }
+      where.setTraceId(traceId);
     }
     return where.build();
   }

@@ -179,7 +179,8 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
     // DESIGN's scoping rule: one open request takes unscoped lines (see OpenRequests).
     String scope = requestId.isEmpty() ? openRequests.only() : requestId;
     long now = time > 0 ? time : nowNanos();
-    Frames.Ids ids = traceId.isEmpty() && spanId.isEmpty() ? null
+    // Ids the line brings win; else the OpenTelemetry span current here, if any.
+    Frames.Ids ids = traceId.isEmpty() && spanId.isEmpty() ? CurrentSpan.ids()
         : new Frames.Ids(traceId, spanId);
     if (text.length() <= MAX_MESSAGE_CHARS) {
       link.state().line(Frames.line(now, level, stream, text, scope, fields, ids));

@@ -4,14 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.broker.Broker;
 import dev.sluice.broker.BrokerConfig;
+import dev.sluice.client.runner.LogEntry;
 import dev.sluice.client.runner.RequestScope;
 import dev.sluice.client.runner.SluiceRunner;
 import dev.sluice.proto.v1.Hello;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestGrpc;
 import dev.sluice.proto.v1.IngestReply;
+import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.LogBatch;
 import dev.sluice.proto.v1.LogLine;
+import dev.sluice.proto.v1.Stream;
 import dev.sluice.testing.SluiceBroker;
 import dev.sluice.token.IssuerKeys;
 import dev.sluice.token.Role;
@@ -85,6 +88,26 @@ class LogsCommandTest {
   }
 
   // ---- what is printed ----
+
+  @Test
+  void traceFindsTheLinesOfOneTraceAcrossRunners() throws Exception {
+    String trace = "4bf92f3577b34da6a3ce929d0e0e4736";
+    try (SluiceRunner other = SluiceRunner.builder().target(broker.target()).app("demo-model")
+        .runner("runner-2").build()) {
+      runner.log(new LogEntry(0, Level.INFO, Stream.STRUCTURED, "on runner 1", Map.of(), "",
+          trace, "00f067aa0ba902b7"));
+      runner.info("no trace");
+      other.log(new LogEntry(0, Level.WARN, Stream.STRUCTURED, "on runner 2", Map.of(), "",
+          trace, "00f067aa0ba902b8"));
+      other.log(new LogEntry(0, Level.INFO, Stream.STRUCTURED, "another trace", Map.of(), "",
+          "0af7651916cd43dd8448eb211c80319c", ""));
+      assertThat(runner.flush(WAIT)).isTrue();
+      assertThat(other.flush(WAIT)).isTrue();
+    }
+    assertThat(printed(logs("demo-model.>", "--trace", trace)))
+        .containsExactlyInAnyOrder("on runner 1", "on runner 2");
+    assertUsageError(logs(">", "--trace", "ABC"), "--trace: 'ABC' (expected: a trace id");
+  }
 
   @Test
   void aRecordLostToDamageInTheStoreIsPrintedAsAGapWhereItWas() throws Exception {
