@@ -66,6 +66,10 @@ final class RunCommand implements Callable<Integer> {
           + "${DEFAULT-VALUE}).")
   String flushTimeout;
 
+  @Option(names = "--tee",
+      description = "Also copy CMD's output to this command's stdout and stderr, as it comes.")
+  boolean tee;
+
   @Parameters(paramLabel = "CMD", arity = "1..*",
       description = "The command and its arguments, after '--'.")
   List<String> command;
@@ -92,7 +96,7 @@ final class RunCommand implements Callable<Integer> {
       return CommandErrors.usage(spec, e.getMessage());
     }
     try {
-      return new ProcessCapture(builder.build(), flush).run(command);
+      return new ProcessCapture(builder.build(), flush, tee).run(command);
     } catch (IOException e) {
       return CommandErrors.failed(spec, e.getMessage());
     }

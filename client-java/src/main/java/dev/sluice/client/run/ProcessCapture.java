@@ -27,6 +27,7 @@ public final class ProcessCapture {
 
   private final SluiceRunner runner;
   private final Duration flushTimeout;
+  private final boolean tee;
   private final Map<String, RequestScope> requests = new ConcurrentHashMap<>();
   private volatile Pump out;
   private volatile Pump err;
@@ -37,8 +38,17 @@ public final class ProcessCapture {
    * @param flushTimeout how long the end waits for the broker to store what is left
    */
   public ProcessCapture(SluiceRunner runner, Duration flushTimeout) {
+    this(runner, flushTimeout, false);
+  }
+
+  /**
+   * @param tee also copy the child's output, as it comes, to this process's stdout and stderr
+   *     (a console that wants to see it); a console that does not keep up then slows the child
+   */
+  public ProcessCapture(SluiceRunner runner, Duration flushTimeout, boolean tee) {
     this.runner = runner;
     this.flushTimeout = flushTimeout;
+    this.tee = tee;
   }
 
   /** Runs {@code command} to its end; returns its exit code. */
@@ -61,8 +71,8 @@ public final class ProcessCapture {
         throw new IOException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
       }
       child.getOutputStream().close(); // no stdin: the child reads EOF, as under an init
-      out = new Pump(child.getInputStream(), Stream.STDOUT, runner);
-      err = new Pump(child.getErrorStream(), Stream.STDERR, runner);
+      out = new Pump(child.getInputStream(), Stream.STDOUT, runner, tee ? System.out : null);
+      err = new Pump(child.getErrorStream(), Stream.STDERR, runner, tee ? System.err : null);
       out.start();
       err.start();
       Map<Signal, SignalHandler> before = forwardSignals(child);

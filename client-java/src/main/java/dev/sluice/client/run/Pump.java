@@ -4,6 +4,7 @@ import dev.sluice.client.runner.SluiceRunner;
 import dev.sluice.proto.v1.Stream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 
@@ -23,6 +24,7 @@ final class Pump implements Runnable {
   private static final int SHORT_READ = 4 * 1024;
 
   private final InputStream in;
+  private final OutputStream tee; // null: the output goes to the broker only
   private final Stream stream;
   private final SluiceRunner runner;
   private final Object lock = new Object();
@@ -32,8 +34,9 @@ final class Pump implements Runnable {
   private long reads; // reads that returned
   private boolean ended;
 
-  Pump(InputStream in, Stream stream, SluiceRunner runner) {
+  Pump(InputStream in, Stream stream, SluiceRunner runner, OutputStream tee) {
     this.in = in;
+    this.tee = tee;
     this.stream = stream;
     this.runner = runner;
     this.thread = new Thread(this, "sluice-run-" + stream.name().toLowerCase());
@@ -62,6 +65,10 @@ final class Pump implements Runnable {
         }
         if (n < 0) {
           break;
+        }
+        if (tee != null) {
+          tee.write(chunk, 0, n);
+          tee.flush();
         }
         lines.feed(chunk, 0, n);
         if (n < SHORT_READ) {

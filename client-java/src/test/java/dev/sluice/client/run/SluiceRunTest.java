@@ -176,12 +176,15 @@ class SluiceRunTest {
         echo "never signalled"
         """);
     try (JavaProcess run = JavaProcess.start("dev.sluice.client.cli.SluiceCli", Map.of(),
-        "run", "--app", "app", "--runner", "r1", "--broker", broker.target(), "--",
+        "run", "--app", "app", "--runner", "r1", "--broker", broker.target(), "--tee", "--",
         "sh", sh.toString())) {
       Awaitility.await().atMost(WAIT).until(() -> lines().stream()
           .anyMatch(r -> r.getMessage().equals("ready")));
       run.sigterm();
       assertThat(run.awaitExit(WAIT)).isEqualTo(7);
+      // --tee: the console saw the child's output too (read by the helper as it comes).
+      Awaitility.await().atMost(WAIT).until(() -> run.output().contains("got TERM"));
+      assertThat(run.output()).contains("ready");
     }
     assertThat(lines()).extracting(Record::getMessage).containsExactly("ready", "got TERM");
   }
