@@ -106,6 +106,39 @@ class PublishLanesTest {
   }
 
   @Test
+  void aHeldAppendWhoseListenerThrowsDoesNotStopItsLane() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    List<Long> seen = new CopyOnWriteArrayList<>();
+    host.subscribe(new ReadGrant("acct", Subjects.filter(">")), records -> {
+      try {
+        release.await(20, TimeUnit.SECONDS); // bounded: released below in every case
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      records.forEach(r -> seen.add(r.seq()));
+    });
+    try {
+      for (int i = 0; i < PublishLanes.BACKLOG; i++) {
+        store.append("acct", "", 0, lines("acct", i, 1)).toCompletionStage()
+            .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      }
+      // Past the backlog: completed by the lane, whose turn runs its listeners right there.
+      Future<List<StoredRecord>> held = store.append("acct", "", 0, lines("acct", 99, 1));
+      held.onComplete(ar -> {
+        throw new IllegalStateException("a listener with a bug");
+      });
+      release.countDown();
+      await().atMost(Duration.ofSeconds(10)).until(held::isComplete);
+      // The lane goes on publishing.
+      store.append("acct", "", 0, lines("acct", 100, 1)).toCompletionStage()
+          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      await().atMost(Duration.ofSeconds(10)).until(() -> seen.size() == PublishLanes.BACKLOG + 2);
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
   void aBatchIsPublishedOnTheContextThatAppendedIt() throws Exception {
     // The runner's event loop, where its ack goes anyway: no second thread woken per batch.
     List<Context> seen = new CopyOnWriteArrayList<>();

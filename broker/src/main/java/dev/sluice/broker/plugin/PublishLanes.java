@@ -150,7 +150,12 @@ final class PublishLanes {
 
     private void schedule() {
       if (scheduled.compareAndSet(false, true)) {
-        on().runOnContext(v -> drain());
+        try {
+          on().runOnContext(v -> drain());
+        } catch (RuntimeException e) {
+          scheduled.set(false); // a context that refuses work (shutting down): try again later
+          throw e;
+        }
       }
     }
 
@@ -164,29 +169,47 @@ final class PublishLanes {
     }
 
     private void drain() {
-      for (int i = 0; i < BATCHES_PER_TURN; i++) {
-        Batch batch = queue.poll();
-        if (batch == null) {
-          break;
-        }
-        try {
-          router.publish(account, batch.records(), StoredRecord::subject, batch::memo, deliver);
-          if (!across.isEmpty()) {
-            deliverAcross(account, batch.records());
+      try {
+        for (int i = 0; i < BATCHES_PER_TURN; i++) {
+          Batch batch = queue.poll();
+          if (batch == null) {
+            break;
           }
-        } catch (RuntimeException e) {
-          // The records are stored; the lane goes on (a throw would leave it scheduled for ever).
-          LOG.error("publishing {} records of account {} failed", batch.records().size(),
-              account, e);
-        } finally {
-          backlog.decrementAndGet();
-          batch.done().complete();
+          try {
+            router.publish(account, batch.records(), StoredRecord::subject, batch::memo,
+                deliver);
+            if (!across.isEmpty()) {
+              deliverAcross(account, batch.records());
+            }
+          } catch (RuntimeException e) {
+            // The records are stored; the lane goes on.
+            LOG.error("publishing {} records of account {} failed", batch.records().size(),
+                account, e);
+          } finally {
+            backlog.decrementAndGet();
+            complete(batch);
+          }
         }
+      } finally {
+        // Whatever happened above: a lane left scheduled would never publish again.
+        scheduled.set(false);
       }
-      scheduled.set(false);
       // A batch queued after the last poll, while still scheduled, found nothing to do.
       if (!queue.isEmpty()) {
         schedule();
+      }
+    }
+
+    /**
+     * Completes a held append. Its listeners may run right here (the appender's own ack, when
+     * the lane runs on its context): one that throws must not take the lane's turn with it.
+     */
+    private void complete(Batch batch) {
+      try {
+        batch.done().complete();
+      } catch (RuntimeException e) {
+        LOG.error("an append of account {} failed after it was stored and published", account,
+            e);
       }
     }
   }

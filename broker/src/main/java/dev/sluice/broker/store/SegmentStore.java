@@ -233,9 +233,10 @@ public final class SegmentStore implements LogStore {
             sessions.merge(account + '\u0000' + sessionKey, clientSeq, Math::max);
           }
           if (!stored.isEmpty()) {
-            // On the writer thread, which completes appends in log order: sequence order. Not
+            // On the writer thread, which hands appends over in log order: sequence order. Not
             // under the account's lock: subscribers take their own locks, then read lastSeq.
-            // The listener only takes them; the append completes once it has.
+            // The listener only takes them; the append completes once it says so (a listener
+            // that holds some appends back may complete them after later ones).
             taken(account, stored, drafts, context).onComplete(
                 v -> onContext(context, () -> promise.complete(stored)));
             return;

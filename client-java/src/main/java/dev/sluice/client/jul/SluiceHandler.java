@@ -100,9 +100,13 @@ public final class SluiceHandler extends Handler {
     }
   }
 
-  /** The SDK's own logs (a reconnect, say) would feed themselves: they stay local. */
+  /**
+   * The SDK's own logs and its transport's (gRPC and Netty log through java.util.logging: a
+   * reconnect, say) would feed themselves: they stay local.
+   */
   private static boolean ours(String logger) {
-    return logger != null && logger.startsWith("dev.sluice.client.");
+    return logger != null && (logger.startsWith("dev.sluice.client.")
+        || logger.startsWith("io.grpc.") || logger.startsWith("io.netty."));
   }
 
   private String message(LogRecord record) {

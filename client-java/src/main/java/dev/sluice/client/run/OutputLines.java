@@ -19,6 +19,8 @@ final class OutputLines {
   private final int maxLineBytes;
   private byte[] line = new byte[256];
   private int length;
+  // The line's bytes so far went out as a piece: a newline right now ends no further text.
+  private boolean justCut;
 
   OutputLines(Consumer<String> lines) {
     this(lines, MAX_LINE_BYTES);
@@ -39,13 +41,17 @@ final class OutputLines {
     int from = offset;
     for (int i = offset; i < end; i++) {
       if (bytes[i] == '\n') {
-        if (length == 0 && i - from <= maxLineBytes) {
+        if (length == 0 && i - from <= maxLineBytes && !(justCut && i == from)) {
           emit(bytes, from, i); // the whole line is in this chunk: no copy
         } else {
           append(bytes, from, i - from);
-          emit(line, 0, length);
+          // Nothing left after the pieces already sent: no empty line for their newline.
+          if (length > 0 || !justCut) {
+            emit(line, 0, length);
+          }
           length = 0;
         }
+        justCut = false;
         from = i + 1;
       }
     }
@@ -61,6 +67,9 @@ final class OutputLines {
   }
 
   private void append(byte[] bytes, int from, int count) {
+    if (count > 0) {
+      justCut = false;
+    }
     while (count > 0) {
       int room = maxLineBytes - length;
       int take = Math.min(room, count);
@@ -91,6 +100,7 @@ final class OutputLines {
     emit(line, 0, cut);
     System.arraycopy(line, cut, line, 0, length - cut);
     length -= cut;
+    justCut = true;
   }
 
   private static int sequenceLength(byte lead) {

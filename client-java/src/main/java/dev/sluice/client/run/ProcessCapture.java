@@ -60,6 +60,9 @@ public final class ProcessCapture {
     try (runner; ControlSocket control = ControlSocket.open(this::command)) {
       ProcessBuilder builder = new ProcessBuilder(command);
       builder.environment().put(CONTROL_ENV, control.path().toString());
+      // The runner's token is ours, not the child's: a child that prints its environment
+      // (a crash report, a debug dump) would send it into the logs.
+      builder.environment().remove("SLUICE_TOKEN");
       // Python buffers a pipe's output in blocks: lines would come late and out of order
       // with stderr and with control calls. Unbuffered unless the caller chose otherwise.
       builder.environment().putIfAbsent("PYTHONUNBUFFERED", "1");
@@ -144,14 +147,16 @@ public final class ProcessCapture {
       return "error: interrupted";
     }
     if (words[0].equals("start")) {
-      if (requests.containsKey(id)) {
-        return "error: request " + id + " is already open";
-      }
-      try {
-        requests.put(id, runner.request(id, words.length > 2 ? words[2] : "",
-            words.length > 3 ? words[3] : ""));
-      } catch (IllegalArgumentException e) {
-        return "error: " + e.getMessage();
+      synchronized (requests) { // one start of an id at a time: no request left open twice
+        if (requests.containsKey(id)) {
+          return "error: request " + id + " is already open";
+        }
+        try {
+          requests.put(id, runner.request(id, words.length > 2 ? words[2] : "",
+              words.length > 3 ? words[3] : ""));
+        } catch (IllegalArgumentException e) {
+          return "error: " + e.getMessage();
+        }
       }
       return "ok";
     }

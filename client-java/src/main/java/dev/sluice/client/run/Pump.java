@@ -1,6 +1,8 @@
 package dev.sluice.client.run;
 
+import dev.sluice.client.runner.LogEntry;
 import dev.sluice.client.runner.SluiceRunner;
+import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.Stream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +24,8 @@ final class Pump implements Runnable {
   // meanwhile, so the child goes on; a line waits at most this long.
   private static final long GATHER_NANOS = 100_000;
   private static final int SHORT_READ = 4 * 1024;
+  // How long a read must stay blocked to show that the pipe had nothing for it.
+  private static final long STILL_MILLIS = 2;
 
   private final InputStream in;
   private final OutputStream tee; // null: the output goes to the broker only
@@ -30,7 +34,8 @@ final class Pump implements Runnable {
   private final Object lock = new Object();
   private final Thread thread;
   private boolean waiting; // in a read, with everything read before it handed on
-  private long waitingSince; // System.nanoTime() when that read began
+  private long readStarted; // System.nanoTime() when the latest read began
+  private long shortReadStarted; // the latest read that took all there was, fed
   private long reads; // reads that returned
   private boolean ended;
 
@@ -39,6 +44,7 @@ final class Pump implements Runnable {
     this.tee = tee;
     this.stream = stream;
     this.runner = runner;
+    this.shortReadStarted = System.nanoTime(); // before any command's `since`
     this.thread = new Thread(this, "sluice-run-" + stream.name().toLowerCase());
     this.thread.setDaemon(true);
   }
@@ -49,13 +55,14 @@ final class Pump implements Runnable {
 
   @Override
   public void run() {
-    OutputLines lines = new OutputLines(line -> runner.log(LineParser.parse(line, stream, 0)));
+    OutputLines lines = new OutputLines(this::send);
     byte[] chunk = new byte[CHUNK];
     try {
       while (true) {
+        long started = System.nanoTime();
         synchronized (lock) {
           waiting = true;
-          waitingSince = System.nanoTime();
+          readStarted = started;
           lock.notifyAll();
         }
         int n = in.read(chunk);
@@ -71,6 +78,12 @@ final class Pump implements Runnable {
           tee.flush();
         }
         lines.feed(chunk, 0, n);
+        if (n < CHUNK) {
+          synchronized (lock) {
+            shortReadStarted = started;
+            lock.notifyAll();
+          }
+        }
         if (n < SHORT_READ) {
           LockSupport.parkNanos(GATHER_NANOS);
         }
@@ -86,26 +99,42 @@ final class Pump implements Runnable {
     }
   }
 
+  /** One line to the runner; nothing here may stop the reading (the child would block). */
+  private void send(String line) {
+    LogEntry entry;
+    try {
+      entry = LineParser.parse(line, stream, 0);
+    } catch (RuntimeException e) {
+      entry = LogEntry.of(stream == Stream.STDERR ? Level.ERROR : Level.INFO, stream, line);
+    }
+    try {
+      runner.log(entry);
+    } catch (RuntimeException e) {
+      // A stopped runner: it counts what it drops, and the run ends with the child.
+    }
+  }
+
   /**
    * Waits (at most {@code millis}) until what the child wrote to this stream before
-   * {@code since} (a {@link System#nanoTime}) is handed to the runner: the pump is in a read
-   * that began after it had handed on everything before, and that read found the pipe empty.
-   * A read blocked since before {@code since} proves it at once; a read begun later, by
-   * staying blocked for a millisecond (one that finds output returns in microseconds). The
-   * child must have flushed its output before the control call, as for any ordering of two
-   * channels.
+   * {@code since} (a {@link System#nanoTime}) is handed to the runner. Either a read that
+   * began after {@code since} came back short (it took all there was) and is fed; or the pump
+   * has sat in one read for {@value #STILL_MILLIS} ms without it returning: nothing was there to
+   * take. (Output written before {@code since} wakes a blocked read at once; the pump thread
+   * may wait for a CPU a while, hence the milliseconds.) The child must have flushed its output
+   * before the control call, as for any ordering of two channels.
    */
   void settle(long since, long millis) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
     synchronized (lock) {
-      while (!ended && System.nanoTime() < deadline) {
-        if (waiting && waitingSince - since <= 0) {
+      while (!ended && System.nanoTime() - deadline < 0) {
+        if (shortReadStarted - since >= 0) {
           return;
         }
         if (waiting) {
           long read = reads;
-          lock.wait(1);
-          if (waiting && reads == read) {
+          long began = readStarted;
+          lock.wait(STILL_MILLIS);
+          if (waiting && reads == read && readStarted == began) {
             return;
           }
         } else {

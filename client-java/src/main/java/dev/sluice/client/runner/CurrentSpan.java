@@ -7,16 +7,24 @@ import io.opentelemetry.api.trace.SpanContext;
  * The OpenTelemetry span current on the logging thread, when OpenTelemetry's API is on the
  * class path (an optional dependency of the SDK): a line logged inside a span carries its trace
  * and span ids, so {@code sluice logs --trace ID} finds it beside the trace's other lines.
- * Without the API this costs one constant check per line.
+ * Without the API this costs one field read per line.
  */
 final class CurrentSpan {
-  private static final boolean PRESENT = present();
+  private static volatile boolean present = present();
 
   private CurrentSpan() {}
 
   /** The current span's ids, or null when there is no valid span (or no OpenTelemetry). */
   static Frames.Ids ids() {
-    return PRESENT ? Otel.ids() : null;
+    if (!present) {
+      return null;
+    }
+    try {
+      return Otel.ids();
+    } catch (LinkageError e) {
+      present = false; // an OpenTelemetry API this code cannot use: lines go without its ids
+      return null;
+    }
   }
 
   private static boolean present() {

@@ -52,6 +52,15 @@ class OutputLinesTest {
   }
 
   @Test
+  void aLineOfExactlyItsPiecesLeavesNoEmptyLineBehind() {
+    for (int chunk = 1; chunk <= 21; chunk += 4) {
+      lines.clear();
+      assertThat(cut(utf8("x".repeat(20) + "\nnext\n"), 10, chunk)).as("chunks of %d", chunk)
+          .containsExactly("x".repeat(10), "x".repeat(10), "next");
+    }
+  }
+
+  @Test
   void anOverlongLineGoesInPiecesCutBetweenCharacters() {
     // 10-byte pieces over 3-byte characters: a cut never splits one.
     String text = "ab" + "€".repeat(9);

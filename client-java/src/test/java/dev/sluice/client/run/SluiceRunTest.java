@@ -150,6 +150,7 @@ class SluiceRunTest {
         """);
     assertThat(run("python3", py.toString())).isZero();
     List<Record> lines = lines();
+    assertThat(lines).extracting(Record::getMessage).doesNotContain("");
     assertThat(lines.get(0).getMessage()).isEqualTo("bad \uFFFD\uFFFD bytes");
     StringBuilder big = new StringBuilder();
     for (Record r : lines.subList(1, lines.size() - 1)) {

@@ -38,7 +38,7 @@ public class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
   private String target = env("SLUICE_TARGET", SluiceRunner.DEFAULT_TARGET);
   private String token = System.getenv("SLUICE_TOKEN");
   private Duration closeTimeout = Duration.ofSeconds(5);
-  private SluiceRunner sluice;
+  private volatile SluiceRunner sluice;
   private Thread shutdownHook;
 
   private static String env(String name, String fallback) {
@@ -112,8 +112,10 @@ public class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
   @Override
   protected void append(ILoggingEvent event) {
     SluiceRunner r = sluice;
-    if (r == null || event.getLoggerName().startsWith("dev.sluice.client.")) {
-      return; // the SDK's own logs (a reconnect, say) would feed themselves
+    String logger = event.getLoggerName();
+    if (r == null || logger.startsWith("dev.sluice.client.") || logger.startsWith("io.grpc.")
+        || logger.startsWith("io.netty.")) {
+      return; // the SDK's and its transport's own logs (a reconnect, say) would feed themselves
     }
     Map<String, String> fields = new LinkedHashMap<>();
     String request = "";
