@@ -57,7 +57,12 @@ final class ControlSocket implements AutoCloseable {
         PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
     ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
     ControlSocket socket = new ControlSocket(dir, server, commands);
-    server.bind(UnixDomainSocketAddress.of(socket.path));
+    try {
+      server.bind(UnixDomainSocketAddress.of(socket.path));
+    } catch (IOException | RuntimeException e) {
+      socket.close(); // no channel or directory left behind
+      throw new IOException("cannot listen on " + socket.path + ": " + e.getMessage(), e);
+    }
     socket.acceptor.start();
     return socket;
   }
@@ -92,18 +97,23 @@ final class ControlSocket implements AutoCloseable {
             Channels.newInputStream(client), StandardCharsets.UTF_8));
         OutputStream out = Channels.newOutputStream(client)) {
       StringBuilder line = new StringBuilder();
+      boolean tooLong = false;
       int c;
       while ((c = in.read()) >= 0) {
         if (c == '\n') {
-          String answer = commands.apply(line.toString().strip());
+          String answer = tooLong ? "error: line longer than " + MAX_LINE + " characters"
+              : commands.apply(line.toString().strip());
           out.write((answer + "\n").getBytes(StandardCharsets.UTF_8));
           out.flush();
           line.setLength(0);
+          tooLong = false;
         } else if (line.length() < MAX_LINE) {
           line.append((char) c);
+        } else {
+          tooLong = true; // refused whole, never run cut short
         }
       }
-      if (!line.toString().isBlank()) {
+      if (!tooLong && !line.toString().isBlank()) {
         out.write((commands.apply(line.toString().strip()) + "\n")
             .getBytes(StandardCharsets.UTF_8));
       }
