@@ -114,7 +114,10 @@ final class PublishLanes {
     return lane;
   }
 
-  /** Queues what the store stored on the account's lane; completes once it is published. */
+  /**
+   * Queues what the store stored on the account's lane; completes at once, or once published
+   * when the lane holds more than {@link #BACKLOG} batches.
+   */
   Future<Void> offer(String account, List<StoredRecord> records, List<Draft> drafts,
       Context appender) {
     return lane(account).offer(new Batch(records, drafts, appender, Promise.promise()));
