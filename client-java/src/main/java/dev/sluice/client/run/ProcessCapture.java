@@ -93,7 +93,12 @@ public final class ProcessCapture {
         open.close();
       }
       requests.clear();
-      runner.flush(flushTimeout);
+      if (!runner.flush(flushTimeout) || runner.droppedCount() > 0) {
+        // On sluice run's own stderr, never into the captured logs: say what did not make it.
+        System.err.printf("sluice run: %s%n", runner.droppedCount() > 0
+            ? runner.droppedCount() + " lines were dropped (the buffer was full)"
+            : "the broker did not store the last lines within " + flushTimeout);
+      }
       return code;
     }
   }

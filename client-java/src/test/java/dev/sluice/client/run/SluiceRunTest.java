@@ -191,6 +191,18 @@ class SluiceRunTest {
   }
 
   @Test
+  void linesTheBrokerNeverStoredAreReportedOnItsOwnStderr() throws Exception {
+    String nowhere = "127.0.0.1:" + SluiceBroker.freePort();
+    try (JavaProcess run = JavaProcess.start("dev.sluice.client.cli.SluiceCli", Map.of(),
+        "run", "--app", "app", "--runner", "r1", "--broker", nowhere, "--flush-timeout", "1s",
+        "--", "sh", "-c", "echo lost; exit 4")) {
+      assertThat(run.awaitExit(WAIT)).isEqualTo(4);
+      Awaitility.await().atMost(WAIT).until(() -> run.output().stream().anyMatch(
+          line -> line.startsWith("sluice run: the broker did not store the last lines")));
+    }
+  }
+
+  @Test
   void linesPrintedWhileTheBrokerIsDownArriveInOrderOnceItIsBack() throws Exception {
     int port = broker.port();
     String target = broker.target();
