@@ -68,22 +68,24 @@ public final class ProcessCapture {
       builder.environment().putIfAbsent("PYTHONUNBUFFERED", "1");
       Process child;
       long started = System.nanoTime();
-      try {
-        child = builder.start();
-      } catch (IOException e) {
-        throw new IOException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
-      }
-      child.getOutputStream().close(); // no stdin: the child reads EOF, as under an init
-      out = new Pump(child.getInputStream(), Stream.STDOUT, runner, tee ? System.out : null);
-      err = new Pump(child.getErrorStream(), Stream.STDERR, runner, tee ? System.err : null);
-      out.start();
-      err.start();
-      Map<Signal, SignalHandler> before = forwardSignals(child);
+      // Before the start: a SIGTERM in between would otherwise kill us and orphan the child.
+      Forwarder signals = Forwarder.install();
       int code;
       try {
+        try {
+          child = builder.start();
+        } catch (IOException e) {
+          throw new IOException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+        }
+        signals.started(child);
+        child.getOutputStream().close(); // no stdin: the child reads EOF, as under an init
+        out = new Pump(child.getInputStream(), Stream.STDOUT, runner, tee ? System.out : null);
+        err = new Pump(child.getErrorStream(), Stream.STDERR, runner, tee ? System.err : null);
+        out.start();
+        err.start();
         code = child.waitFor();
       } finally {
-        before.forEach(Signal::handle); // the JVM's own handling again
+        signals.restore(); // the JVM's own handling again
       }
       childNanos = System.nanoTime() - started;
       // The pipes end once the child and whatever it started that kept them are gone.
@@ -108,18 +110,45 @@ public final class ProcessCapture {
     return Duration.ofNanos(childNanos);
   }
 
-  /** Forwards the signals to {@code child}; returns the handlers they had. */
-  private static Map<Signal, SignalHandler> forwardSignals(Process child) {
-    Map<Signal, SignalHandler> before = new java.util.HashMap<>();
-    for (String name : FORWARDED) {
-      try {
-        Signal signal = new Signal(name);
-        before.put(signal, Signal.handle(signal, s -> send(child, name)));
-      } catch (IllegalArgumentException e) {
-        // The JVM keeps this one for itself (or the platform has none): not forwarded.
+  /**
+   * Forwards SIGINT, SIGTERM and SIGHUP to the child; one that comes before the child exists
+   * is sent once it does.
+   */
+  private static final class Forwarder {
+    private final Map<Signal, SignalHandler> before = new java.util.HashMap<>();
+    private final List<String> pending = new java.util.ArrayList<>();
+    private Process child;
+
+    static Forwarder install() {
+      Forwarder f = new Forwarder();
+      for (String name : FORWARDED) {
+        try {
+          Signal signal = new Signal(name);
+          f.before.put(signal, Signal.handle(signal, s -> f.forward(name)));
+        } catch (IllegalArgumentException e) {
+          // The JVM keeps this one for itself (or the platform has none): not forwarded.
+        }
+      }
+      return f;
+    }
+
+    private synchronized void forward(String name) {
+      if (child == null) {
+        pending.add(name);
+      } else {
+        send(child, name);
       }
     }
-    return before;
+
+    synchronized void started(Process started) {
+      child = started;
+      pending.forEach(name -> send(started, name));
+      pending.clear();
+    }
+
+    void restore() {
+      before.forEach(Signal::handle);
+    }
   }
 
   private static void send(Process child, String signal) {
