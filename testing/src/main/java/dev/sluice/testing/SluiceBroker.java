@@ -1,7 +1,13 @@
 package dev.sluice.testing;
 
+import com.google.protobuf.ByteString;
 import dev.sluice.broker.Broker;
 import dev.sluice.broker.BrokerConfig;
+import dev.sluice.proto.v1.LogsGrpc;
+import dev.sluice.proto.v1.QueryRequest;
+import dev.sluice.proto.v1.QueryResponse;
+import dev.sluice.proto.v1.Record;
+import dev.sluice.proto.v1.RecordKind;
 import dev.sluice.token.IssuerKeys;
 import dev.sluice.token.Role;
 import dev.sluice.token.Tokens;
@@ -137,6 +143,35 @@ public final class SluiceBroker implements BeforeEachCallback, AfterEachCallback
         .usePlaintext().maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build();
     channels.add(channel);
     return channel;
+  }
+
+  /**
+   * Every stored log line (records of kind LINE) whose subject matches {@code filter}, oldest
+   * first, read through {@code Logs.Query} page by page (a page is bounded in bytes too). For
+   * an insecure broker; at most 100 pages.
+   */
+  public List<Record> storedLines(String filter) {
+    // A channel of its own, closed at once: tests call this in await loops.
+    ManagedChannel channel = NettyChannelBuilder.forAddress("127.0.0.1", port())
+        .usePlaintext().maxInboundMessageSize(MAX_INBOUND_MESSAGE_BYTES).build();
+    try {
+      LogsGrpc.LogsBlockingStub logs = LogsGrpc.newBlockingStub(channel);
+      List<Record> lines = new ArrayList<>();
+      ByteString cursor = ByteString.EMPTY;
+      for (int page = 0; page < 100; page++) {
+        QueryResponse response = logs.query(QueryRequest.newBuilder().setFilter(filter)
+            .setLimit(10_000).setPageCursor(cursor).build());
+        response.getRecordsList().stream().filter(r -> r.getKind() == RecordKind.LINE)
+            .forEach(lines::add);
+        cursor = response.getNextPageCursor();
+        if (cursor.isEmpty()) {
+          break;
+        }
+      }
+      return lines;
+    } finally {
+      channel.shutdownNow();
+    }
   }
 
   /** A {@link #channel()} whose every call carries {@code authorization: Bearer <token>}. */

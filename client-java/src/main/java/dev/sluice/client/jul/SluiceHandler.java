@@ -83,7 +83,7 @@ public final class SluiceHandler extends Handler {
 
   @Override
   public void publish(LogRecord record) {
-    if (record == null || !isLoggable(record) || ours(record.getLoggerName())) {
+    if (record == null || !isLoggable(record) || LogEntry.fromTheSdk(record.getLoggerName())) {
       return;
     }
     try {
@@ -98,15 +98,6 @@ public final class SluiceHandler extends Handler {
     } catch (RuntimeException e) {
       reportError("sluice: could not send a record", e, ErrorManager.WRITE_FAILURE);
     }
-  }
-
-  /**
-   * The SDK's own logs and its transport's (gRPC and Netty log through java.util.logging: a
-   * reconnect, say) would feed themselves: they stay local.
-   */
-  private static boolean ours(String logger) {
-    return logger != null && (logger.startsWith("dev.sluice.client.")
-        || logger.startsWith("io.grpc.") || logger.startsWith("io.netty."));
   }
 
   private String message(LogRecord record) {

@@ -65,6 +65,16 @@ public record LogEntry(long timeUnixNano, Level level, Stream stream, String mes
     return out;
   }
 
+  /**
+   * Whether a logging framework's logger belongs to the SDK or its transport (gRPC and Netty):
+   * a bridge that sent their records through the SDK (a reconnect logged, say) would feed
+   * itself, so bridges keep them local.
+   */
+  public static boolean fromTheSdk(String loggerName) {
+    return loggerName != null && (loggerName.startsWith("dev.sluice.client.")
+        || loggerName.startsWith("io.grpc.") || loggerName.startsWith("io.netty."));
+  }
+
   /** A plain line of {@code stream} at {@code level}, now. */
   public static LogEntry of(Level level, Stream stream, String message) {
     return new LogEntry(0, level, stream, message, Map.of(), "", "", "");

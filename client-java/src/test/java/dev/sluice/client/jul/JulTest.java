@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.common.testing.JavaProcess;
 import dev.sluice.proto.v1.Level;
-import dev.sluice.proto.v1.LogsGrpc;
-import dev.sluice.proto.v1.QueryRequest;
 import dev.sluice.proto.v1.Record;
-import dev.sluice.proto.v1.RecordKind;
 import dev.sluice.testing.SluiceBroker;
 import java.time.Duration;
 import java.util.List;
@@ -27,9 +24,7 @@ class JulTest {
         broker.target())) {
       assertThat(app.awaitExit(Duration.ofSeconds(60))).isZero();
     }
-    List<Record> lines = LogsGrpc.newBlockingStub(broker.channel())
-        .query(QueryRequest.newBuilder().setFilter("app.>").setLimit(10_000).build())
-        .getRecordsList().stream().filter(r -> r.getKind() == RecordKind.LINE).toList();
+    List<Record> lines = broker.storedLines("app.>");
     assertThat(lines).hasSize(3 + 1000);
     assertThat(lines.get(0).getMessage()).isEqualTo("hello");
     assertThat(lines.get(0).getLevel()).isEqualTo(Level.INFO);

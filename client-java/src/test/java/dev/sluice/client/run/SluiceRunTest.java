@@ -5,11 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.client.runner.SluiceRunner;
 import dev.sluice.common.testing.JavaProcess;
 import dev.sluice.proto.v1.Level;
-import dev.sluice.proto.v1.LogsGrpc;
-import dev.sluice.proto.v1.QueryRequest;
-import dev.sluice.proto.v1.QueryResponse;
 import dev.sluice.proto.v1.Record;
-import dev.sluice.proto.v1.RecordKind;
 import dev.sluice.proto.v1.Stream;
 import dev.sluice.testing.SluiceBroker;
 import java.nio.charset.StandardCharsets;
@@ -44,22 +40,8 @@ class SluiceRunTest {
     return new ProcessCapture(runner, Duration.ofSeconds(20)).run(List.of(command));
   }
 
-  /** Every stored line of the app, page by page (a page is bounded in bytes too). */
   private List<Record> lines() {
-    List<Record> lines = new java.util.ArrayList<>();
-    com.google.protobuf.ByteString cursor = com.google.protobuf.ByteString.EMPTY;
-    for (int page = 0; page < 100; page++) {
-      QueryResponse response = LogsGrpc.newBlockingStub(broker.channel())
-          .query(QueryRequest.newBuilder().setFilter("app.>").setLimit(10_000)
-              .setPageCursor(cursor).build());
-      response.getRecordsList().stream().filter(r -> r.getKind() == RecordKind.LINE)
-          .forEach(lines::add);
-      cursor = response.getNextPageCursor();
-      if (cursor.isEmpty()) {
-        break;
-      }
-    }
-    return lines;
+    return broker.storedLines("app.>");
   }
 
   private Path script(String name, String text) throws Exception {

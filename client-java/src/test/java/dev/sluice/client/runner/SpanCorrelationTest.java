@@ -2,10 +2,7 @@ package dev.sluice.client.runner;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.proto.v1.LogsGrpc;
-import dev.sluice.proto.v1.QueryRequest;
 import dev.sluice.proto.v1.Record;
-import dev.sluice.proto.v1.RecordKind;
 import dev.sluice.testing.SluiceBroker;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.Tracer;
@@ -42,9 +39,7 @@ class SpanCorrelationTest {
       runner.info("outside any span");
       assertThat(runner.flush(Duration.ofSeconds(20))).isTrue();
     }
-    Map<String, Record> by = LogsGrpc.newBlockingStub(broker.channel())
-        .query(QueryRequest.newBuilder().setFilter("app.>").build()).getRecordsList().stream()
-        .filter(r -> r.getKind() == RecordKind.LINE)
+    Map<String, Record> by = broker.storedLines("app.>").stream()
         .collect(Collectors.toMap(Record::getMessage, r -> r));
     assertThat(by.get("inside the span").getTraceId())
         .isEqualTo(span.getSpanContext().getTraceId()).hasSize(32);

@@ -112,10 +112,8 @@ public class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
   @Override
   protected void append(ILoggingEvent event) {
     SluiceRunner r = sluice;
-    String logger = event.getLoggerName();
-    if (r == null || logger.startsWith("dev.sluice.client.") || logger.startsWith("io.grpc.")
-        || logger.startsWith("io.netty.")) {
-      return; // the SDK's and its transport's own logs (a reconnect, say) would feed themselves
+    if (r == null || LogEntry.fromTheSdk(event.getLoggerName())) {
+      return;
     }
     Map<String, String> fields = new LinkedHashMap<>();
     String request = "";

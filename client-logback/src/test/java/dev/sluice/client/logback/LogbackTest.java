@@ -4,10 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.common.testing.JavaProcess;
 import dev.sluice.proto.v1.Level;
-import dev.sluice.proto.v1.LogsGrpc;
-import dev.sluice.proto.v1.QueryRequest;
 import dev.sluice.proto.v1.Record;
-import dev.sluice.proto.v1.RecordKind;
 import dev.sluice.testing.SluiceBroker;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -45,9 +42,7 @@ class LogbackTest {
         config.toString())) {
       assertThat(app.awaitExit(Duration.ofSeconds(60))).isZero();
     }
-    List<Record> lines = LogsGrpc.newBlockingStub(broker.channel())
-        .query(QueryRequest.newBuilder().setFilter("app.>").setLimit(10_000).build())
-        .getRecordsList().stream().filter(r -> r.getKind() == RecordKind.LINE).toList();
+    List<Record> lines = broker.storedLines("app.>");
     assertThat(lines).hasSize(4 + 1000);
     Map<String, Record> by = lines.stream()
         .collect(Collectors.toMap(r -> r.getMessage().lines().findFirst().orElse(""),
