@@ -14,6 +14,7 @@ import io.grpc.ClientCall;
 import io.grpc.ManagedChannel;
 import io.grpc.Metadata;
 import io.grpc.netty.shaded.io.grpc.netty.NettyChannelBuilder;
+import io.opentelemetry.proto.collector.logs.v1.LogsServiceGrpc;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +89,12 @@ final class BrokerLink implements AutoCloseable {
 
   AccessGrpc.AccessStub access(String token) {
     return AccessGrpc.newStub(unary()).withCallCredentials(bearer(token))
+        .withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
+  }
+
+  /** OTLP's LogsService on the broker, for {@code POST /v1/otlp/logs}. */
+  LogsServiceGrpc.LogsServiceStub otlp(String token) {
+    return LogsServiceGrpc.newStub(unary()).withCallCredentials(bearer(token))
         .withDeadlineAfter(UNARY_DEADLINE_SECONDS, TimeUnit.SECONDS);
   }
 

@@ -40,7 +40,10 @@ public final class Gateway implements AutoCloseable {
     BrokerLink broker = new BrokerLink(config.brokerTarget(), config.brokerConnections());
     Router router = routes(vertx, config, broker);
     try {
-      HttpServerOptions options = new HttpServerOptions().setMaxWebSocketMessageSize(64 * 1024);
+      // Decompression: OTLP exporters may gzip their bodies (OtlpApi); the body limit applies
+      // to what they inflate to.
+      HttpServerOptions options = new HttpServerOptions().setMaxWebSocketMessageSize(64 * 1024)
+          .setDecompressionSupported(true);
       if (config.tlsCert() != null) {
         options.setSsl(true).setKeyCertOptions(new PemKeyCertOptions()
             .setCertPath(config.tlsCert().toString()).setKeyPath(config.tlsKey().toString()));
@@ -80,6 +83,7 @@ public final class Gateway implements AutoCloseable {
     new TailApi(broker, keepAlive).mount(router);
     new RequestsApi(broker, keepAlive).mount(router);
     new ManageApi(broker).mount(router);
+    new OtlpApi(broker).mount(router);
     router.route("/v1/*").handler(ctx -> Problem.notFound("no endpoint "
         + ctx.request().method() + " " + ctx.request().path()).send(ctx));
     router.route("/*").handler(ctx -> {

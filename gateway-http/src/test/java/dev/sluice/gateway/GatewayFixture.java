@@ -100,6 +100,11 @@ public final class GatewayFixture implements BeforeEachCallback, AfterEachCallba
     return sluice.broker();
   }
 
+  /** The broker under the gateway, for what a test asks of it directly (gRPC channels). */
+  public SluiceBroker sluice() {
+    return sluice;
+  }
+
   public Gateway gateway() {
     return gateway;
   }

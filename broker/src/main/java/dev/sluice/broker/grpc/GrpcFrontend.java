@@ -8,6 +8,7 @@ import dev.sluice.broker.plugin.RequestLogs;
 import dev.sluice.broker.plugin.Tails;
 import dev.sluice.broker.stats.Stats;
 import dev.sluice.broker.ingest.IngestSession;
+import dev.sluice.broker.ingest.OtlpIngest;
 import dev.sluice.proto.v1.IngestFrame;
 import dev.sluice.proto.v1.IngestGrpc;
 import dev.sluice.proto.v1.IngestReply;
@@ -153,7 +154,8 @@ public final class GrpcFrontend {
             activity),
         ServerInterceptors.intercept(new DrainsService(access, plugins.require(Drains.class)), auth, activity),
         ServerInterceptors.intercept(new AppsService(access, policies), auth, activity),
-        ServerInterceptors.intercept(new AccessService(), auth, activity));
+        ServerInterceptors.intercept(new AccessService(), auth, activity),
+        ServerInterceptors.intercept(new OtlpService(new OtlpIngest(ingest)), auth, activity));
     // Port 0 becomes -1: Vert.x then binds one random port and shares it between instances.
     HttpServerOptions options = new HttpServerOptions().setHost(config.host())
         .setPort(config.port() == 0 ? -1 : config.port())

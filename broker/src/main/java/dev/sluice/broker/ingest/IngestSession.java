@@ -164,6 +164,11 @@ public final class IngestSession {
     return store(drafts, Math.max(lastSeq, frameLast), split);
   }
 
+  /** Lines shed over the session's life. */
+  long shedTotal() {
+    return shedding.total();
+  }
+
   /** Lines shed and not yet told in a SHED record. */
   public long shedPending() {
     return shedding.pending();

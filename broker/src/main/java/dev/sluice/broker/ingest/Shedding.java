@@ -21,6 +21,7 @@ final class Shedding {
   // Lines shed since the last marker, by level number.
   private final long[] shed = new long[Level.FATAL_VALUE + 1];
   private long lastMarker;
+  private long total;
 
   /** What the limit is asked for: lines and bytes by level number. */
   record Costs(int[] lines, long[] bytes) {}
@@ -62,6 +63,12 @@ final class Shedding {
   /** One line of {@code level} was shed. */
   void shed(int level) {
     shed[level]++;
+    total++;
+  }
+
+  /** Lines shed over the session's life, told or not. */
+  long total() {
+    return total;
   }
 
   /** Lines shed and not yet told in a SHED record. */
