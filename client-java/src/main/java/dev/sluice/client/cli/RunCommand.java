@@ -2,9 +2,11 @@ package dev.sluice.client.cli;
 
 import dev.sluice.client.run.ProcessCapture;
 import dev.sluice.client.runner.SluiceRunner;
+import dev.sluice.common.ByteSizes;
 import dev.sluice.common.Durations;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -57,9 +59,20 @@ final class RunCommand implements Callable<Integer> {
   String token;
 
   @Option(names = "--buffer-records", paramLabel = "N",
-      description = "Lines held while the broker is slow or unreachable; past it the newest "
-          + "are dropped and counted (default: " + SluiceRunner.DEFAULT_BUFFER_RECORDS + ").")
+      description = "Lines held in memory while the broker is slow or unreachable; from half "
+          + "of it on, lines wait in the spool on disk (default: "
+          + SluiceRunner.DEFAULT_BUFFER_RECORDS + ").")
   Integer bufferRecords;
+
+  @Option(names = "--data-dir", paramLabel = "DIR", defaultValue = "./.sluice",
+      description = "The spool goes in DIR/spool, in a directory of this run's own, removed "
+          + "at the end (default: ${DEFAULT-VALUE}).")
+  Path dataDir;
+
+  @Option(names = "--spool-bytes", paramLabel = "SIZE", defaultValue = "256MiB",
+      description = "Most the spool holds on disk; past it the oldest DEBUG and INFO lines go "
+          + "first, and a line says how many (default: ${DEFAULT-VALUE}).")
+  String spoolBytes;
 
   @Option(names = "--flush-timeout", paramLabel = "DURATION", defaultValue = "10s",
       description = "How long the end waits for the broker to store the last lines (default: "
@@ -81,9 +94,12 @@ final class RunCommand implements Callable<Integer> {
       return CommandErrors.usage(spec, "--app: missing (or set $" + APP_ENV + ")");
     }
     Duration flush;
+    ProcessCapture.Spooling spooling;
     SluiceRunner.Builder builder = SluiceRunner.builder();
     try {
       flush = Durations.parse("--flush-timeout", flushTimeout);
+      spooling = ProcessCapture.Spooling.under(dataDir,
+          ByteSizes.parse("--spool-bytes", spoolBytes));
       builder.target(broker.toString()).app(appName).runner(runnerId()).source(source);
       String bearer = token != null ? token : System.getenv(TailCommand.TOKEN_ENV);
       if (bearer != null && !bearer.isBlank()) {
@@ -96,7 +112,7 @@ final class RunCommand implements Callable<Integer> {
       return CommandErrors.usage(spec, e.getMessage());
     }
     try {
-      return new ProcessCapture(builder.build(), flush, tee).run(command);
+      return new ProcessCapture(builder.build(), flush, tee, spooling).run(command);
     } catch (IOException e) {
       return CommandErrors.failed(spec, e.getMessage());
     }

@@ -3,11 +3,16 @@ package dev.sluice.client.run;
 import dev.sluice.client.runner.RequestScope;
 import dev.sluice.client.runner.SluiceRunner;
 import dev.sluice.proto.v1.Stream;
+import dev.sluice.client.runner.LogEntry;
+import dev.sluice.common.ByteSizes;
 import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import sun.misc.Signal;
 import sun.misc.SignalHandler;
@@ -16,7 +21,9 @@ import sun.misc.SignalHandler;
  * {@code sluice run}: starts a command with its stdout and stderr on pipes, sends every line
  * to the broker through a {@link SluiceRunner}, forwards SIGINT, SIGTERM and SIGHUP to it,
  * serves {@code SLUICE_CONTROL} for its requests, and when it exits sends what is left and
- * returns its exit code (128 + the signal's number when a signal ended it).
+ * returns its exit code (128 + the signal's number when a signal ended it). Lines and request
+ * events pass through a {@link Spool}, which keeps them on disk, in order, while the runner's
+ * buffer is half full (the broker is away).
  */
 public final class ProcessCapture {
   /** The child's environment names the control socket here. */
@@ -25,10 +32,37 @@ public final class ProcessCapture {
   // How long a control command waits for the lines the child printed before it.
   private static final long SETTLE_MILLIS = 1_000;
 
+  /**
+   * Where the spool goes and how large it may grow.
+   *
+   * @param dir the spool's directory, made only when something is spooled, removed at the end
+   * @param bytes most bytes on disk; past it the oldest DEBUG/INFO lines are dropped first
+   */
+  public record Spooling(Path dir, long bytes) {
+    /** Default bound: a burst of a few minutes of a busy process. */
+    public static final long DEFAULT_BYTES = 256L * 1024 * 1024;
+
+    public Spooling {
+      java.util.Objects.requireNonNull(dir, "dir");
+      if (bytes < SpoolFiles.MIN_BOUND) {
+        throw new IllegalArgumentException("spool bytes: " + ByteSizes.format(bytes)
+            + " (expected: at least " + ByteSizes.format(SpoolFiles.MIN_BOUND) + ")");
+      }
+    }
+
+    /** A directory of its own for this process under {@code dataDir}/spool. */
+    public static Spooling under(Path dataDir, long bytes) {
+      return new Spooling(dataDir.resolve("spool").resolve("run-" + ProcessHandle.current().pid()
+          + "-" + Long.toHexString(System.nanoTime())), bytes);
+    }
+  }
+
   private final SluiceRunner runner;
   private final Duration flushTimeout;
   private final boolean tee;
-  private final Map<String, RequestScope> requests = new ConcurrentHashMap<>();
+  private final Spooling spooling;
+  private final Set<String> open = new HashSet<>(); // requests the child has open; guarded
+  private volatile Spool spool;
   private volatile Pump out;
   private volatile Pump err;
   private volatile long childNanos;
@@ -46,9 +80,17 @@ public final class ProcessCapture {
    *     (a console that wants to see it); a console that does not keep up then slows the child
    */
   public ProcessCapture(SluiceRunner runner, Duration flushTimeout, boolean tee) {
+    this(runner, flushTimeout, tee, Spooling.under(Path.of(System.getProperty("java.io.tmpdir"),
+        "sluice"), Spooling.DEFAULT_BYTES));
+  }
+
+  /** @param spooling where lines wait on disk while the broker is away */
+  public ProcessCapture(SluiceRunner runner, Duration flushTimeout, boolean tee,
+      Spooling spooling) {
     this.runner = runner;
     this.flushTimeout = flushTimeout;
     this.tee = tee;
+    this.spooling = spooling;
   }
 
   /** Runs {@code command} to its end; returns its exit code. */
@@ -57,7 +99,9 @@ public final class ProcessCapture {
       throw new IllegalArgumentException("command: none (expected: sluice run [OPTIONS] -- "
           + "CMD [ARGS...])");
     }
-    try (runner; ControlSocket control = ControlSocket.open(this::command)) {
+    try (runner; Spool spool = new Spool(new ToRunner(runner), spooling.dir(), spooling.bytes(),
+        runner.bufferRecords() / 2); ControlSocket control = ControlSocket.open(this::command)) {
+      this.spool = spool;
       ProcessBuilder builder = new ProcessBuilder(command);
       builder.environment().put(CONTROL_ENV, control.path().toString());
       // The runner's token is ours, not the child's: a child that prints its environment
@@ -79,8 +123,10 @@ public final class ProcessCapture {
         }
         signals.started(child);
         child.getOutputStream().close(); // no stdin: the child reads EOF, as under an init
-        out = new Pump(child.getInputStream(), Stream.STDOUT, runner, tee ? System.out : null);
-        err = new Pump(child.getErrorStream(), Stream.STDERR, runner, tee ? System.err : null);
+        out = new Pump(child.getInputStream(), Stream.STDOUT, spool::line,
+            tee ? System.out : null);
+        err = new Pump(child.getErrorStream(), Stream.STDERR, spool::line,
+            tee ? System.err : null);
         out.start();
         err.start();
         code = child.waitFor();
@@ -91,17 +137,80 @@ public final class ProcessCapture {
       // The pipes end once the child and whatever it started that kept them are gone.
       out.join(TimeUnit.SECONDS.toMillis(5));
       err.join(TimeUnit.SECONDS.toMillis(5));
-      for (RequestScope open : requests.values()) {
-        open.close();
+      synchronized (open) {
+        for (String id : open) {
+          spool.end(id, false, "");
+        }
+        open.clear();
       }
-      requests.clear();
-      if (!runner.flush(flushTimeout) || runner.droppedCount() > 0) {
-        // On sluice run's own stderr, never into the captured logs: say what did not make it.
-        System.err.printf("sluice run: %s%n", runner.droppedCount() > 0
-            ? runner.droppedCount() + " lines were dropped (the buffer was full)"
-            : "the broker did not store the last lines within " + flushTimeout);
-      }
+      long deadline = System.nanoTime() + flushTimeout.toNanos();
+      boolean stored = spool.awaitEmpty(flushTimeout)
+          && runner.flush(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+      report(stored, spool);
       return code;
+    }
+  }
+
+  /** On sluice run's own stderr, never into the captured logs: what did not make it. */
+  private void report(boolean stored, Spool spool) {
+    List<String> lost = new java.util.ArrayList<>();
+    if (runner.droppedCount() > 0) {
+      lost.add(runner.droppedCount() + " lines were dropped (the buffer was full)");
+    }
+    if (spool.droppedLines() > 0) {
+      lost.add(spool.droppedLines() + " lines were dropped from the spool (it was full; the "
+          + "logs say so where they were)");
+    }
+    if (spool.spooledLines() > 0) {
+      lost.add(spool.spooledLines() + " spooled lines were not sent within " + flushTimeout);
+    } else if (!stored) {
+      lost.add("the broker did not store the last lines within " + flushTimeout);
+    }
+    for (String what : lost) {
+      System.err.printf("sluice run: %s%n", what);
+    }
+  }
+
+  /** Hands the spool's events to the runner; request scopes live here. */
+  private static final class ToRunner implements Spool.Delivery {
+    private final SluiceRunner runner;
+    private final Map<String, RequestScope> scopes = new HashMap<>(); // the spool's thread order
+
+    ToRunner(SluiceRunner runner) {
+      this.runner = runner;
+    }
+
+    @Override
+    public void line(LogEntry entry) {
+      try {
+        runner.log(entry);
+      } catch (RuntimeException e) {
+        // A stopped runner: it counts what it drops, and the run ends with the child.
+      }
+    }
+
+    @Override
+    public synchronized void start(String id, String endpoint, String caller, long time) {
+      RequestScope was = scopes.put(id, runner.request(id, endpoint, caller, time));
+      if (was != null) {
+        was.end(time); // not expected: the control socket refuses a second start
+      }
+    }
+
+    @Override
+    public synchronized void end(String id, boolean failed, String message, long time) {
+      RequestScope scope = scopes.remove(id);
+      if (scope != null) {
+        if (failed) {
+          scope.fail(message);
+        }
+        scope.end(time);
+      }
+    }
+
+    @Override
+    public int pending() {
+      return runner.pendingCount();
     }
   }
 
@@ -180,29 +289,33 @@ public final class ProcessCapture {
       Thread.currentThread().interrupt();
       return "error: interrupted";
     }
-    if (words[0].equals("start")) {
-      synchronized (requests) { // one start of an id at a time: no request left open twice
-        if (requests.containsKey(id)) {
+    Spool to = spool;
+    if (to == null) {
+      return "error: not running";
+    }
+    synchronized (open) { // one start or end at a time: no request left open twice
+      if (words[0].equals("start")) {
+        String endpoint = words.length > 2 ? words[2] : "";
+        String caller = words.length > 3 ? words[3] : "";
+        if (open.contains(id)) {
           return "error: request " + id + " is already open";
         }
         try {
-          requests.put(id, runner.request(id, words.length > 2 ? words[2] : "",
-              words.length > 3 ? words[3] : ""));
+          SluiceRunner.checkRequest(id, endpoint, caller);
         } catch (IllegalArgumentException e) {
           return "error: " + e.getMessage();
         }
+        open.add(id);
+        to.start(id, endpoint, caller);
+        return "ok";
       }
+      if (!open.remove(id)) {
+        return "error: request " + id + " is not open";
+      }
+      boolean failed = words.length > 2 && words[2].equals("error");
+      to.end(id, failed, failed ? (words.length > 3 ? words[3] : "failed") : "");
       return "ok";
     }
-    RequestScope scope = requests.remove(id);
-    if (scope == null) {
-      return "error: request " + id + " is not open";
-    }
-    if (words.length > 2 && words[2].equals("error")) {
-      scope.fail(words.length > 3 ? words[3] : "failed");
-    }
-    scope.close();
-    return "ok";
   }
 
   private void settle(long since) throws InterruptedException {

@@ -1,13 +1,13 @@
 package dev.sluice.client.run;
 
 import dev.sluice.client.runner.LogEntry;
-import dev.sluice.client.runner.SluiceRunner;
 import dev.sluice.proto.v1.Level;
 import dev.sluice.proto.v1.Stream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -30,7 +30,7 @@ final class Pump implements Runnable {
   private final InputStream in;
   private final OutputStream tee; // null: the output goes to the broker only
   private final Stream stream;
-  private final SluiceRunner runner;
+  private final Consumer<LogEntry> sink;
   private final Object lock = new Object();
   private final Thread thread;
   private boolean waiting; // in a read, with everything read before it handed on
@@ -39,11 +39,11 @@ final class Pump implements Runnable {
   private long reads; // reads that returned
   private boolean ended;
 
-  Pump(InputStream in, Stream stream, SluiceRunner runner, OutputStream tee) {
+  Pump(InputStream in, Stream stream, Consumer<LogEntry> sink, OutputStream tee) {
     this.in = in;
     this.tee = tee;
     this.stream = stream;
-    this.runner = runner;
+    this.sink = sink;
     this.shortReadStarted = System.nanoTime(); // before any command's `since`
     this.thread = new Thread(this, "sluice-run-" + stream.name().toLowerCase());
     this.thread.setDaemon(true);
@@ -108,7 +108,7 @@ final class Pump implements Runnable {
       entry = LogEntry.of(stream == Stream.STDERR ? Level.ERROR : Level.INFO, stream, line);
     }
     try {
-      runner.log(entry);
+      sink.accept(entry);
     } catch (RuntimeException e) {
       // A stopped runner: it counts what it drops, and the run ends with the child.
     }

@@ -156,7 +156,7 @@ final class LinkState {
     return locked(() -> phase == Phase.FAILED || phase == Phase.DONE);
   }
 
-  /** Items held, unsent plus unacknowledged (for tests of the bound). */
+  /** Items held, unsent plus unacknowledged (SluiceRunner.pendingCount, tests of the bound). */
   int held() {
     return locked(outbox::heldCount);
   }

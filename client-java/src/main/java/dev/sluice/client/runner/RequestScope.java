@@ -57,16 +57,25 @@ public final class RequestScope extends LogMethods implements AutoCloseable {
   /** Ends the request: sends RequestEnd with its status. */
   @Override
   public void close() {
+    end(0);
+  }
+
+  /**
+   * {@link #close()} as of {@code timeUnixNano} (0: now), for an end replayed later than it
+   * happened, such as from a spool.
+   */
+  public void end(long timeUnixNano) {
     if (!closed.compareAndSet(false, true)) {
       return;
     }
+    long time = timeUnixNano > 0 ? timeUnixNano : SluiceRunner.nowNanos();
     RequestStatus finalStatus = status;
     String finalMessage = statusMessage;
     runner.requestClosed(requestId);
     runner.link().state().event(seq -> IngestFrame.newBuilder()
         .setRequestEnd(RequestEnd.newBuilder().setSeq(seq).setRequestId(requestId)
             .setStatus(finalStatus).setStatusMessage(finalMessage)
-            .setTimeUnixNano(SluiceRunner.nowNanos()))
+            .setTimeUnixNano(time))
         .build());
   }
 }

@@ -94,14 +94,36 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
    * @throws IllegalArgumentException if an argument is invalid
    */
   public RequestScope request(String requestId, String endpoint, String caller) {
-    Subjects.requireToken("requestId", requestId);
-    String ep = FreeText.check("endpoint", endpoint == null ? "" : endpoint);
-    String who = FreeText.check("caller", caller == null ? "" : caller);
+    return request(requestId, endpoint, caller, 0);
+  }
+
+  /**
+   * {@link #request(String, String, String)} that started at {@code timeUnixNano} (0: now),
+   * for events replayed later than they happened, such as from a spool.
+   */
+  public RequestScope request(String requestId, String endpoint, String caller,
+      long timeUnixNano) {
+    checkRequest(requestId, endpoint, caller);
+    String ep = endpoint == null ? "" : endpoint;
+    String who = caller == null ? "" : caller;
+    long time = timeUnixNano > 0 ? timeUnixNano : nowNanos();
     link.state().event(seq -> IngestFrame.newBuilder().setRequestStart(RequestStart.newBuilder()
         .setSeq(seq).setRequestId(requestId).setEndpoint(ep).setCaller(who)
-        .setTimeUnixNano(nowNanos())).build());
+        .setTimeUnixNano(time)).build());
     openRequests.add(requestId);
     return new RequestScope(this, requestId);
+  }
+
+  /**
+   * Throws what {@link #request(String, String, String)} would for these arguments, without
+   * opening anything: for a caller that opens the request later and must refuse it now.
+   *
+   * @throws IllegalArgumentException if an argument is invalid
+   */
+  public static void checkRequest(String requestId, String endpoint, String caller) {
+    Subjects.requireToken("requestId", requestId);
+    FreeText.check("endpoint", endpoint == null ? "" : endpoint);
+    FreeText.check("caller", caller == null ? "" : caller);
   }
 
   /** Called by a closing scope before its RequestEnd is queued. */
@@ -117,6 +139,20 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
    */
   public boolean flush(Duration timeout) {
     return link.state().flush(Objects.requireNonNull(timeout, "timeout"));
+  }
+
+  /** The most lines and request events this runner holds ({@link Builder#bufferRecords}). */
+  public int bufferRecords() {
+    return settings.bufferRecords();
+  }
+
+  /**
+   * Lines and request events held now: not sent yet, or sent and not acknowledged. At
+   * {@link Builder#bufferRecords} the oldest unsent line is dropped; a caller that must not
+   * lose lines (a spool) holds back before that.
+   */
+  public int pendingCount() {
+    return link.state().held();
   }
 
   /** Lines and events dropped because the buffer was full, or logged after a stop. */

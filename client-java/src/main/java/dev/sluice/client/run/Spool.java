@@ -1,0 +1,244 @@
+package dev.sluice.client.run;
+
+import dev.sluice.client.runner.LogEntry;
+import dev.sluice.proto.v1.IngestFrame;
+import dev.sluice.proto.v1.LogBatch;
+import dev.sluice.proto.v1.LogLine;
+import dev.sluice.proto.v1.RequestEnd;
+import dev.sluice.proto.v1.RequestStart;
+import dev.sluice.proto.v1.RequestStatus;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.List;
+
+/**
+ * Everything {@code sluice run} captures passes here on its way to the runner, in order:
+ * lines, request starts and request ends. While the runner has room, straight through. Once
+ * the runner holds {@code highWater} items (the broker is slow or away), everything that comes
+ * goes to {@link SpoolFiles} on disk instead, stamped with the time it was read; a drainer
+ * thread hands the spool back to the runner, oldest first, as the runner's room returns, and
+ * only when the spool is empty do new events go straight through again. So order, times and
+ * request scoping survive the broker's absence, and the child is never held up by it.
+ */
+final class Spool implements AutoCloseable {
+  /** What the spool hands its events to, in order. */
+  interface Delivery {
+    void line(LogEntry entry);
+
+    void start(String requestId, String endpoint, String caller, long timeUnixNano);
+
+    void end(String requestId, boolean failed, String message, long timeUnixNano);
+
+    /** Items the runner holds now. */
+    int pending();
+  }
+
+  /** Events handed on per hold of the lock: the pumps wait at most this long for it. */
+  private static final int SLICE = 256;
+  private static final long WAIT_FOR_ROOM_MILLIS = 5;
+
+  private final Delivery to;
+  private final SpoolFiles files;
+  private final int highWater;
+  private final int checkEvery;
+  private final Object lock = new Object();
+  private final Thread drainer;
+  private final ArrayDeque<IngestFrame> chunk = new ArrayDeque<>(); // the drainer's own
+  // Guarded by `lock`.
+  private boolean spooling;
+  private boolean closed;
+  private int sinceCheck;
+  private long chunkLines; // lines taken from disk and not handed on yet
+
+  /**
+   * @param to where events go
+   * @param dir the spool's directory (made only if something is spooled; removed on close)
+   * @param boundBytes most bytes the spool holds on disk
+   * @param highWater items the runner may hold before events go to disk
+   */
+  Spool(Delivery to, Path dir, long boundBytes, int highWater) {
+    this.to = to;
+    this.files = new SpoolFiles(dir, boundBytes);
+    this.highWater = Math.max(1, highWater);
+    // Asking the runner costs its lock: ask every few lines, never so rarely that the runner
+    // could fill up in between (it holds twice the high water).
+    this.checkEvery = Math.max(1, Math.min(64, this.highWater / 4));
+    this.drainer = new Thread(this::drain, "sluice-run-spool");
+    this.drainer.setDaemon(true);
+    this.drainer.start();
+  }
+
+  void line(LogEntry entry) {
+    synchronized (lock) {
+      if (!spooling && room()) {
+        to.line(entry);
+        return;
+      }
+      spool(IngestFrame.newBuilder().setBatch(LogBatch.newBuilder().addLines(
+          toLine(entry))).build());
+    }
+  }
+
+  void start(String requestId, String endpoint, String caller) {
+    long now = now();
+    synchronized (lock) {
+      if (!spooling && room()) {
+        to.start(requestId, endpoint, caller, now);
+        return;
+      }
+      spool(IngestFrame.newBuilder().setRequestStart(RequestStart.newBuilder()
+          .setRequestId(requestId).setEndpoint(endpoint).setCaller(caller)
+          .setTimeUnixNano(now)).build());
+    }
+  }
+
+  void end(String requestId, boolean failed, String message) {
+    long now = now();
+    synchronized (lock) {
+      if (!spooling && room()) {
+        to.end(requestId, failed, message, now);
+        return;
+      }
+      spool(IngestFrame.newBuilder().setRequestEnd(RequestEnd.newBuilder()
+          .setRequestId(requestId).setStatus(failed ? RequestStatus.REQUEST_ERROR
+              : RequestStatus.REQUEST_OK).setStatusMessage(message).setTimeUnixNano(now))
+          .build());
+    }
+  }
+
+  /**
+   * Waits until the spool is empty, everything handed to the runner; false if that took
+   * longer than {@code timeout}.
+   */
+  boolean awaitEmpty(Duration timeout) throws InterruptedException {
+    long deadline = System.nanoTime() + timeout.toNanos();
+    synchronized (lock) {
+      while (spooling) {
+        long left = deadline - System.nanoTime();
+        if (left <= 0) {
+          return false;
+        }
+        lock.wait(Math.max(1, left / 1_000_000));
+      }
+      return true;
+    }
+  }
+
+  /** Lines on disk or taken from it and not yet handed on. */
+  long spooledLines() {
+    synchronized (lock) {
+      return files.lines() + chunkLines;
+    }
+  }
+
+  /** Lines dropped from the spool to keep within its bound. */
+  long droppedLines() {
+    synchronized (lock) {
+      return files.droppedLines();
+    }
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    synchronized (lock) {
+      closed = true;
+      lock.notifyAll();
+    }
+    drainer.join(5_000);
+    synchronized (lock) {
+      files.close();
+    }
+  }
+
+  private boolean room() {
+    if (++sinceCheck < checkEvery) {
+      return true;
+    }
+    sinceCheck = 0;
+    return to.pending() < highWater;
+  }
+
+  private void spool(IngestFrame frame) {
+    spooling = true;
+    files.append(frame);
+    lock.notifyAll();
+  }
+
+  /** The drainer: hands the spool back, oldest first, as the runner has room. */
+  private void drain() {
+    try {
+      while (true) {
+        synchronized (lock) {
+          while (!spooling && !closed) {
+            lock.wait();
+          }
+          if (closed) {
+            return;
+          }
+          if (chunk.isEmpty()) {
+            List<IngestFrame> next = files.takeOldest();
+            if (next.isEmpty()) {
+              spooling = false; // all handed on: events go straight through again
+              sinceCheck = checkEvery; // and the next one asks the runner first
+              lock.notifyAll();
+              continue;
+            }
+            chunk.addAll(next);
+            chunkLines = next.stream().filter(IngestFrame::hasBatch).count();
+          }
+        }
+        // Outside the lock: the pumps only append to disk while spooling, so the order holds.
+        int room = highWater - to.pending();
+        if (room <= 0) {
+          synchronized (lock) {
+            lock.wait(WAIT_FOR_ROOM_MILLIS); // the runner drains as the broker acknowledges
+          }
+          continue;
+        }
+        for (int n = Math.min(room, SLICE); n > 0 && !chunk.isEmpty(); n--) {
+          IngestFrame f = chunk.pollFirst();
+          hand(f);
+          if (f.hasBatch()) {
+            synchronized (lock) {
+              chunkLines--;
+            }
+          }
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private void hand(IngestFrame f) {
+    switch (f.getFrameCase()) {
+      case BATCH -> to.line(fromLine(f.getBatch().getLines(0)));
+      case REQUEST_START -> to.start(f.getRequestStart().getRequestId(),
+          f.getRequestStart().getEndpoint(), f.getRequestStart().getCaller(),
+          f.getRequestStart().getTimeUnixNano());
+      case REQUEST_END -> to.end(f.getRequestEnd().getRequestId(),
+          f.getRequestEnd().getStatus() == RequestStatus.REQUEST_ERROR,
+          f.getRequestEnd().getStatusMessage(), f.getRequestEnd().getTimeUnixNano());
+      default -> { } // the spool writes nothing else
+    }
+  }
+
+  private static LogLine toLine(LogEntry e) {
+    return LogLine.newBuilder().setTimeUnixNano(e.timeUnixNano() > 0 ? e.timeUnixNano() : now())
+        .setLevel(e.level()).setStream(e.stream()).setMessage(e.message())
+        .putAllFields(e.fields()).setRequestId(e.requestId()).setTraceId(e.traceId())
+        .setSpanId(e.spanId()).build();
+  }
+
+  private static LogEntry fromLine(LogLine l) {
+    return new LogEntry(l.getTimeUnixNano(), l.getLevel(), l.getStream(), l.getMessage(),
+        l.getFieldsMap(), l.getRequestId(), l.getTraceId(), l.getSpanId());
+  }
+
+  private static long now() {
+    Instant now = Instant.now();
+    return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+  }
+}

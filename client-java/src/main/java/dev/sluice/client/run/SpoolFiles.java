@@ -1,0 +1,290 @@
+package dev.sluice.client.run;
+
+import dev.sluice.proto.v1.IngestFrame;
+import dev.sluice.proto.v1.Level;
+import dev.sluice.proto.v1.LogBatch;
+import dev.sluice.proto.v1.LogLine;
+import dev.sluice.proto.v1.Stream;
+import java.io.BufferedInputStream;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.function.Predicate;
+
+/**
+ * The spool on disk: segment files of length-delimited {@link IngestFrame}s (a line as a
+ * one-line batch, a request start or end as itself), oldest first, at most {@code bound} bytes
+ * in all. Past the bound, the oldest segment loses its TRACE/DEBUG/INFO lines; once every
+ * segment is down to WARN and above, the oldest loses its lines outright. Request events stay
+ * while any segment holds them, so a request's scope survives. What a segment lost is told by
+ * a WARN line at its head when it is taken ({@link #takeOldest}), with the count by level.
+ *
+ * <p>Not thread-safe: {@link Spool} holds its lock around every call.
+ */
+final class SpoolFiles implements AutoCloseable {
+  /** The smallest bound: a few segments of a few lines each still fit. */
+  static final long MIN_BOUND = 64 * 1024;
+  private static final long MAX_SEGMENT = 4 * 1024 * 1024;
+  private static final int SEGMENTS_PER_BOUND = 8;
+
+  /** One file, and what was dropped from it (and from older ones deleted before it). */
+  private static final class Segment {
+    final Path path;
+    long bytes;
+    boolean lowLevelsGone;
+    final long[] dropped = new long[Level.FATAL_VALUE + 1];
+    long firstDroppedTime;
+
+    Segment(Path path) {
+      this.path = path;
+    }
+
+    long droppedTotal() {
+      long total = 0;
+      for (long n : dropped) {
+        total += n;
+      }
+      return total;
+    }
+
+    void drop(LogLine line) {
+      int level = line.getLevelValue();
+      dropped[level < Level.TRACE_VALUE || level > Level.FATAL_VALUE ? Level.INFO_VALUE
+          : level]++;
+      if (firstDroppedTime == 0 || line.getTimeUnixNano() < firstDroppedTime) {
+        firstDroppedTime = line.getTimeUnixNano();
+      }
+    }
+  }
+
+  private final Path dir;
+  private final long bound;
+  private final long segmentBytes;
+  private final ArrayDeque<Segment> segments = new ArrayDeque<>(); // oldest first; last is active
+  private OutputStream out; // the last segment's, while it is being written
+  private long bytes;
+  private long lines;
+  private long droppedLines;
+  private long nextId;
+
+  /**
+   * @param dir where the segments go; created on the first append, deleted by {@link #close}
+   * @param bound most bytes the segments hold together, at least {@link #MIN_BOUND}
+   *     ({@link ProcessCapture.Spooling} checks)
+   */
+  SpoolFiles(Path dir, long bound) {
+    this.dir = dir;
+    this.bound = bound;
+    this.segmentBytes = Math.min(MAX_SEGMENT, bound / SEGMENTS_PER_BOUND);
+  }
+
+  /** Appends {@code frame}; past the bound, drops the oldest low-level lines first. */
+  void append(IngestFrame frame) {
+    try {
+      if (out == null) {
+        open();
+      }
+      Segment active = segments.peekLast();
+      int size = frame.getSerializedSize();
+      frame.writeDelimitedTo(out);
+      long written = size + com.google.protobuf.CodedOutputStream.computeUInt32SizeNoTag(size);
+      active.bytes += written;
+      bytes += written;
+      if (frame.hasBatch()) {
+        lines++;
+      }
+      if (active.bytes >= segmentBytes) {
+        closeActive();
+      }
+      while (bytes > bound && shrink()) {
+        // each round frees one segment's lines of the lowest levels left
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("spool: cannot write " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  /**
+   * The oldest segment's frames, removed from disk, headed by a line telling what was dropped
+   * from it, if anything was; empty when the spool is.
+   */
+  List<IngestFrame> takeOldest() {
+    try {
+      if (segments.isEmpty()) {
+        return List.of();
+      }
+      if (segments.size() == 1 && out != null) {
+        closeActive();
+      }
+      Segment oldest = segments.pollFirst();
+      List<IngestFrame> frames = new ArrayList<>();
+      if (oldest.droppedTotal() > 0) {
+        frames.add(gapLine(oldest));
+      }
+      frames.addAll(read(oldest.path));
+      Files.deleteIfExists(oldest.path);
+      bytes -= oldest.bytes;
+      lines -= frames.stream().filter(IngestFrame::hasBatch).count()
+          - (oldest.droppedTotal() > 0 ? 1 : 0);
+      return frames;
+    } catch (IOException e) {
+      throw new UncheckedIOException("spool: cannot read " + dir + ": " + e.getMessage(), e);
+    }
+  }
+
+  boolean isEmpty() {
+    return segments.isEmpty();
+  }
+
+  /** Lines on disk now. */
+  long lines() {
+    return lines;
+  }
+
+  /** Lines dropped to keep within the bound, since the start. */
+  long droppedLines() {
+    return droppedLines;
+  }
+
+  long bytes() {
+    return bytes;
+  }
+
+  /** Deletes every segment and the directory. */
+  @Override
+  public void close() {
+    try {
+      if (out != null) {
+        out.close();
+        out = null;
+      }
+      if (Files.isDirectory(dir)) {
+        try (java.util.stream.Stream<Path> files = Files.list(dir)) {
+          for (Path file : files.sorted(Comparator.reverseOrder()).toList()) {
+            Files.deleteIfExists(file);
+          }
+        }
+        Files.deleteIfExists(dir);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("spool: cannot remove " + dir + ": " + e.getMessage(), e);
+    }
+    segments.clear();
+  }
+
+  private void open() throws IOException {
+    Files.createDirectories(dir);
+    Path path = dir.resolve(String.format(Locale.ROOT, "%012d.spool", nextId++));
+    out = new BufferedOutputStream(Files.newOutputStream(path), 64 * 1024);
+    segments.addLast(new Segment(path));
+  }
+
+  private void closeActive() throws IOException {
+    out.close();
+    out = null;
+  }
+
+  /**
+   * Frees room: the oldest segment still holding TRACE/DEBUG/INFO lines loses them; when
+   * none does, the oldest segment loses its lines (its request events stay). False when
+   * nothing is left to free but the segment being written.
+   */
+  private boolean shrink() throws IOException {
+    if (out != null && segments.size() == 1) {
+      closeActive(); // everything is in the active segment: close it so it can shrink
+    }
+    List<Segment> closed = new ArrayList<>(segments);
+    if (out != null) {
+      closed.remove(closed.size() - 1); // the one being written stays as it is
+    }
+    for (Segment s : closed) {
+      if (!s.lowLevelsGone) {
+        s.lowLevelsGone = true;
+        if (rewrite(s, f -> !f.hasBatch() || f.getBatch().getLines(0).getLevelValue()
+            >= Level.WARN_VALUE)) {
+          return true;
+        }
+      }
+    }
+    // Only WARN and above left (or request events): the oldest segment's lines go.
+    for (Segment s : closed) {
+      if (rewrite(s, f -> !f.hasBatch())) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Keeps only the frames {@code keep} accepts; true if that freed any bytes. */
+  private boolean rewrite(Segment s, Predicate<IngestFrame> keep) throws IOException {
+    List<IngestFrame> frames = read(s.path);
+    Path next = s.path.resolveSibling(s.path.getFileName() + ".tmp");
+    long kept = 0;
+    int dropped = 0;
+    try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(next), 64 * 1024)) {
+      for (IngestFrame f : frames) {
+        if (keep.test(f)) {
+          int size = f.getSerializedSize();
+          f.writeDelimitedTo(o);
+          kept += size + com.google.protobuf.CodedOutputStream.computeUInt32SizeNoTag(size);
+        } else {
+          s.drop(f.getBatch().getLines(0));
+          dropped++;
+        }
+      }
+    }
+    if (dropped == 0) {
+      Files.delete(next);
+      return false;
+    }
+    Files.move(next, s.path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    bytes -= s.bytes - kept;
+    s.bytes = kept;
+    lines -= dropped;
+    droppedLines += dropped;
+    return true;
+  }
+
+  private static List<IngestFrame> read(Path path) throws IOException {
+    List<IngestFrame> frames = new ArrayList<>();
+    try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 64 * 1024)) {
+      IngestFrame f;
+      while ((f = IngestFrame.parseDelimitedFrom(in)) != null) {
+        frames.add(f);
+      }
+    }
+    return frames;
+  }
+
+  /** The line that tells readers what this segment lost, at the time of its first loss. */
+  private static IngestFrame gapLine(Segment s) {
+    StringBuilder text = new StringBuilder("sluice run: ").append(s.droppedTotal())
+        .append(" lines dropped from the spool while the broker was unreachable (");
+    LogLine.Builder line = LogLine.newBuilder().setLevel(Level.WARN)
+        .setStream(Stream.STRUCTURED).setTimeUnixNano(s.firstDroppedTime);
+    String sep = "";
+    for (int level = Level.TRACE_VALUE; level < s.dropped.length; level++) {
+      if (s.dropped[level] > 0) {
+        String name = Level.forNumber(level).name();
+        text.append(sep).append(name).append(": ").append(s.dropped[level]);
+        line.putFields("dropped_" + name.toLowerCase(Locale.ROOT),
+            Long.toString(s.dropped[level]));
+        sep = ", ";
+      }
+    }
+    text.append("): the spool was full");
+    line.putFields("dropped_lines", Long.toString(s.droppedTotal()));
+    return IngestFrame.newBuilder().setBatch(LogBatch.newBuilder()
+        .addLines(line.setMessage(text.toString()))).build();
+  }
+}
