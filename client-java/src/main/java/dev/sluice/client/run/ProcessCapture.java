@@ -1,10 +1,10 @@
 package dev.sluice.client.run;
 
+import dev.sluice.client.runner.LogEntry;
 import dev.sluice.client.runner.RequestScope;
 import dev.sluice.client.runner.SluiceRunner;
-import dev.sluice.proto.v1.Stream;
-import dev.sluice.client.runner.LogEntry;
 import dev.sluice.common.ByteSizes;
+import dev.sluice.proto.v1.Stream;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,12 +14,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
-import sun.misc.Signal;
-import sun.misc.SignalHandler;
 
 /**
  * {@code sluice run}: starts a command with its stdout and stderr on pipes, sends every line
- * to the broker through a {@link SluiceRunner}, forwards SIGINT, SIGTERM and SIGHUP to it,
+ * to the broker through a {@link SluiceRunner}, forwards SIGINT, SIGTERM and SIGHUP to it
+ * ({@link ChildSignals}),
  * serves {@code SLUICE_CONTROL} for its requests, and when it exits sends what is left and
  * returns its exit code (128 + the signal's number when a signal ended it). Lines and request
  * events pass through a {@link Spool}, which keeps them on disk, in order, while the runner's
@@ -28,7 +27,6 @@ import sun.misc.SignalHandler;
 public final class ProcessCapture {
   /** The child's environment names the control socket here. */
   public static final String CONTROL_ENV = "SLUICE_CONTROL";
-  private static final List<String> FORWARDED = List.of("INT", "TERM", "HUP");
   // How long a control command waits for the lines the child printed before it.
   private static final long SETTLE_MILLIS = 1_000;
 
@@ -102,7 +100,8 @@ public final class ProcessCapture {
     try (runner; Spool spool = new Spool(new ToRunner(runner), spooling.dir(), spooling.bytes(),
         runner.bufferRecords() / 2); ControlSocket control = ControlSocket.open(this::command)) {
       this.spool = spool;
-      ProcessBuilder builder = new ProcessBuilder(command);
+      List<String> line = ChildSignals.launch(command);
+      ProcessBuilder builder = new ProcessBuilder(line);
       builder.environment().put(CONTROL_ENV, control.path().toString());
       // The runner's token is ours, not the child's: a child that prints its environment
       // (a crash report, a debug dump) would send it into the logs.
@@ -113,7 +112,7 @@ public final class ProcessCapture {
       Process child;
       long started = System.nanoTime();
       // Before the start: a SIGTERM in between would otherwise kill us and orphan the child.
-      Forwarder signals = Forwarder.install();
+      ChildSignals signals = ChildSignals.install(line.size() > command.size());
       int code;
       try {
         try {
@@ -131,7 +130,7 @@ public final class ProcessCapture {
         err.start();
         code = child.waitFor();
       } finally {
-        signals.restore(); // the JVM's own handling again
+        signals.restore();
       }
       childNanos = System.nanoTime() - started;
       // The pipes end once the child and whatever it started that kept them are gone.
@@ -217,61 +216,6 @@ public final class ProcessCapture {
   /** How long the last run's command ran, from its start to its exit (for benchmarks). */
   public Duration childTime() {
     return Duration.ofNanos(childNanos);
-  }
-
-  /**
-   * Forwards SIGINT, SIGTERM and SIGHUP to the child; one that comes before the child exists
-   * is sent once it does.
-   */
-  private static final class Forwarder {
-    private final Map<Signal, SignalHandler> before = new java.util.HashMap<>();
-    private final List<String> pending = new java.util.ArrayList<>();
-    private Process child;
-
-    static Forwarder install() {
-      Forwarder f = new Forwarder();
-      for (String name : FORWARDED) {
-        try {
-          Signal signal = new Signal(name);
-          f.before.put(signal, Signal.handle(signal, s -> f.forward(name)));
-        } catch (IllegalArgumentException e) {
-          // The JVM keeps this one for itself (or the platform has none): not forwarded.
-        }
-      }
-      return f;
-    }
-
-    private synchronized void forward(String name) {
-      if (child == null) {
-        pending.add(name);
-      } else {
-        send(child, name);
-      }
-    }
-
-    synchronized void started(Process started) {
-      child = started;
-      pending.forEach(name -> send(started, name));
-      pending.clear();
-    }
-
-    void restore() {
-      before.forEach(Signal::handle);
-    }
-  }
-
-  private static void send(Process child, String signal) {
-    if (!child.isAlive()) {
-      return;
-    }
-    try {
-      new ProcessBuilder("kill", "-s", signal, Long.toString(child.pid()))
-          .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
-    } catch (IOException e) {
-      if ("TERM".equals(signal)) {
-        child.destroy(); // SIGTERM without kill(1)
-      }
-    }
   }
 
   /** One control line; the answer the child reads. */

@@ -151,8 +151,12 @@ class SluiceRunTest {
 
   @Test
   void sigtermReachesTheChildAndItsLastLinesAreSent() throws Exception {
+    // The child's own child gets it too: a terminal's Ctrl-C or a `docker stop` reaches the
+    // process group, and so does sluice run's forward.
     Path sh = script("trap.sh", """
-        trap 'echo "got TERM"; exit 7' TERM
+        sh -c 'trap "echo grandchild got TERM; exit 0" TERM; echo grandchild ready
+               i=0; while [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done' &
+        trap 'echo "got TERM"; wait; exit 7' TERM
         echo ready
         i=0
         while [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
@@ -162,14 +166,38 @@ class SluiceRunTest {
         "run", "--app", "app", "--runner", "r1", "--broker", broker.target(), "--tee", "--",
         "sh", sh.toString())) {
       Awaitility.await().atMost(WAIT).until(() -> lines().stream()
-          .anyMatch(r -> r.getMessage().equals("ready")));
+          .filter(r -> r.getMessage().endsWith("ready")).count() == 2);
       run.sigterm();
       assertThat(run.awaitExit(WAIT)).isEqualTo(7);
       // --tee: the console saw the child's output too (read by the helper as it comes).
       Awaitility.await().atMost(WAIT).until(() -> run.output().contains("got TERM"));
       assertThat(run.output()).contains("ready");
     }
-    assertThat(lines()).extracting(Record::getMessage).containsExactly("ready", "got TERM");
+    // The group's `sleep`s got it too, and their shells say "Terminated" for them.
+    assertThat(lines()).extracting(Record::getMessage)
+        .filteredOn(m -> !m.equals("Terminated")).containsExactlyInAnyOrder("ready",
+            "grandchild ready", "got TERM", "grandchild got TERM");
+  }
+
+  @Test
+  void theChildLeadsAProcessGroupOfItsOwnSoATerminalsCtrlCReachesItOnlyThroughSluiceRun()
+      throws Exception {
+    // A terminal signals its foreground process group: were the child in ours, it would get a
+    // Ctrl-C twice, once from the terminal and once forwarded.
+    assertThat(run("sh", "-c", "read -r stat < /proc/$$/stat; set -- $stat; "
+        + "echo \"pid $1 group $5 session $6\"")).isZero();
+    String[] ids = lines().get(0).getMessage().split(" ");
+    assertThat(ids[3]).as("process group").isEqualTo(ids[1]);
+    assertThat(ids[5]).as("session").isEqualTo(ids[1]);
+    String[] ours = Files.readString(Path.of("/proc/self/stat")).split(" ");
+    assertThat(ids[3]).isNotEqualTo(ours[4]);
+  }
+
+  @Test
+  void aCommandThatIsNotThereIsAnErrorNamingIt() {
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> run("no-such-program-here"))
+        .isInstanceOf(java.io.IOException.class)
+        .hasMessage("cannot start no-such-program-here: not found on the PATH");
   }
 
   @Test

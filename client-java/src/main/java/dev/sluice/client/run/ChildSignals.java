@@ -1,0 +1,138 @@
+package dev.sluice.client.run;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import sun.misc.Signal;
+import sun.misc.SignalHandler;
+
+/**
+ * How {@code sluice run} starts its child and passes SIGINT, SIGTERM and SIGHUP on to it.
+ *
+ * <p>The child starts in a session and process group of its own ({@code setsid(1)}, which
+ * execs it under the same pid), so a terminal's Ctrl-C, which goes to the foreground process
+ * group, reaches {@code sluice run} alone and the child once, through here, rather than twice.
+ * Signals go to the child's whole group, as a terminal's would: a shell script's own children
+ * get them too. Without {@code setsid} the child stays in our group and gets signals alone.
+ *
+ * <p>Signals are sent with the shell's {@code kill} builtin ({@code sh} is in every image
+ * {@code kill(1)} may be missing from); without a shell, with {@code kill(1)}; without either,
+ * SIGTERM still arrives through {@link Process#destroy()} and the others are reported.
+ */
+final class ChildSignals {
+  private static final List<String> FORWARDED = List.of("INT", "TERM", "HUP");
+
+  private final Map<Signal, SignalHandler> before = new HashMap<>();
+  private final List<String> pending = new ArrayList<>();
+  private final boolean ownGroup;
+  private Process child;
+
+  private ChildSignals(boolean ownGroup) {
+    this.ownGroup = ownGroup;
+  }
+
+  /**
+   * The command line that starts {@code command} in a group of its own when {@code setsid} is
+   * on the PATH; throws if {@code command}'s program cannot be found, as starting it would.
+   */
+  static List<String> launch(List<String> command) throws IOException {
+    String program = command.get(0);
+    if (find(program) == null) {
+      throw new IOException("cannot start " + program + ": not found"
+          + (program.contains("/") ? " or not executable" : " on the PATH"));
+    }
+    Path setsid = find("setsid");
+    if (setsid == null) {
+      return command;
+    }
+    List<String> line = new ArrayList<>(command.size() + 1);
+    line.add(setsid.toString());
+    line.addAll(command);
+    return line;
+  }
+
+  /**
+   * Handles SIGINT, SIGTERM and SIGHUP from now on: one that comes before the child exists is
+   * sent once it does. {@code ownGroup}: the child was started by {@link #launch}'s setsid.
+   */
+  static ChildSignals install(boolean ownGroup) {
+    ChildSignals signals = new ChildSignals(ownGroup);
+    for (String name : FORWARDED) {
+      try {
+        Signal signal = new Signal(name);
+        signals.before.put(signal, Signal.handle(signal, s -> signals.forward(name)));
+      } catch (IllegalArgumentException e) {
+        // The JVM keeps this one for itself (or the platform has none): not forwarded.
+      }
+    }
+    return signals;
+  }
+
+  synchronized void started(Process started) {
+    child = started;
+    pending.forEach(this::send);
+    pending.clear();
+  }
+
+  /** The JVM's own handling again. */
+  void restore() {
+    before.forEach(Signal::handle);
+  }
+
+  private synchronized void forward(String name) {
+    if (child == null) {
+      pending.add(name);
+    } else {
+      send(name);
+    }
+  }
+
+  private void send(String signal) {
+    if (!child.isAlive()) {
+      return;
+    }
+    // A negative pid is the process group whose leader it is (setsid made the child one).
+    String target = (ownGroup ? "-" : "") + child.pid();
+    if (run("sh", "-c", "kill -s \"$0\" -- \"$1\"", signal, target)
+        || run("kill", "-s", signal, "--", target)) {
+      return;
+    }
+    if ("TERM".equals(signal)) {
+      child.destroy(); // SIGTERM, to the child alone
+    } else {
+      System.err.printf("sluice run: cannot pass SIG%s on: neither sh nor kill is here%n",
+          signal);
+    }
+  }
+
+  private static boolean run(String... command) {
+    try {
+      new ProcessBuilder(command).redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+      return true;
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /** {@code program} as the child's exec would find it, or null. */
+  private static Path find(String program) {
+    if (program.contains("/")) {
+      Path path = Path.of(program);
+      return Files.isExecutable(path) && !Files.isDirectory(path) ? path : null;
+    }
+    String dirs = System.getenv("PATH");
+    for (String dir : (dirs == null ? "/usr/bin:/bin" : dirs).split(File.pathSeparator)) {
+      Path path = Path.of(dir.isEmpty() ? "." : dir, program);
+      if (Files.isExecutable(path) && !Files.isDirectory(path)) {
+        return path;
+      }
+    }
+    return null;
+  }
+}
