@@ -14,11 +14,11 @@ import sun.misc.SignalHandler;
 /**
  * How {@code sluice run} starts its child and passes SIGINT, SIGTERM and SIGHUP on to it.
  *
- * <p>The child starts in a session and process group of its own ({@code setsid(1)}, which
- * execs it under the same pid), so a terminal's Ctrl-C, which goes to the foreground process
- * group, reaches {@code sluice run} alone and the child once, through here, rather than twice.
- * Signals go to the child's whole group, as a terminal's would: a shell script's own children
- * get them too. Without {@code setsid} the child stays in our group and gets signals alone.
+ * <p>The child starts in a process group of its own ({@link #launch}, which execs it under the
+ * same pid), so a terminal's Ctrl-C, which goes to the foreground process group, reaches
+ * {@code sluice run} alone and the child once, through here, rather than twice. Signals go to
+ * the child's whole group, as a terminal's would: a shell script's own children get them too.
+ * Without perl or {@code setsid} the child stays in our group and gets signals alone.
  *
  * <p>Signals are sent with the shell's {@code kill} builtin ({@code sh} is in every image
  * {@code kill(1)} may be missing from); without a shell, with {@code kill(1)}; without either,
@@ -37,28 +37,46 @@ final class ChildSignals {
   }
 
   /**
-   * The command line that starts {@code command} in a group of its own when {@code setsid} is
-   * on the PATH; throws if {@code command}'s program cannot be found, as starting it would.
+   * Puts the child in a new process group (it leads, its pid is the group's id) and execs the
+   * command, in the same session: the {@code $ARGV} it gets are the command line.
    */
-  static List<String> launch(List<String> command) throws IOException {
+  private static final String SETPGRP = "setpgrp(0, 0) or die \"sluice run: setpgrp: $!\\n\"; "
+      + "exec { $ARGV[0] } @ARGV or die \"sluice run: cannot start $ARGV[0]: $!\\n\"";
+
+  /**
+   * The command line that starts {@code command} in a process group of its own, and whether
+   * it does; throws if {@code command}'s program cannot be found, as starting it would.
+   *
+   * <p>With perl (in every Debian and Ubuntu image: perl-base is essential), a new group in
+   * this session. Else with {@code setsid(1)}, a new session: on a kernel that schedules by
+   * session (autogroup, outside containers' cgroups) that also splits the CPU between the
+   * child and {@code sluice run} as equals, which cost the capture of a Python child 10-20 % of
+   * its rate on the two-core bench machine, where the broker shares the CPUs (bench/README.md).
+   */
+  static Launch launch(List<String> command) throws IOException {
     String program = command.get(0);
     if (find(program) == null) {
       throw new IOException("cannot start " + program + ": not found"
           + (program.contains("/") ? " or not executable" : " on the PATH"));
     }
+    List<String> line = new ArrayList<>(command.size() + 4);
+    Path perl = find("perl");
     Path setsid = find("setsid");
-    if (setsid == null) {
-      return command;
+    if (perl != null) {
+      line.addAll(List.of(perl.toString(), "-e", SETPGRP, "--"));
+    } else if (setsid != null) {
+      line.add(setsid.toString());
     }
-    List<String> line = new ArrayList<>(command.size() + 1);
-    line.add(setsid.toString());
     line.addAll(command);
-    return line;
+    return new Launch(line, line.size() > command.size());
   }
+
+  /** How the child is started: its command line, and whether it leads a group of its own. */
+  record Launch(List<String> line, boolean ownGroup) {}
 
   /**
    * Handles SIGINT, SIGTERM and SIGHUP from now on: one that comes before the child exists is
-   * sent once it does. {@code ownGroup}: the child was started by {@link #launch}'s setsid.
+   * sent once it does. {@code ownGroup}: the child leads a process group ({@link #launch}).
    */
   static ChildSignals install(boolean ownGroup) {
     ChildSignals signals = new ChildSignals(ownGroup);

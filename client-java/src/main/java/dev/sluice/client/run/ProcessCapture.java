@@ -100,8 +100,8 @@ public final class ProcessCapture {
     try (runner; Spool spool = new Spool(new ToRunner(runner), spooling.dir(), spooling.bytes(),
         runner.bufferRecords() / 2); ControlSocket control = ControlSocket.open(this::command)) {
       this.spool = spool;
-      List<String> line = ChildSignals.launch(command);
-      ProcessBuilder builder = new ProcessBuilder(line);
+      ChildSignals.Launch launch = ChildSignals.launch(command);
+      ProcessBuilder builder = new ProcessBuilder(launch.line());
       builder.environment().put(CONTROL_ENV, control.path().toString());
       // The runner's token is ours, not the child's: a child that prints its environment
       // (a crash report, a debug dump) would send it into the logs.
@@ -112,7 +112,7 @@ public final class ProcessCapture {
       Process child;
       long started = System.nanoTime();
       // Before the start: a SIGTERM in between would otherwise kill us and orphan the child.
-      ChildSignals signals = ChildSignals.install(line.size() > command.size());
+      ChildSignals signals = ChildSignals.install(launch.ownGroup());
       int code;
       try {
         try {

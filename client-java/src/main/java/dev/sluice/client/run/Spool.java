@@ -46,10 +46,10 @@ final class Spool implements AutoCloseable {
   private final Object lock = new Object();
   private final Thread drainer;
   private final ArrayDeque<IngestFrame> chunk = new ArrayDeque<>(); // the drainer's own
+  private volatile boolean spooling; // written under `lock`
+  private int sinceCheck; // racy between the pumps: a lost count only moves the next check
   // Guarded by `lock`.
-  private boolean spooling;
   private boolean closed;
-  private int sinceCheck;
   private long chunkLines; // lines taken from disk and not handed on yet
 
   /**
@@ -70,12 +70,15 @@ final class Spool implements AutoCloseable {
     this.drainer.start();
   }
 
+  // The pumps' path: straight to the runner without the lock while nothing is spooled. Safe
+  // because `spooling` turns false only once the drainer has handed on everything spooled,
+  // and true only under the lock, before the first event goes to disk.
   void line(LogEntry entry) {
+    if (!spooling && room()) {
+      to.line(entry);
+      return;
+    }
     synchronized (lock) {
-      if (!spooling && room()) {
-        to.line(entry);
-        return;
-      }
       spool(IngestFrame.newBuilder().setBatch(LogBatch.newBuilder().addLines(
           toLine(entry))).build());
     }
@@ -83,11 +86,11 @@ final class Spool implements AutoCloseable {
 
   void start(String requestId, String endpoint, String caller) {
     long now = now();
+    if (!spooling && room()) {
+      to.start(requestId, endpoint, caller, now);
+      return;
+    }
     synchronized (lock) {
-      if (!spooling && room()) {
-        to.start(requestId, endpoint, caller, now);
-        return;
-      }
       spool(IngestFrame.newBuilder().setRequestStart(RequestStart.newBuilder()
           .setRequestId(requestId).setEndpoint(endpoint).setCaller(caller)
           .setTimeUnixNano(now)).build());
@@ -96,11 +99,11 @@ final class Spool implements AutoCloseable {
 
   void end(String requestId, boolean failed, String message) {
     long now = now();
+    if (!spooling && room()) {
+      to.end(requestId, failed, message, now);
+      return;
+    }
     synchronized (lock) {
-      if (!spooling && room()) {
-        to.end(requestId, failed, message, now);
-        return;
-      }
       spool(IngestFrame.newBuilder().setRequestEnd(RequestEnd.newBuilder()
           .setRequestId(requestId).setStatus(failed ? RequestStatus.REQUEST_ERROR
               : RequestStatus.REQUEST_OK).setStatusMessage(message).setTimeUnixNano(now))
@@ -153,7 +156,9 @@ final class Spool implements AutoCloseable {
   }
 
   private boolean room() {
-    if (++sinceCheck < checkEvery) {
+    int n = sinceCheck + 1;
+    if (n < checkEvery) {
+      sinceCheck = n;
       return true;
     }
     sinceCheck = 0;
