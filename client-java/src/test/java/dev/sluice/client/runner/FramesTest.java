@@ -51,6 +51,28 @@ class FramesTest {
   }
 
   @Test
+  void aLineInsideASpanIsWhatProtobufWrites() throws Exception {
+    long time = 1_700_000_000_123_456_789L;
+    for (String request : new String[] {"", "req-7", "réq"}) {
+      for (Frames.Ids ids : new Frames.Ids[] {
+          new Frames.Ids("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"),
+          new Frames.Ids("4bf92f3577b34da6a3ce929d0e0e4736", ""), new Frames.Ids("", "ß")}) {
+        byte[] line = Frames.line(time, Level.INFO, Stream.STDOUT, "in a span", request, null,
+            ids);
+        assertThat(line).as("%s %s", request, ids).isEqualTo(entry(LogLine.newBuilder()
+            .setTimeUnixNano(time).setLevel(Level.INFO).setStream(Stream.STDOUT)
+            .setMessage("in a span").setRequestId(request).setTraceId(ids.traceId())
+            .setSpanId(ids.spanId()).build()));
+      }
+    }
+    byte[] both = Frames.line(time, Level.INFO, Stream.STDOUT, "m", "r", Map.of("k", "v"),
+        new Frames.Ids("ab", "cd"));
+    assertThat(both).isEqualTo(entry(LogLine.newBuilder().setTimeUnixNano(time)
+        .setLevel(Level.INFO).setStream(Stream.STDOUT).setMessage("m").setRequestId("r")
+        .putFields("k", "v").setTraceId("ab").setSpanId("cd").build()));
+  }
+
+  @Test
   void aBatchFrameIsWhatProtobufWritesAndDrainsTheSameBytes() throws Exception {
     List<byte[]> lines = new ArrayList<>();
     LogBatch.Builder expected = LogBatch.newBuilder().setFirstSeq(300);

@@ -38,6 +38,8 @@ public final class Tags {
   public static final int LINE_STREAM = LogLine.STREAM_FIELD_NUMBER << TYPE_BITS | VARINT;
   public static final int LINE_MESSAGE = LogLine.MESSAGE_FIELD_NUMBER << TYPE_BITS | LEN;
   public static final int LINE_REQUEST_ID = LogLine.REQUEST_ID_FIELD_NUMBER << TYPE_BITS | LEN;
+  public static final int LINE_TRACE_ID = LogLine.TRACE_ID_FIELD_NUMBER << TYPE_BITS | LEN;
+  public static final int LINE_SPAN_ID = LogLine.SPAN_ID_FIELD_NUMBER << TYPE_BITS | LEN;
 
   // Record: what the store writes of a plain line, and subscribers read back.
   public static final int RECORD_SEQ = Record.SEQ_FIELD_NUMBER << TYPE_BITS | VARINT;
