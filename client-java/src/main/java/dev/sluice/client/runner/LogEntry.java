@@ -75,6 +75,31 @@ public record LogEntry(long timeUnixNano, Level level, Stream stream, String mes
         || loggerName.startsWith("io.grpc.") || loggerName.startsWith("io.netty."));
   }
 
+  /**
+   * A logging framework's event: {@code context} (its MDC, key-value pairs, logger, thread)
+   * names the request ({@code request_id} or {@code requestId}) and the OpenTelemetry ids
+   * ({@code trace_id}, {@code span_id}, the names of OpenTelemetry's MDC instrumentation);
+   * every other entry is a field.
+   */
+  public static LogEntry fromContext(long timeUnixNano, Level level, String message,
+      Map<String, String> context) {
+    Map<String, String> fields = new LinkedHashMap<>();
+    String request = "";
+    String trace = "";
+    String span = "";
+    for (Map.Entry<String, String> e : context.entrySet()) {
+      String value = e.getValue() == null ? "null" : e.getValue();
+      switch (e.getKey()) {
+        case "request_id", "requestId" -> request = value;
+        case "trace_id" -> trace = value;
+        case "span_id" -> span = value;
+        default -> fields.put(e.getKey(), value);
+      }
+    }
+    return new LogEntry(timeUnixNano, level, Stream.STRUCTURED, message, fields, request, trace,
+        span);
+  }
+
   /** A plain line of {@code stream} at {@code level}, now. */
   public static LogEntry of(Level level, Stream stream, String message) {
     return new LogEntry(0, level, stream, message, Map.of(), "", "", "");

@@ -6,7 +6,6 @@ import ch.qos.logback.core.UnsynchronizedAppenderBase;
 import dev.sluice.client.runner.LogEntry;
 import dev.sluice.client.runner.SluiceRunner;
 import dev.sluice.proto.v1.Level;
-import dev.sluice.proto.v1.Stream;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -115,32 +114,21 @@ public class SluiceAppender extends UnsynchronizedAppenderBase<ILoggingEvent> {
     if (r == null || LogEntry.fromTheSdk(event.getLoggerName())) {
       return;
     }
-    Map<String, String> fields = new LinkedHashMap<>();
-    String request = "";
-    String trace = "";
-    String span = "";
-    for (Map.Entry<String, String> e : event.getMDCPropertyMap().entrySet()) {
-      switch (e.getKey()) {
-        case "request_id", "requestId" -> request = e.getValue();
-        case "trace_id" -> trace = e.getValue();
-        case "span_id" -> span = e.getValue();
-        default -> fields.put(e.getKey(), e.getValue());
-      }
-    }
+    Map<String, String> context = new LinkedHashMap<>(event.getMDCPropertyMap());
     if (event.getKeyValuePairs() != null) {
       for (KeyValuePair kv : event.getKeyValuePairs()) {
-        fields.put(kv.key, String.valueOf(kv.value));
+        context.put(kv.key, String.valueOf(kv.value));
       }
     }
-    fields.put("logger", event.getLoggerName());
-    fields.put("thread", event.getThreadName());
+    context.put("logger", event.getLoggerName());
+    context.put("thread", event.getThreadName());
     String message = event.getFormattedMessage();
     if (event.getThrowableProxy() != null) {
       message = message + "\n" + ThrowableProxyUtil.asString(event.getThrowableProxy());
     }
     java.time.Instant at = event.getInstant();
-    r.log(new LogEntry(at.getEpochSecond() * 1_000_000_000L + at.getNano(), level(event.getLevel()),
-        Stream.STRUCTURED, message, fields, request, trace, span));
+    r.log(LogEntry.fromContext(at.getEpochSecond() * 1_000_000_000L + at.getNano(),
+        level(event.getLevel()), message, context));
   }
 
   static Level level(ch.qos.logback.classic.Level level) {
