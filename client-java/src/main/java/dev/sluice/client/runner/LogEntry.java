@@ -88,12 +88,13 @@ public record LogEntry(long timeUnixNano, Level level, Stream stream, String mes
     String trace = "";
     String span = "";
     for (Map.Entry<String, String> e : context.entrySet()) {
-      String value = e.getValue() == null ? "null" : e.getValue();
+      String value = e.getValue();
       switch (e.getKey()) {
-        case "request_id", "requestId" -> request = value;
-        case "trace_id" -> trace = value;
-        case "span_id" -> span = value;
-        default -> fields.put(e.getKey(), value);
+        // A null id is no id (not the request "null").
+        case "request_id", "requestId" -> request = value == null ? "" : value;
+        case "trace_id" -> trace = value == null ? "" : value;
+        case "span_id" -> span = value == null ? "" : value;
+        default -> fields.put(e.getKey(), value == null ? "null" : value);
       }
     }
     return new LogEntry(timeUnixNano, level, Stream.STRUCTURED, message, fields, request, trace,

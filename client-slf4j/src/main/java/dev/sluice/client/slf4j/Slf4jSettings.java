@@ -26,12 +26,23 @@ record Slf4jSettings(String app, String runner, String target, String token, Lev
     }
   }
 
+  /**
+   * From system properties and the environment. A level it cannot read is INFO, said once on
+   * stderr: a logging setting must not stop the app (SLF4J fails every getLogger after a
+   * provider that throws).
+   */
   static Slf4jSettings fromEnvironment() {
-    return from(name -> {
+    Function<String, String> read = name -> {
       String property = System.getProperty("sluice." + name);
       return property != null ? property
           : System.getenv("SLUICE_" + name.toUpperCase(Locale.ROOT));
-    });
+    };
+    try {
+      return from(read);
+    } catch (IllegalArgumentException e) {
+      System.err.println("sluice-client-slf4j: " + e.getMessage() + "; using INFO");
+      return from(name -> name.equals("level") ? null : read.apply(name));
+    }
   }
 
   /** From {@code read}, which answers a setting's name (app, runner, ...) or null. */

@@ -14,6 +14,7 @@ import org.slf4j.event.Level;
 import org.slf4j.event.LoggingEvent;
 import org.slf4j.helpers.AbstractLogger;
 import org.slf4j.helpers.MessageFormatter;
+import org.slf4j.helpers.NormalizedParameters;
 import org.slf4j.spi.LoggingEventAware;
 import org.slf4j.spi.MDCAdapter;
 
@@ -117,11 +118,13 @@ final class SluiceLogger extends AbstractLogger implements LoggingEventAware {
     if (!enabled(event.getLevel())) {
       return;
     }
-    String message = MessageFormatter.basicArrayFormat(event.getMessage(),
-        event.getArgumentArray());
+    // A trailing exception among the arguments is the event's throwable, as in the classic
+    // calls: normalized, so log.atError().log("x {}", id, e) keeps e.
+    NormalizedParameters p = NormalizedParameters.normalize(event);
+    String message = MessageFormatter.basicArrayFormat(p.getMessage(), p.getArguments());
     long time = event.getTimeStamp() > 0 ? event.getTimeStamp() * 1_000_000L
         : System.currentTimeMillis() * 1_000_000L;
-    emit(event.getLevel(), message, event.getThrowable(), event.getKeyValuePairs(), time,
+    emit(event.getLevel(), message, p.getThrowable(), event.getKeyValuePairs(), time,
         event.getThreadName() != null ? event.getThreadName() : Thread.currentThread().getName());
   }
 

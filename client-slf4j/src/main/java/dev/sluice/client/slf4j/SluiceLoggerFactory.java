@@ -41,7 +41,12 @@ final class SluiceLoggerFactory implements ILoggerFactory {
       if (!made) {
         try {
           SluiceRunner r = settings.newRunner();
-          Runtime.getRuntime().addShutdownHook(new Thread(r::close, "sluice-slf4j-exit"));
+          try {
+            Runtime.getRuntime().addShutdownHook(new Thread(r::close, "sluice-slf4j-exit"));
+          } catch (IllegalStateException exiting) {
+            r.close(); // the JVM is exiting already: nothing would close it
+            throw new IllegalStateException("the JVM is shutting down");
+          }
           runner = r;
         } catch (RuntimeException e) {
           stderr.println("sluice-client-slf4j: logging to stderr, not to Sluice: "

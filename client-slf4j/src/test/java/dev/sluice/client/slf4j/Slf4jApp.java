@@ -21,6 +21,7 @@ public final class Slf4jApp {
     log.atInfo().addKeyValue("gpu", "a100").log("with a key-value pair");
     log.debug("below the level");
     log.error("it failed", new IllegalStateException("boom"));
+    log.atError().log("fluent {} failed", "call", new IllegalArgumentException("bang"));
     for (int i = 0; i < 1000; i++) {
       log.info("burst {}", i);
     }

@@ -32,7 +32,7 @@ class Slf4jTest {
       assertThat(app.output()).noneMatch(line -> line.contains("SLF4J"));
     }
     List<Record> lines = broker.storedLines("app.>");
-    assertThat(lines).hasSize(4 + 1000);
+    assertThat(lines).hasSize(5 + 1000);
     Map<String, Record> by = lines.stream()
         .collect(Collectors.toMap(r -> r.getMessage().lines().findFirst().orElse(""),
             Function.identity()));
@@ -51,7 +51,9 @@ class Slf4jTest {
     assertThat(failed.getMessage()).contains("java.lang.IllegalStateException: boom",
         "at dev.sluice.client.slf4j.Slf4jApp.main");
     assertThat(by).doesNotContainKey("below the level");
-    assertThat(lines.subList(4, lines.size())).extracting(Record::getMessage)
+    assertThat(by.get("fluent call failed").getMessage())
+        .contains("java.lang.IllegalArgumentException: bang");
+    assertThat(lines.subList(5, lines.size())).extracting(Record::getMessage)
         .containsExactlyElementsOf(IntStream.range(0, 1000).mapToObj(i -> "burst " + i)
             .toList());
   }
@@ -59,8 +61,11 @@ class Slf4jTest {
   @Test
   void withoutAnAppItLogsToStderrAndSaysWhy() throws Exception {
     try (JavaProcess app = JavaProcess.start(Slf4jApp.class.getName(), Map.of("SLUICE_APP", "",
-        "SLUICE_RUNNER", "r1", "SLUICE_TARGET", broker.target()))) {
+        "SLUICE_RUNNER", "r1", "SLUICE_TARGET", broker.target(), "SLUICE_LEVEL", "loud"))) {
       assertThat(app.awaitExit(Duration.ofSeconds(60))).isZero();
+      // A level it cannot read does not stop the app: INFO, said once.
+      assertThat(app.output()).contains("sluice-client-slf4j: sluice.level: 'loud' (expected: "
+          + "TRACE, DEBUG, INFO, WARN or ERROR); using INFO");
       assertThat(app.output()).contains("sluice-client-slf4j: logging to stderr, not to Sluice: "
           + "app: not set (expected: -Dsluice.app or $SLUICE_APP)");
       assertThat(app.output()).anyMatch(line -> line.endsWith("INFO app.Main - hello world"));
