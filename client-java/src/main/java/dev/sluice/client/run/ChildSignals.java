@@ -27,6 +27,11 @@ import sun.misc.SignalHandler;
 final class ChildSignals {
   private static final List<String> FORWARDED = List.of("INT", "TERM", "HUP");
 
+  // $0 is the signal's name, $1 the child's pid.
+  private static final String KILL_GROUP =
+      "kill -s \"$0\" -- \"-$1\" 2>/dev/null || kill -s \"$0\" \"$1\"";
+  private static final String KILL_CHILD = "kill -s \"$0\" \"$1\"";
+
   private final Map<Signal, SignalHandler> before = new HashMap<>();
   private final List<String> pending = new ArrayList<>();
   private final boolean ownGroup;
@@ -114,10 +119,14 @@ final class ChildSignals {
     if (!child.isAlive()) {
       return;
     }
-    // A negative pid is the process group whose leader it is (setsid made the child one).
-    String target = (ownGroup ? "-" : "") + child.pid();
-    if (run("sh", "-c", "kill -s \"$0\" -- \"$1\"", signal, target)
-        || run("kill", "-s", signal, "--", target)) {
+    // A negative pid is the process group the child leads, once perl's setpgrp (or setsid)
+    // has run: a signal in the first milliseconds finds no such group yet, and goes to the
+    // child itself.
+    String pid = Long.toString(child.pid());
+    if (run("sh", "-c", ownGroup ? KILL_GROUP : KILL_CHILD, signal, pid)) {
+      return;
+    }
+    if (run("kill", "-s", signal, pid)) {
       return;
     }
     if ("TERM".equals(signal)) {

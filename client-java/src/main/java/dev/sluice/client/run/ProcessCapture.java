@@ -160,6 +160,9 @@ public final class ProcessCapture {
       lost.add(spool.droppedLines() + " lines were dropped from the spool (it was full; the "
           + "logs say so where they were)");
     }
+    if (spool.lostLines() > 0) {
+      lost.add(spool.lostLines() + " spooled lines could not be read back (the logs say where)");
+    }
     if (spool.spooledLines() > 0) {
       lost.add(spool.spooledLines() + " spooled lines were not sent within " + flushTimeout);
     } else if (!stored) {

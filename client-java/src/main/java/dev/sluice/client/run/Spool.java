@@ -35,7 +35,7 @@ final class Spool implements AutoCloseable {
     int pending();
   }
 
-  /** Events handed on per hold of the lock: the pumps wait at most this long for it. */
+  /** Events the drainer hands on before it looks at the runner's room again. */
   private static final int SLICE = 256;
   private static final long WAIT_FOR_ROOM_MILLIS = 5;
 
@@ -51,6 +51,7 @@ final class Spool implements AutoCloseable {
   // Guarded by `lock`.
   private boolean closed;
   private long chunkLines; // lines taken from disk and not handed on yet
+  private boolean diskFailed;
 
   /**
    * @param to where events go
@@ -136,6 +137,13 @@ final class Spool implements AutoCloseable {
     }
   }
 
+  /** Spooled lines that could not be read back (a damaged file). */
+  long lostLines() {
+    synchronized (lock) {
+      return files.lostLines();
+    }
+  }
+
   /** Lines dropped from the spool to keep within its bound. */
   long droppedLines() {
     synchronized (lock) {
@@ -166,8 +174,22 @@ final class Spool implements AutoCloseable {
   }
 
   private void spool(IngestFrame frame) {
+    if (diskFailed) {
+      hand(frame); // to the runner's memory: it drops the oldest and counts them when full
+      return;
+    }
+    try {
+      files.append(frame);
+    } catch (java.io.UncheckedIOException e) {
+      // A read-only or full disk: from now on events go to the runner, ahead of what is still
+      // spooled (order given up rather than lines).
+      diskFailed = true;
+      System.err.println("sluice run: the spool cannot write (" + e.getMessage() + "): lines "
+          + "wait in memory instead, from now on ahead of what is already spooled");
+      hand(frame);
+      return;
+    }
     spooling = true;
-    files.append(frame);
     lock.notifyAll();
   }
 
@@ -183,7 +205,8 @@ final class Spool implements AutoCloseable {
             return;
           }
           if (chunk.isEmpty()) {
-            List<IngestFrame> next = files.takeOldest();
+            SpoolFiles.Taken taken = files.takeOldest();
+            List<IngestFrame> next = taken.frames();
             if (next.isEmpty()) {
               spooling = false; // all handed on: events go straight through again
               sinceCheck = checkEvery; // and the next one asks the runner first
@@ -191,7 +214,7 @@ final class Spool implements AutoCloseable {
               continue;
             }
             chunk.addAll(next);
-            chunkLines = next.stream().filter(IngestFrame::hasBatch).count();
+            chunkLines = taken.lines(); // the child's: not the lines telling of drops
           }
         }
         // Outside the lock: the pumps only append to disk while spooling, so the order holds.
@@ -205,7 +228,7 @@ final class Spool implements AutoCloseable {
         for (int n = Math.min(room, SLICE); n > 0 && !chunk.isEmpty(); n--) {
           IngestFrame f = chunk.pollFirst();
           hand(f);
-          if (f.hasBatch()) {
+          if (f.hasBatch() && !SpoolFiles.isOurs(f)) {
             synchronized (lock) {
               chunkLines--;
             }
@@ -218,6 +241,15 @@ final class Spool implements AutoCloseable {
   }
 
   private void hand(IngestFrame f) {
+    try {
+      handOn(f);
+    } catch (RuntimeException e) {
+      // Not expected (each event was checked when it came); the rest must still go on.
+      System.err.println("sluice run: an event was not handed on: " + e);
+    }
+  }
+
+  private void handOn(IngestFrame f) {
     switch (f.getFrameCase()) {
       case BATCH -> to.line(fromLine(f.getBatch().getLines(0)));
       case REQUEST_START -> to.start(f.getRequestStart().getRequestId(),

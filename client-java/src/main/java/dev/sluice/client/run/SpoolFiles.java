@@ -37,10 +37,11 @@ final class SpoolFiles implements AutoCloseable {
   private static final long MAX_SEGMENT = 4 * 1024 * 1024;
   private static final int SEGMENTS_PER_BOUND = 8;
 
-  /** One file, and what was dropped from it (and from older ones deleted before it). */
+  /** One file, its captured lines, and what was dropped from it. */
   private static final class Segment {
     final Path path;
     long bytes;
+    long lines;
     boolean lowLevelsGone;
     final long[] dropped = new long[Level.FATAL_VALUE + 1];
     long firstDroppedTime;
@@ -75,6 +76,7 @@ final class SpoolFiles implements AutoCloseable {
   private long bytes;
   private long lines;
   private long droppedLines;
+  private long lostLines;
   private long nextId;
 
   /**
@@ -102,6 +104,7 @@ final class SpoolFiles implements AutoCloseable {
       bytes += written;
       if (frame.hasBatch()) {
         lines++;
+        active.lines++;
       }
       if (active.bytes >= segmentBytes) {
         closeActive();
@@ -114,32 +117,61 @@ final class SpoolFiles implements AutoCloseable {
     }
   }
 
+  /** What {@link #takeOldest} took: the frames, and how many are lines the child printed. */
+  record Taken(List<IngestFrame> frames, long lines) {}
+
   /**
    * The oldest segment's frames, removed from disk, headed by a line telling what was dropped
-   * from it, if anything was; empty when the spool is.
+   * from it, if anything was; empty when the spool is. A segment that cannot be read to its end
+   * (a damaged file) gives what could be read and a line saying how many were lost.
    */
-  List<IngestFrame> takeOldest() {
+  Taken takeOldest() {
+    if (segments.isEmpty()) {
+      return new Taken(List.of(), 0);
+    }
     try {
-      if (segments.isEmpty()) {
-        return List.of();
-      }
       if (segments.size() == 1 && out != null) {
         closeActive();
       }
-      Segment oldest = segments.pollFirst();
-      List<IngestFrame> frames = new ArrayList<>();
-      if (oldest.droppedTotal() > 0) {
-        frames.add(gapLine(oldest));
-      }
-      frames.addAll(read(oldest.path));
-      Files.deleteIfExists(oldest.path);
-      bytes -= oldest.bytes;
-      lines -= frames.stream().filter(IngestFrame::hasBatch).count()
-          - (oldest.droppedTotal() > 0 ? 1 : 0);
-      return frames;
     } catch (IOException e) {
-      throw new UncheckedIOException("spool: cannot read " + dir + ": " + e.getMessage(), e);
+      // What the stream could not write is missing from the file: counted below as lost.
+      out = null;
     }
+    Segment oldest = segments.pollFirst();
+    List<IngestFrame> frames = new ArrayList<>();
+    if (oldest.droppedTotal() > 0) {
+      frames.add(gapLine(oldest));
+    }
+    List<IngestFrame> read = new ArrayList<>();
+    String damage = readAll(oldest.path, read);
+    frames.addAll(read);
+    long readLines = read.stream().filter(IngestFrame::hasBatch).count();
+    long lost = Math.max(0, oldest.lines - readLines);
+    if (damage != null || lost > 0) {
+      lostLines += lost;
+      frames.add(warning("sluice run: " + lost + " spooled lines could not be read back ("
+          + (damage != null ? damage : "the file ends early") + ")", read.isEmpty() ? 0
+          : lastTime(read), "lost_lines", lost));
+    }
+    try {
+      Files.deleteIfExists(oldest.path);
+    } catch (IOException e) {
+      // Left behind; close() tries again.
+    }
+    bytes -= oldest.bytes;
+    lines -= oldest.lines;
+    return new Taken(frames, readLines);
+  }
+
+  /** True for a line the spool wrote itself (telling of dropped or lost lines). */
+  static boolean isOurs(IngestFrame frame) {
+    LogLine line = frame.getBatch().getLines(0);
+    return line.containsFields("dropped_lines") || line.containsFields("lost_lines");
+  }
+
+  /** Lines written to the spool that could not be read back. */
+  long lostLines() {
+    return lostLines;
   }
 
   boolean isEmpty() {
@@ -250,6 +282,7 @@ final class SpoolFiles implements AutoCloseable {
     Files.move(next, s.path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     bytes -= s.bytes - kept;
     s.bytes = kept;
+    s.lines -= dropped;
     lines -= dropped;
     droppedLines += dropped;
     return true;
@@ -257,13 +290,39 @@ final class SpoolFiles implements AutoCloseable {
 
   private static List<IngestFrame> read(Path path) throws IOException {
     List<IngestFrame> frames = new ArrayList<>();
+    String damage = readAll(path, frames);
+    if (damage != null) {
+      throw new IOException(damage);
+    }
+    return frames;
+  }
+
+  /** Reads {@code path}'s frames into {@code frames}; what went wrong, or null. */
+  private static String readAll(Path path, List<IngestFrame> frames) {
     try (InputStream in = new BufferedInputStream(Files.newInputStream(path), 64 * 1024)) {
       IngestFrame f;
       while ((f = IngestFrame.parseDelimitedFrom(in)) != null) {
         frames.add(f);
       }
+      return null;
+    } catch (IOException e) {
+      return path.getFileName() + ": " + e.getMessage();
     }
-    return frames;
+  }
+
+  private static long lastTime(List<IngestFrame> frames) {
+    for (int i = frames.size() - 1; i >= 0; i--) {
+      if (frames.get(i).hasBatch()) {
+        return frames.get(i).getBatch().getLines(0).getTimeUnixNano();
+      }
+    }
+    return 0;
+  }
+
+  private static IngestFrame warning(String message, long time, String field, long count) {
+    return IngestFrame.newBuilder().setBatch(LogBatch.newBuilder().addLines(LogLine.newBuilder()
+        .setLevel(Level.WARN).setStream(Stream.STRUCTURED).setTimeUnixNano(time)
+        .setMessage(message).putFields(field, Long.toString(count)))).build();
   }
 
   /** The line that tells readers what this segment lost, at the time of its first loss. */

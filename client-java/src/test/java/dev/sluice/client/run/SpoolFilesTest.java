@@ -46,8 +46,8 @@ class SpoolFilesTest {
     }
     assertThat(files.bytes()).isLessThanOrEqualTo(BOUND);
     List<IngestFrame> frames = new ArrayList<>();
-    for (List<IngestFrame> chunk = files.takeOldest(); !chunk.isEmpty();
-        chunk = files.takeOldest()) {
+    for (List<IngestFrame> chunk = files.takeOldest().frames(); !chunk.isEmpty();
+        chunk = files.takeOldest().frames()) {
       frames.addAll(chunk);
     }
     assertThat(frames.get(0).hasBatch() || frames.get(0).hasRequestStart()).isTrue();
@@ -66,6 +66,82 @@ class SpoolFilesTest {
     files.close();
   }
 
+  @Test
+  void aDamagedSegmentGivesWhatItCanAndSaysHowManyLinesWereLost() throws Exception {
+    Path spool = dir.resolve("s");
+    SpoolFiles files = new SpoolFiles(spool, BOUND);
+    int n = 400; // more than one segment (a segment is an eighth of the bound)
+    for (int i = 0; i < n; i++) {
+      files.append(line(Level.INFO, "line " + i + " " + ".".repeat(40), i + 1));
+    }
+    Path first;
+    try (var list = java.nio.file.Files.list(spool)) {
+      first = list.sorted().findFirst().orElseThrow();
+    }
+    long size = java.nio.file.Files.size(first);
+    try (var channel = java.nio.channels.FileChannel.open(first,
+        java.nio.file.StandardOpenOption.WRITE)) {
+      channel.truncate(size / 2 + 7); // cut inside a frame
+    }
+    SpoolFiles.Taken taken = files.takeOldest();
+    List<IngestFrame> frames = taken.frames();
+    IngestFrame warning = frames.get(frames.size() - 1);
+    long lost = Long.parseLong(warning.getBatch().getLines(0).getFieldsOrThrow("lost_lines"));
+    assertThat(warning.getBatch().getLines(0).getMessage())
+        .startsWith("sluice run: " + lost + " spooled lines could not be read back");
+    assertThat(lost).isPositive();
+    assertThat(taken.lines() + lost).isEqualTo(frames.size() - 1 + lost);
+    assertThat(files.lostLines()).isEqualTo(lost);
+    // The rest of the spool is whole, and the count of what is left is right.
+    List<String> rest = drain(files);
+    assertThat(taken.lines() + lost + rest.size()).isEqualTo(n);
+    assertThat(rest.get(rest.size() - 1)).startsWith("line " + (n - 1) + " ");
+    files.close();
+  }
+
+  @Test
+  void aSpoolThatCannotWriteHandsEventsToTheRunnerInstead() throws Exception {
+    Path notADirectory = java.nio.file.Files.writeString(dir.resolve("file"), "x");
+    List<String> delivered = new java.util.concurrent.CopyOnWriteArrayList<>();
+    Spool.Delivery full = new Spool.Delivery() {
+      @Override
+      public void line(dev.sluice.client.runner.LogEntry entry) {
+        delivered.add(entry.message());
+      }
+
+      @Override
+      public void start(String id, String endpoint, String caller, long time) {
+        delivered.add("start " + id);
+      }
+
+      @Override
+      public void end(String id, boolean failed, String message, long time) {
+        delivered.add("end " + id);
+      }
+
+      @Override
+      public int pending() {
+        return 1_000; // the runner is full: everything would go to the spool
+      }
+    };
+    try (Spool spool = new Spool(full, notADirectory.resolve("spool"), BOUND, 10)) {
+      spool.start("req-1", "", "");
+      for (int i = 0; i < 20; i++) {
+        spool.line(dev.sluice.client.runner.LogEntry.of(Level.INFO,
+            dev.sluice.proto.v1.Stream.STDOUT, "line " + i));
+      }
+      spool.end("req-1", false, "");
+      assertThat(spool.awaitEmpty(java.time.Duration.ofSeconds(10))).isTrue();
+    }
+    List<String> expected = new ArrayList<>();
+    expected.add("start req-1");
+    for (int i = 0; i < 20; i++) {
+      expected.add("line " + i);
+    }
+    expected.add("end req-1");
+    assertThat(delivered).containsExactlyElementsOf(expected);
+  }
+
   private static IngestFrame line(Level level, String message, long time) {
     return IngestFrame.newBuilder().setBatch(LogBatch.newBuilder().addLines(LogLine.newBuilder()
         .setLevel(level).setMessage(message).setTimeUnixNano(time))).build();
@@ -73,8 +149,8 @@ class SpoolFilesTest {
 
   private static List<String> drain(SpoolFiles files) {
     List<String> out = new ArrayList<>();
-    for (List<IngestFrame> chunk = files.takeOldest(); !chunk.isEmpty();
-        chunk = files.takeOldest()) {
+    for (List<IngestFrame> chunk = files.takeOldest().frames(); !chunk.isEmpty();
+        chunk = files.takeOldest().frames()) {
       chunk.forEach(f -> out.add(f.getBatch().getLines(0).getMessage()));
     }
     return out;
