@@ -24,8 +24,14 @@ import java.util.Locale;
  * {@link Problem#of} maps (429 and 503 carry {@code Retry-After}, which OTLP clients honour).
  */
 final class OtlpApi {
+  static final String PATH = "/v1/otlp/logs";
   static final String PROTOBUF = "application/x-protobuf";
   static final String JSON = "application/json";
+  /**
+   * Largest export accepted (after gzip): the broker's default message limit, so a body the
+   * gateway takes is one the broker takes. An SDK's batch of 512 records is far below it.
+   */
+  static final int MAX_BODY_BYTES = 4 * 1024 * 1024;
   private static final HexFormat HEX = HexFormat.of();
 
   private final BrokerLink broker;
@@ -35,7 +41,21 @@ final class OtlpApi {
   }
 
   void mount(Router router) {
-    router.post("/v1/otlp/logs").handler(this::export);
+    router.post(PATH).handler(this::export);
+    // A body over the limit (413) is answered as OTLP too: exporters read a Status.
+    router.post(PATH).failureHandler(ctx -> {
+      int code = ctx.statusCode();
+      boolean json = JSON.equals(mediaType(ctx.request().getHeader("content-type")));
+      if (code == 413) {
+        fail(ctx, json, new Problem(413, "Body too large", "the export is larger than "
+            + MAX_BODY_BYTES + " bytes: send smaller batches", null, 0),
+            Status.Code.RESOURCE_EXHAUSTED);
+      } else if (ctx.failure() != null) {
+        fail(ctx, json, Problem.of(ctx.failure()), Status.fromThrowable(ctx.failure()).getCode());
+      } else {
+        ctx.next();
+      }
+    });
   }
 
   private void export(RoutingContext ctx) {

@@ -188,6 +188,33 @@ class OtlpTest {
     assertThat(query(Predicates.getDefaultInstance())).isEmpty();
   }
 
+  @Test
+  void anExportOfAMebibyteIsTakenAndOneOverTheLimitIs413AsAnOtlpStatus() throws Exception {
+    String runnerToken = gw.token("runner-big", "acme", Role.RUNNER, "demo");
+    StringBuilder records = new StringBuilder();
+    for (int i = 0; i < 2_000; i++) {
+      records.append(i == 0 ? "" : ",").append("{\"body\":{\"stringValue\":\"record ")
+          .append(i).append(' ').append("x".repeat(500)).append("\"}}");
+    }
+    String big = "{\"resourceLogs\":[{\"resource\":{\"attributes\":[{\"key\":"
+        + "\"service.name\",\"value\":{\"stringValue\":\"demo\"}}]},\"scopeLogs\":[{"
+        + "\"logRecords\":[" + records + "]}]}]}";
+    assertThat(big.length()).isGreaterThan(1_000_000);
+    HttpResponse<String> taken = gw.send(gw.request("/v1/otlp/logs", runnerToken)
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(big)).build());
+    assertThat(taken.statusCode()).as(taken.body()).isEqualTo(200);
+    assertThat(query(Predicates.getDefaultInstance())).hasSize(1000); // the query's page
+
+    HttpResponse<String> tooBig = gw.send(gw.request("/v1/otlp/logs", runnerToken)
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString("x".repeat(OtlpApi.MAX_BODY_BYTES + 1)))
+        .build());
+    assertThat(tooBig.statusCode()).isEqualTo(413);
+    assertThat(new io.vertx.core.json.JsonObject(tooBig.body()).getString("message"))
+        .contains("send smaller batches");
+  }
+
   /** Every stored line of account acme matching {@code where}, through a member's query. */
   private List<Record> query(Predicates where) {
     LogsGrpc.LogsBlockingStub logs = LogsGrpc.newBlockingStub(

@@ -121,6 +121,43 @@ class OtlpIngestTest {
     assertThat(line.getFieldsMap()).containsEntry("request_id", "not a token!");
   }
 
+  @Test
+  void theSdksDefaultServiceNameIsNoNameAndAnInstanceIdThatIsNoTokenIsTheWorker() {
+    ExportLogsServiceRequest request = ExportLogsServiceRequest.newBuilder()
+        .addResourceLogs(ResourceLogs.newBuilder().setResource(Resource.newBuilder()
+            .addAttributes(attribute("service.name", "unknown_service:java"))
+            .addAttributes(attribute("service.instance.id", "prod.api-7f9.main")))
+            .addScopeLogs(ScopeLogs.newBuilder().addLogRecords(
+                record(SeverityNumber.SEVERITY_NUMBER_INFO, "defaults")))).build();
+    otlp("acme", "demo").export(request);
+    Record line = stored("acme").get(0);
+    assertThat(line.getSubject()).isEqualTo("demo.otlp._"); // the token's app
+    assertThat(line.getLabels().getWorkerId()).isEqualTo("prod.api-7f9.main");
+  }
+
+  @Test
+  void aRecordOfAnOpenRequestDoesNotPullTheRecordsAfterItIntoThatRequest() {
+    dev.sluice.testing.RawRunner runner = dev.sluice.testing.RawRunner.connect(
+        sluice.channel(sluice.token("r", "acme", Role.RUNNER, "demo")), "demo", "r1");
+    runner.start("req-1");
+    runner.awaitAcked();
+    ExportLogsServiceRequest request = request("demo", List.of(
+        record(SeverityNumber.SEVERITY_NUMBER_INFO, "in req-1").toBuilder()
+            .addAttributes(attribute("request_id", "req-1")).build(),
+        record(SeverityNumber.SEVERITY_NUMBER_INFO, "after it")));
+    otlp("acme", "demo").export(request);
+    java.util.Map<String, String> subjects = stored("acme").stream()
+        .filter(r -> r.getKind() == RecordKind.LINE)
+        .collect(java.util.stream.Collectors.toMap(Record::getMessage, Record::getSubject));
+    assertThat(subjects).containsEntry("in req-1", "demo.otlp.req-1")
+        .containsEntry("after it", "demo.otlp._");
+  }
+
+  private static KeyValue attribute(String key, String value) {
+    return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder()
+        .setStringValue(value)).build();
+  }
+
   private LogsServiceGrpc.LogsServiceBlockingStub otlp(String account, String app) {
     return LogsServiceGrpc.newBlockingStub(
         sluice.channel(sluice.token("runner", account, Role.RUNNER, app)));

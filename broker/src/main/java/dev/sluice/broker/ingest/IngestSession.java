@@ -41,6 +41,7 @@ import java.util.List;
 public final class IngestSession {
   private final Deps deps;
   private final Principal principal;
+  private final boolean timeScoped;
 
   private Hello hello;
   private String account;
@@ -79,8 +80,18 @@ public final class IngestSession {
   }
 
   public IngestSession(Deps deps, Principal principal) {
+    this(deps, principal, true);
+  }
+
+  /**
+   * @param timeScoped whether a line without a request id goes to the runner's only open
+   *     request: true for a runner's stream; false for OTLP, whose exports are not a runner's
+   *     timeline (a record naming a request must not pull the next records into it)
+   */
+  IngestSession(Deps deps, Principal principal, boolean timeScoped) {
     this.deps = deps;
     this.principal = principal;
+    this.timeScoped = timeScoped;
   }
 
   /** Handles the first frame, which must be a Hello; returns the Welcome to send. */
@@ -253,7 +264,7 @@ public final class IngestSession {
     String requestId = batch.requestId(i);
     RequestScope scope = open.get(Subjects.token("line.request_id", requestId));
     if (scope == null) {
-      return reopened(requestId, true);
+      return reopened(requestId, timeScoped);
     }
     scopes.put(version, open.size(), scope);
     return scope;
@@ -262,9 +273,9 @@ public final class IngestSession {
   private RequestScope scopeOf(String requestId) {
     if (!requestId.isEmpty()) {
       RequestScope scope = open.get(Subjects.token("line.request_id", requestId));
-      return scope != null ? scope : reopened(requestId, true);
+      return scope != null ? scope : reopened(requestId, timeScoped);
     }
-    RequestScope only = open.only();
+    RequestScope only = timeScoped ? open.only() : null;
     return only != null ? only : noRequest;
   }
 

@@ -53,7 +53,7 @@ public final class OtlpIngest {
       if (lines.isEmpty()) {
         continue;
       }
-      IngestSession session = new IngestSession(deps, principal);
+      IngestSession session = new IngestSession(deps, principal, false);
       session.hello(IngestFrame.newBuilder().setHello(hello).build());
       List<LogBatch> chunks = new ArrayList<>();
       for (int from = 0; from < lines.size(); from += max) {

@@ -24,11 +24,14 @@ import java.util.Set;
  * How OTLP's resource and log records become a runner's Hello and lines.
  *
  * <ul>
- *   <li>App: resource attribute {@code sluice.app}, else {@code service.name}, else the app
- *       the token is scoped to. It must be a subject token: an app named otherwise is refused,
- *       naming the attribute, never rewritten.
- *   <li>Runner: {@code sluice.runner}, else {@code service.instance.id}, else {@code otlp}.
- *   <li>Version, node, source: {@code service.version}, {@code host.name}, {@code sluice.source}.
+ *   <li>App: resource attribute {@code sluice.app}, else {@code service.name} (but the SDKs'
+ *       default {@code unknown_service...}), else the app the token is scoped to. It must be a
+ *       subject token: an app named otherwise is refused, naming the attribute, never
+ *       rewritten.
+ *   <li>Runner: {@code sluice.runner} (a subject token, or refused), else
+ *       {@code service.instance.id} when it is a subject token, else {@code otlp}.
+ *   <li>Worker, version, node, source: {@code service.instance.id}, {@code service.version},
+ *       {@code host.name}, {@code sluice.source}.
  *   <li>Request: log attribute {@code request_id} (or {@code sluice.request_id}) when it is a
  *       subject token; otherwise it stays a field.
  *   <li>Level: the severity number's range (1-4 TRACE ... 21-24 FATAL), else the severity
@@ -52,27 +55,31 @@ final class OtlpRecords {
     for (KeyValue kv : resource.getAttributesList()) {
       attributes.put(kv.getKey(), kv.getValue());
     }
-    String app = first(attributes, "sluice.app", "service.name");
     String appAttribute = attributes.containsKey("sluice.app") ? "sluice.app" : "service.name";
+    String app = first(attributes, appAttribute);
+    if (appAttribute.equals("service.name") && app.startsWith("unknown_service")) {
+      app = ""; // the SDKs' default when the app named no service: not a name
+    }
     if (app.isEmpty()) {
       if (tokenApp.isEmpty()) {
         throw SluiceException.invalid("resource: no service.name or sluice.app attribute "
             + "(expected: the app the records belong to)");
       }
       app = tokenApp;
-      appAttribute = "the token's app";
-    }
-    if (!Subjects.isToken(app)) {
+    } else {
       Subjects.token("resource attribute " + appAttribute, app);
     }
-    String runner = first(attributes, "sluice.runner", "service.instance.id");
-    if (runner.isEmpty()) {
-      runner = DEFAULT_RUNNER;
+    // sluice.runner is said on purpose and must be a token; an instance id that is not one
+    // (the OpenTelemetry operator's namespace.pod.container) stays a label, the worker.
+    String instance = first(attributes, "service.instance.id");
+    String runner = first(attributes, "sluice.runner");
+    if (!runner.isEmpty()) {
+      Subjects.token("resource attribute sluice.runner", runner);
     } else {
-      Subjects.token("resource attribute " + (attributes.containsKey("sluice.runner")
-          ? "sluice.runner" : "service.instance.id"), runner);
+      runner = Subjects.isToken(instance) ? instance : DEFAULT_RUNNER;
     }
     return Hello.newBuilder().setApp(app).setRunner(runner)
+        .setWorker(clip(instance))
         .setVersion(clip(first(attributes, "service.version")))
         .setNode(clip(first(attributes, "host.name")))
         .setSource(first(attributes, "sluice.source")).build();
