@@ -110,7 +110,7 @@ final class Pump implements Runnable {
     try {
       sink.accept(entry);
     } catch (RuntimeException e) {
-      // A stopped runner: it counts what it drops, and the run ends with the child.
+      // Not expected (the spool hands on or counts everything); the reading must go on.
     }
   }
 

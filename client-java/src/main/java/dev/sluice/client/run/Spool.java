@@ -159,7 +159,11 @@ final class Spool implements AutoCloseable {
     }
     drainer.join(5_000);
     synchronized (lock) {
-      files.close();
+      try {
+        files.close();
+      } catch (java.io.UncheckedIOException e) {
+        System.err.println("sluice run: " + e.getMessage()); // the run's result still stands
+      }
     }
   }
 
@@ -174,7 +178,7 @@ final class Spool implements AutoCloseable {
   }
 
   private void spool(IngestFrame frame) {
-    if (diskFailed) {
+    if (diskFailed || closed) { // closed: a pump that outlived the end, the spool is gone
       hand(frame); // to the runner's memory: it drops the oldest and counts them when full
       return;
     }

@@ -14,6 +14,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -25,7 +26,9 @@ import java.util.function.Predicate;
  * The spool on disk: segment files of length-delimited {@link IngestFrame}s (a line as a
  * one-line batch, a request start or end as itself), oldest first, at most {@code bound} bytes
  * in all. Past the bound, the oldest segment loses its TRACE/DEBUG/INFO lines; once every
- * segment is down to WARN and above, the oldest loses its lines outright. Request events stay
+ * segment is down to WARN and above, the oldest loses its lines outright. The segment being
+ * written is left whole (it is the newest, at most an eighth of the bound), so its INFO lines
+ * can outlast older WARN lines. Request events stay
  * while any segment holds them, so a request's scope survives. What a segment lost is told by
  * a WARN line at its head when it is taken ({@link #takeOldest}), with the count by level.
  *
@@ -215,7 +218,12 @@ final class SpoolFiles implements AutoCloseable {
   }
 
   private void open() throws IOException {
-    Files.createDirectories(dir);
+    if (!Files.isDirectory(dir)) {
+      Files.createDirectories(dir.getParent());
+      // Only this user: the lines may hold what the child should not show others.
+      Files.createDirectory(dir, PosixFilePermissions.asFileAttribute(
+          PosixFilePermissions.fromString("rwx------")));
+    }
     Path path = dir.resolve(String.format(Locale.ROOT, "%012d.spool", nextId++));
     out = new BufferedOutputStream(Files.newOutputStream(path), 64 * 1024);
     segments.addLast(new Segment(path));

@@ -21,12 +21,14 @@ class SpoolFilesTest {
   Path dir;
 
   @Test
-  void withinTheBoundEverythingComesBackInOrder() {
+  void withinTheBoundEverythingComesBackInOrder() throws Exception {
     SpoolFiles files = new SpoolFiles(dir.resolve("s"), BOUND);
     for (int i = 0; i < 200; i++) {
       files.append(line(Level.INFO, "line " + i, i + 1));
     }
     assertThat(files.lines()).isEqualTo(200);
+    assertThat(java.nio.file.Files.getPosixFilePermissions(dir.resolve("s")))
+        .isEqualTo(java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
     List<String> back = drain(files);
     assertThat(back).hasSize(200).first().isEqualTo("line 0");
     assertThat(back).last().isEqualTo("line 199");
