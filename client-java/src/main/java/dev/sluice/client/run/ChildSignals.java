@@ -14,11 +14,13 @@ import sun.misc.SignalHandler;
 /**
  * How {@code sluice run} starts its child and passes SIGINT, SIGTERM and SIGHUP on to it.
  *
- * <p>The child starts in a process group of its own ({@link #launch}, which execs it under the
- * same pid), so a terminal's Ctrl-C, which goes to the foreground process group, reaches
- * {@code sluice run} alone and the child once, through here, rather than twice. Signals go to
- * the child's whole group, as a terminal's would: a shell script's own children get them too.
- * Without perl or {@code setsid} the child stays in our group and gets signals alone.
+ * <p>Away from a terminal (an init, a container without a tty, a pipe), the child starts in a
+ * process group of its own ({@link #launch}, which execs it under the same pid), and signals
+ * go to that whole group, as a terminal's would: a shell script's own children get them too.
+ * Without perl or {@code setsid} the child stays in our group and gets signals alone. At a
+ * terminal (this process in its foreground group), the child stays in our group, so it can
+ * read the terminal; the terminal's Ctrl-C and hang-up reach it directly, so SIGINT and SIGHUP
+ * are not forwarded (they would arrive twice), while SIGTERM is.
  *
  * <p>Signals are sent with the shell's {@code kill} builtin ({@code sh} is in every image
  * {@code kill(1)} may be missing from); without a shell, with {@code kill(1)}; without either,
@@ -64,6 +66,12 @@ final class ChildSignals {
       throw new IOException("cannot start " + program + ": not found"
           + (program.contains("/") ? " or not executable" : " on the PATH"));
     }
+    if (inForegroundOfTerminal()) {
+      // At a terminal the child stays in our group, the terminal's foreground: a background
+      // group that reads the terminal (a password prompt) would be stopped. The terminal
+      // sends Ctrl-C and its hang-up to the whole group, the child too: not forwarded then.
+      return new Launch(command, false, true);
+    }
     List<String> line = new ArrayList<>(command.size() + 4);
     Path perl = find("perl");
     Path setsid = find("setsid");
@@ -73,22 +81,48 @@ final class ChildSignals {
       line.add(setsid.toString());
     }
     line.addAll(command);
-    return new Launch(line, line.size() > command.size());
+    return new Launch(line, line.size() > command.size(), false);
   }
 
-  /** How the child is started: its command line, and whether it leads a group of its own. */
-  record Launch(List<String> line, boolean ownGroup) {}
+  /**
+   * Whether this process is in the foreground process group of its controlling terminal
+   * (Linux's /proc; false where it cannot tell).
+   */
+  static boolean inForegroundOfTerminal() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      // After the command's name, in parentheses (which may hold spaces): state, ppid, pgrp,
+      // session, tty_nr, tpgid.
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return !f[4].equals("0") && f[5].equals(f[2]);
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
 
   /**
-   * Handles SIGINT, SIGTERM and SIGHUP from now on: one that comes before the child exists is
-   * sent once it does. {@code ownGroup}: the child leads a process group ({@link #launch}).
+   * How the child is started: its command line, whether it leads a group of its own, and
+   * whether we are at a terminal, which sends SIGINT and SIGHUP to the child itself.
    */
-  static ChildSignals install(boolean ownGroup) {
-    ChildSignals signals = new ChildSignals(ownGroup);
+  record Launch(List<String> line, boolean ownGroup, boolean atTerminal) {
+    /** Whether {@code signal} is ours to pass on. */
+    boolean forwards(String signal) {
+      return !atTerminal || signal.equals("TERM");
+    }
+  }
+
+  /**
+   * Handles SIGINT, SIGTERM and SIGHUP from now on, as {@code launch} says: one that comes
+   * before the child exists is sent once it does.
+   */
+  static ChildSignals install(Launch launch) {
+    ChildSignals signals = new ChildSignals(launch.ownGroup());
     for (String name : FORWARDED) {
       try {
         Signal signal = new Signal(name);
-        signals.before.put(signal, Signal.handle(signal, s -> signals.forward(name)));
+        // At a terminal, Ctrl-C reached the child already: ours only keeps the JVM running.
+        signals.before.put(signal, Signal.handle(signal, launch.forwards(name)
+            ? s -> signals.forward(name) : s -> { }));
       } catch (IllegalArgumentException e) {
         // The JVM keeps this one for itself (or the platform has none): not forwarded.
       }

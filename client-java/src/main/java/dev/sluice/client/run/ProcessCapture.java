@@ -112,7 +112,7 @@ public final class ProcessCapture {
       Process child;
       long started = System.nanoTime();
       // Before the start: a SIGTERM in between would otherwise kill us and orphan the child.
-      ChildSignals signals = ChildSignals.install(launch.ownGroup());
+      ChildSignals signals = ChildSignals.install(launch);
       int code;
       try {
         try {

@@ -195,6 +195,53 @@ class SluiceRunTest {
   }
 
   @Test
+  void atATerminalCtrlCReachesTheChildOnceAndTheChildCanReadTheTerminal() throws Exception {
+    Path go = dir.resolve("go");
+    Path sh = script("terminal.sh", """
+        n=0
+        trap 'n=$((n+1)); echo "INT $n"' INT
+        read -r stat < /proc/$$/stat; set -- $stat; echo "group $5 parent $4"
+        echo ready
+        read -r word < /dev/tty; echo "read $word"
+        i=0
+        while [ ! -e "%s" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
+        echo "total $n"
+        """.formatted(go));
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String run = String.join(" ", java, "-cp", System.getProperty("java.class.path"),
+        "dev.sluice.client.cli.SluiceCli", "run", "--app", "app", "--runner", "r1",
+        "--broker", broker.target(), "--", "sh", sh.toString());
+    // script(1) gives sluice run a terminal of its own; what the test writes to script is
+    // typed on it: a line for the child's read, then Ctrl-C (0x03) for the foreground group.
+    Process terminal = new ProcessBuilder("script", "-qec", run, "/dev/null")
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+    try (var keys = terminal.getOutputStream()) {
+      awaitLine("ready");
+      keys.write("hello\n".getBytes(StandardCharsets.UTF_8));
+      keys.flush();
+      awaitLine("read hello"); // the child read the terminal: it was not stopped for it
+      keys.write(3);
+      keys.flush();
+      awaitLine("INT 1");
+      Files.writeString(go, "go");
+      assertThat(terminal.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      terminal.destroyForcibly();
+    }
+    assertThat(terminal.exitValue()).isZero();
+    List<String> messages = lines().stream().map(Record::getMessage).toList();
+    // Once from the terminal, not a second time forwarded by sluice run.
+    assertThat(messages).contains("total 1").doesNotContain("INT 2");
+    String[] ids = messages.get(0).split(" ");
+    assertThat(ids[1]).as("the child's group is sluice run's, the foreground").isEqualTo(ids[3]);
+  }
+
+  private void awaitLine(String message) {
+    Awaitility.await().atMost(WAIT).until(() -> lines().stream()
+        .anyMatch(r -> r.getMessage().equals(message)));
+  }
+
+  @Test
   void aCommandThatIsNotThereIsAnErrorNamingIt() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> run("no-such-program-here"))
         .isInstanceOf(java.io.IOException.class)
