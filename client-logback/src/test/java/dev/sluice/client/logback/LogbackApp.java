@@ -1,27 +1,13 @@
 package dev.sluice.client.logback;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.slf4j.MDC;
+import dev.sluice.testing.Slf4jScenario;
 
-/** An app that logs through SLF4J and Logback, then calls System.exit: run by LogbackTest. */
+/** The SLF4J scenario with Logback configured from {@code args[0]}: run by LogbackTest. */
 public final class LogbackApp {
   private LogbackApp() {}
 
   public static void main(String[] args) {
     System.setProperty("logback.configurationFile", args[0]);
-    Logger log = LoggerFactory.getLogger("app.Main");
-    log.info("hello {}", "world");
-    MDC.put("request_id", "req-5");
-    MDC.put("user", "u1");
-    log.warn("inside the request");
-    MDC.clear();
-    log.atInfo().addKeyValue("gpu", "a100").log("with a key-value pair");
-    log.debug("below the level");
-    log.error("it failed", new IllegalStateException("boom"));
-    for (int i = 0; i < 1000; i++) {
-      log.info("burst {}", i);
-    }
-    System.exit(0); // what was logged must still be stored
+    Slf4jScenario.main(args);
   }
 }
