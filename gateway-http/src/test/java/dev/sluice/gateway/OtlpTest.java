@@ -54,7 +54,7 @@ class OtlpTest {
         .put("service.name", "demo").put("service.instance.id", "otel-1")
         .put("service.version", "v7").put("host.name", "gpu-node.local").build()));
     LogRecordExporter grpc = OtlpGrpcLogRecordExporter.builder()
-        .setEndpoint("http://127.0.0.1:" + gw.broker().grpcPort())
+        .setEndpoint("http://127.0.0.1:" + gw.broker().grpcPort()).setCompression("gzip")
         .addHeader("authorization", "Bearer " + runnerToken).build();
     LogRecordExporter http = OtlpHttpLogRecordExporter.builder()
         .setEndpoint(gw.baseUrl() + "/v1/otlp/logs").setCompression("gzip")

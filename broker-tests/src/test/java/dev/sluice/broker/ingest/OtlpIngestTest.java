@@ -153,6 +153,24 @@ class OtlpIngestTest {
         .containsEntry("after it", "demo.otlp._");
   }
 
+  @Test
+  void aResourceSayingItsLogsArePrivateMakesTheAppPrivate() {
+    ExportLogsServiceRequest request = ExportLogsServiceRequest.newBuilder()
+        .addResourceLogs(ResourceLogs.newBuilder().setResource(Resource.newBuilder()
+            .addAttributes(attribute("service.name", "demo"))
+            .addAttributes(KeyValue.newBuilder().setKey("sluice.private_logs")
+                .setValue(AnyValue.newBuilder().setBoolValue(true))))
+            .addScopeLogs(ScopeLogs.newBuilder().addLogRecords(
+                record(SeverityNumber.SEVERITY_NUMBER_INFO, "secret")))).build();
+    dev.sluice.proto.v1.AppsGrpc.AppsBlockingStub apps = dev.sluice.proto.v1.AppsGrpc
+        .newBlockingStub(sluice.channel(sluice.token("ann", "acme", Role.ADMIN, "")));
+    dev.sluice.proto.v1.AppRef demo = dev.sluice.proto.v1.AppRef.newBuilder().setApp("demo")
+        .build();
+    assertThat(apps.getAppPolicy(demo).getPrivateLogs()).isFalse();
+    otlp("acme", "demo").export(request);
+    assertThat(apps.getAppPolicy(demo).getPrivateLogs()).isTrue();
+  }
+
   private static KeyValue attribute(String key, String value) {
     return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder()
         .setStringValue(value)).build();

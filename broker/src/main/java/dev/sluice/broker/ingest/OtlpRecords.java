@@ -31,7 +31,8 @@ import java.util.Set;
  *   <li>Runner: {@code sluice.runner} (a subject token, or refused), else
  *       {@code service.instance.id} when it is a subject token, else {@code otlp}.
  *   <li>Worker, version, node, source: {@code service.instance.id}, {@code service.version},
- *       {@code host.name}, {@code sluice.source}.
+ *       {@code host.name}, {@code sluice.source}; {@code sluice.private_logs} (true) makes the
+ *       app's logs private, as a runner's Hello does.
  *   <li>Request: log attribute {@code request_id} (or {@code sluice.request_id}) when it is a
  *       subject token; otherwise it stays a field.
  *   <li>Level: the severity number's range (1-4 TRACE ... 21-24 FATAL), else the severity
@@ -78,7 +79,11 @@ final class OtlpRecords {
     } else {
       runner = Subjects.isToken(instance) ? instance : DEFAULT_RUNNER;
     }
+    // As a runner's Hello may say: the app's logs are private (sticky; only an admin undoes it).
+    AnyValue privateLogs = attributes.get("sluice.private_logs");
     return Hello.newBuilder().setApp(app).setRunner(runner)
+        .setPrivateLogs(privateLogs != null && (privateLogs.getBoolValue()
+            || "true".equalsIgnoreCase(privateLogs.getStringValue())))
         .setWorker(clip(instance))
         .setVersion(clip(first(attributes, "service.version")))
         .setNode(clip(first(attributes, "host.name")))
