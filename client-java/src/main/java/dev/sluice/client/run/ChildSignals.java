@@ -51,8 +51,9 @@ final class ChildSignals {
       + "exec { $ARGV[0] } @ARGV or die \"sluice run: cannot start $ARGV[0]: $!\\n\"";
 
   /**
-   * The command line that starts {@code command} in a process group of its own, and whether
-   * it does; throws if {@code command}'s program cannot be found, as starting it would.
+   * The command line that starts {@code command}: {@code atTerminal} (see
+   * {@link #inForegroundOfTerminal}), as it is; else in a process group of its own. Throws if
+   * {@code command}'s program cannot be found, as starting it would.
    *
    * <p>With perl (in every Debian and Ubuntu image: perl-base is essential), a new group in
    * this session. Else with {@code setsid(1)}, a new session: on a kernel that schedules by
@@ -60,13 +61,13 @@ final class ChildSignals {
    * child and {@code sluice run} as equals, which cost the capture of a Python child 10-20 % of
    * its rate on the two-core bench machine, where the broker shares the CPUs (bench/README.md).
    */
-  static Launch launch(List<String> command) throws IOException {
+  static Launch launch(List<String> command, boolean atTerminal) throws IOException {
     String program = command.get(0);
     if (find(program) == null) {
       throw new IOException("cannot start " + program + ": not found"
           + (program.contains("/") ? " or not executable" : " on the PATH"));
     }
-    if (inForegroundOfTerminal()) {
+    if (atTerminal) {
       // At a terminal the child stays in our group, the terminal's foreground: a background
       // group that reads the terminal (a password prompt) would be stopped. The terminal
       // sends Ctrl-C and its hang-up to the whole group, the child too: not forwarded then.

@@ -59,6 +59,7 @@ public final class ProcessCapture {
   private final Duration flushTimeout;
   private final boolean tee;
   private final Spooling spooling;
+  private final Boolean atTerminal;
   private final Set<String> open = new HashSet<>(); // requests the child has open; guarded
   private volatile Spool spool;
   private volatile Pump out;
@@ -85,10 +86,20 @@ public final class ProcessCapture {
   /** @param spooling where lines wait on disk while the broker is away */
   public ProcessCapture(SluiceRunner runner, Duration flushTimeout, boolean tee,
       Spooling spooling) {
+    this(runner, flushTimeout, tee, spooling, null);
+  }
+
+  /**
+   * @param atTerminal whether to act as at a terminal ({@link ChildSignals}); null: as this
+   *     process is (tests that must not depend on where they run say which)
+   */
+  ProcessCapture(SluiceRunner runner, Duration flushTimeout, boolean tee, Spooling spooling,
+      Boolean atTerminal) {
     this.runner = runner;
     this.flushTimeout = flushTimeout;
     this.tee = tee;
     this.spooling = spooling;
+    this.atTerminal = atTerminal;
   }
 
   /** Runs {@code command} to its end; returns its exit code. */
@@ -100,7 +111,8 @@ public final class ProcessCapture {
     try (runner; Spool spool = new Spool(new ToRunner(runner), spooling.dir(), spooling.bytes(),
         runner.bufferRecords() / 2); ControlSocket control = ControlSocket.open(this::command)) {
       this.spool = spool;
-      ChildSignals.Launch launch = ChildSignals.launch(command);
+      ChildSignals.Launch launch = ChildSignals.launch(command, atTerminal != null ? atTerminal
+          : ChildSignals.inForegroundOfTerminal());
       ProcessBuilder builder = new ProcessBuilder(launch.line());
       builder.environment().put(CONTROL_ENV, control.path().toString());
       // The runner's token is ours, not the child's: a child that prints its environment

@@ -162,9 +162,10 @@ class SluiceRunTest {
         while [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
         echo "never signalled"
         """);
-    try (JavaProcess run = JavaProcess.start("dev.sluice.client.cli.SluiceCli", Map.of(),
-        "run", "--app", "app", "--runner", "r1", "--broker", broker.target(), "--tee", "--",
-        "sh", sh.toString())) {
+    // Away from a terminal, as an init is (the tests may run at one).
+    try (JavaProcess run = JavaProcess.startDetached("dev.sluice.client.cli.SluiceCli",
+        Map.of(), "run", "--app", "app", "--runner", "r1", "--broker", broker.target(), "--tee",
+        "--", "sh", sh.toString())) {
       Awaitility.await().atMost(WAIT).until(() -> lines().stream()
           .filter(r -> r.getMessage().endsWith("ready")).count() == 2);
       run.sigterm();
@@ -184,8 +185,12 @@ class SluiceRunTest {
       throws Exception {
     // A terminal signals its foreground process group: were the child in ours, it would get a
     // Ctrl-C twice, once from the terminal and once forwarded.
-    assertThat(run("sh", "-c", "read -r stat < /proc/$$/stat; set -- $stat; "
-        + "echo \"pid $1 group $5 session $6\"")).isZero();
+    SluiceRunner runner = SluiceRunner.builder().target(broker.target()).app("app")
+        .runner("r1").build();
+    assertThat(new ProcessCapture(runner, WAIT, false, ProcessCapture.Spooling.under(dir,
+        ProcessCapture.Spooling.DEFAULT_BYTES), false).run(List.of("sh", "-c",
+        "read -r stat < /proc/$$/stat; set -- $stat; echo \"pid $1 group $5 session $6\"")))
+        .isZero();
     String[] ids = lines().get(0).getMessage().split(" ");
     assertThat(ids[3]).as("process group").isEqualTo(ids[1]);
     String[] ours = Files.readString(Path.of("/proc/self/stat")).split(" ");

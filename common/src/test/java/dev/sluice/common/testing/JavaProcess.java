@@ -46,7 +46,22 @@ public final class JavaProcess implements AutoCloseable {
 
   /** Starts {@code java -cp <the test's class path> mainClass args...}. */
   public static JavaProcess start(String mainClass, Map<String, String> env, String... args) {
-    List<String> command = new ArrayList<>(List.of(
+    return start(List.of(), mainClass, env, args);
+  }
+
+  /**
+   * {@link #start} in a session of its own, without a controlling terminal ({@code setsid}),
+   * as under an init or in a container: the same whether the tests run at a terminal or not.
+   */
+  public static JavaProcess startDetached(String mainClass, Map<String, String> env,
+      String... args) {
+    return start(List.of("setsid"), mainClass, env, args);
+  }
+
+  private static JavaProcess start(List<String> prefix, String mainClass,
+      Map<String, String> env, String... args) {
+    List<String> command = new ArrayList<>(prefix);
+    command.addAll(List.of(
         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
         "-cp", System.getProperty("java.class.path"), mainClass));
     command.addAll(List.of(args));
