@@ -260,7 +260,7 @@ public final class ProcessCapture {
           return "error: request " + id + " is already open";
         }
         try {
-          SluiceRunner.checkRequest(id, endpoint, caller);
+          RequestScope.check(id, endpoint, caller);
         } catch (IllegalArgumentException e) {
           return "error: " + e.getMessage();
         }

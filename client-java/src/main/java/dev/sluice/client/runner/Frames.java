@@ -100,6 +100,20 @@ final class Frames {
     return line(timeUnixNano, level, stream, message, requestId, fields, null);
   }
 
+  /** {@code text} in pieces of at most {@code max} chars, never cut inside a surrogate pair. */
+  static java.util.List<String> pieces(String text, int max) {
+    java.util.List<String> pieces = new java.util.ArrayList<>();
+    for (int start = 0; start < text.length(); ) {
+      int end = Math.min(text.length(), start + max);
+      if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
+        end--;
+      }
+      pieces.add(text.substring(start, end));
+      start = end;
+    }
+    return pieces;
+  }
+
   /** A line's OpenTelemetry trace and span ids (either may be empty). */
   record Ids(String traceId, String spanId) {}
 

@@ -34,6 +34,19 @@ public final class RequestScope extends LogMethods implements AutoCloseable {
     this.requestId = requestId;
   }
 
+  /**
+   * Throws what {@link SluiceRunner#request(String, String, String)} would for these
+   * arguments, without opening anything: for a caller that opens the request later (a spool)
+   * and must refuse it now.
+   *
+   * @throws IllegalArgumentException if an argument is invalid
+   */
+  public static void check(String requestId, String endpoint, String caller) {
+    dev.sluice.client.Subjects.requireToken("requestId", requestId);
+    FreeText.check("endpoint", endpoint == null ? "" : endpoint);
+    FreeText.check("caller", caller == null ? "" : caller);
+  }
+
   /** The request id, the third subject token of this request's lines. */
   public String requestId() {
     return requestId;

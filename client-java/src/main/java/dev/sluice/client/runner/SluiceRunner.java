@@ -103,7 +103,7 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
    */
   public RequestScope request(String requestId, String endpoint, String caller,
       long timeUnixNano) {
-    checkRequest(requestId, endpoint, caller);
+    RequestScope.check(requestId, endpoint, caller);
     String ep = endpoint == null ? "" : endpoint;
     String who = caller == null ? "" : caller;
     long time = timeUnixNano > 0 ? timeUnixNano : nowNanos();
@@ -112,18 +112,6 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
         .setTimeUnixNano(time)).build());
     openRequests.add(requestId);
     return new RequestScope(this, requestId);
-  }
-
-  /**
-   * Throws what {@link #request(String, String, String)} would for these arguments, without
-   * opening anything: for a caller that opens the request later and must refuse it now.
-   *
-   * @throws IllegalArgumentException if an argument is invalid
-   */
-  public static void checkRequest(String requestId, String endpoint, String caller) {
-    Subjects.requireToken("requestId", requestId);
-    FreeText.check("endpoint", endpoint == null ? "" : endpoint);
-    FreeText.check("caller", caller == null ? "" : caller);
   }
 
   /** Called by a closing scope before its RequestEnd is queued. */
@@ -224,14 +212,8 @@ public final class SluiceRunner extends LogMethods implements AutoCloseable {
     }
     // Far beyond the broker's line limit, and close to its frame limit: send as pieces (the
     // broker splits each further into marked parts) rather than have the frame refused.
-    for (int start = 0; start < text.length(); ) {
-      int end = Math.min(text.length(), start + MAX_MESSAGE_CHARS);
-      if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
-        end--;
-      }
-      link.state().line(Frames.line(now, level, stream, text.substring(start, end), scope,
-          fields, ids));
-      start = end;
+    for (String piece : Frames.pieces(text, MAX_MESSAGE_CHARS)) {
+      link.state().line(Frames.line(now, level, stream, piece, scope, fields, ids));
     }
   }
 
