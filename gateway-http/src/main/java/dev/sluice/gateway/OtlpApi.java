@@ -63,7 +63,8 @@ final class OtlpApi {
     boolean json = JSON.equals(type);
     if (!json && !PROTOBUF.equals(type) && !"application/protobuf".equals(type)) {
       fail(ctx, false, new Problem(415, "Unsupported media type", "content-type: '" + type
-          + "' (expected: " + PROTOBUF + " or " + JSON + ")", null, 0), Status.Code.INVALID_ARGUMENT);
+          + "' (expected: " + PROTOBUF + " or " + JSON + ")", null, 0),
+          Status.Code.INVALID_ARGUMENT);
       return;
     }
     ExportLogsServiceRequest request;
@@ -112,7 +113,8 @@ final class OtlpApi {
     if (value == null) {
       return new JsonArray();
     }
-    if (!(value instanceof JsonArray array) || !array.stream().allMatch(JsonObject.class::isInstance)) {
+    if (!(value instanceof JsonArray array)
+        || !array.stream().allMatch(JsonObject.class::isInstance)) {
       throw new IllegalArgumentException(key + ": expected an array of objects");
     }
     return array;

@@ -53,7 +53,8 @@ class OtlpIngestTest {
     List<Record> stored = stored("acme");
     // 305 records in batches of at most 50 (the broker's limit): every kept one stored, errors
     // never shed, and SHED records telling every shed one.
-    assertThat(stored).filteredOn(r -> r.getKind() == RecordKind.LINE).hasSize(305 - (int) rejected);
+    assertThat(stored).filteredOn(r -> r.getKind() == RecordKind.LINE)
+        .hasSize(305 - (int) rejected);
     assertThat(stored).filteredOn(r -> r.getLevel() == Level.ERROR).hasSize(5);
     List<Record> markers = stored.stream().filter(r -> r.getKind() == RecordKind.SHED).toList();
     assertThat(markers).allSatisfy(r -> assertThat(r.getMessage()).startsWith("sluice: shed "));
