@@ -25,7 +25,7 @@ final class SluiceLoggerFactory implements ILoggerFactory {
   private final PrintStream stderr = System.err;
   private final Object making = new Object();
   private volatile boolean made;
-  private volatile SluiceRunner runner; // null once made: stderr
+  private volatile SluiceRunner runner; // null when it could not be made: stderr
 
   SluiceLoggerFactory(Slf4jSettings settings, MDCAdapter mdc) {
     this.settings = settings;
