@@ -81,6 +81,7 @@ final class SpoolFiles implements AutoCloseable {
   private long droppedLines;
   private long lostLines;
   private long nextId;
+  private boolean shrinkFailed;
 
   /**
    * @param dir where the segments go; created on the first append, deleted by {@link #close}
@@ -112,11 +113,20 @@ final class SpoolFiles implements AutoCloseable {
       if (active.bytes >= segmentBytes) {
         closeActive();
       }
+    } catch (IOException e) {
+      throw new UncheckedIOException("spool: cannot write " + dir + ": " + e.getMessage(), e);
+    }
+    // The frame is on disk now: a failure to shrink must not make the caller hand it on again.
+    try {
       while (bytes > bound && shrink()) {
         // each round frees one segment's lines of the lowest levels left
       }
     } catch (IOException e) {
-      throw new UncheckedIOException("spool: cannot write " + dir + ": " + e.getMessage(), e);
+      if (!shrinkFailed) {
+        shrinkFailed = true;
+        System.err.println("sluice run: the spool cannot shrink to its bound: "
+            + e.getMessage());
+      }
     }
   }
 
