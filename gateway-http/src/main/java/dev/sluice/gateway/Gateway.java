@@ -76,11 +76,12 @@ public final class Gateway implements AutoCloseable {
     // Only where bodies come: a WebSocket handshake must reach its handler unread.
     // OTLP exports are batches of hundreds of records: their own limit, the broker's message
     // limit (OtlpApi.MAX_BODY_BYTES).
-    BodyHandler bodies = BodyHandler.create(false).setBodyLimit(config.maxBodyBytes());
-    BodyHandler otlpBodies = BodyHandler.create(false).setBodyLimit(OtlpApi.MAX_BODY_BYTES);
+    // (A body handler that finds the body read already passes the request on.)
+    router.post(OtlpApi.PATH).handler(BodyHandler.create(false)
+        .setBodyLimit(OtlpApi.MAX_BODY_BYTES));
     router.route("/v1/*").method(HttpMethod.POST).method(HttpMethod.PUT)
-        .method(HttpMethod.PATCH).handler(ctx -> (OtlpApi.PATH.equals(ctx.request().path())
-            ? otlpBodies : bodies).handle(ctx));
+        .method(HttpMethod.PATCH).handler(BodyHandler.create(false)
+            .setBodyLimit(config.maxBodyBytes()));
     long keepAlive = config.keepAlive().toMillis();
     new SessionApi(broker, seal).mount(router);
     new LogsApi(broker).mount(router);

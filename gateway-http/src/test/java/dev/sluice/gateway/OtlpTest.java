@@ -205,6 +205,11 @@ class OtlpTest {
         .POST(HttpRequest.BodyPublishers.ofString(big)).build());
     assertThat(taken.statusCode()).as(taken.body()).isEqualTo(200);
     assertThat(query(Predicates.getDefaultInstance())).hasSize(1000); // the query's page
+    // The same limit however the path is spelled.
+    HttpResponse<String> slash = gw.send(gw.request("/v1/otlp/logs/", runnerToken)
+        .header("content-type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(big)).build());
+    assertThat(slash.statusCode()).as(slash.body()).isEqualTo(200);
 
     HttpResponse<String> tooBig = gw.send(gw.request("/v1/otlp/logs", runnerToken)
         .header("content-type", "application/json")

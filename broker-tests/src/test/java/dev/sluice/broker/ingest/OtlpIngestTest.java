@@ -134,6 +134,18 @@ class OtlpIngestTest {
     Record line = stored("acme").get(0);
     assertThat(line.getSubject()).isEqualTo("demo.otlp._"); // the token's app
     assertThat(line.getLabels().getWorkerId()).isEqualTo("prod.api-7f9.main");
+
+    // An empty sluice.app is no app: service.name names it (here not the token's app, so the
+    // export is refused rather than filed under the token's app).
+    ExportLogsServiceRequest named = ExportLogsServiceRequest.newBuilder()
+        .addResourceLogs(ResourceLogs.newBuilder().setResource(Resource.newBuilder()
+            .addAttributes(attribute("sluice.app", ""))
+            .addAttributes(attribute("service.name", "billing")))
+            .addScopeLogs(ScopeLogs.newBuilder().addLogRecords(
+                record(SeverityNumber.SEVERITY_NUMBER_INFO, "named")))).build();
+    assertThatThrownBy(() -> otlp("acme", "demo").export(named))
+        .isInstanceOfSatisfying(StatusRuntimeException.class, e -> assertThat(
+            e.getStatus().getDescription()).contains("'billing'"));
   }
 
   @Test

@@ -56,7 +56,8 @@ final class OtlpRecords {
     for (KeyValue kv : resource.getAttributesList()) {
       attributes.put(kv.getKey(), kv.getValue());
     }
-    String appAttribute = attributes.containsKey("sluice.app") ? "sluice.app" : "service.name";
+    String appAttribute = first(attributes, "sluice.app").isEmpty() ? "service.name"
+        : "sluice.app";
     String app = first(attributes, appAttribute);
     if (appAttribute.equals("service.name") && app.startsWith("unknown_service")) {
       app = ""; // the SDKs' default when the app named no service: not a name

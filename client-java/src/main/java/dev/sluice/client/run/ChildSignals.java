@@ -19,8 +19,8 @@ import sun.misc.SignalHandler;
  * go to that whole group, as a terminal's would: a shell script's own children get them too.
  * Without perl or {@code setsid} the child stays in our group and gets signals alone. At a
  * terminal (this process in its foreground group), the child stays in our group, so it can
- * read the terminal; the terminal's Ctrl-C and hang-up reach it directly, so SIGINT and SIGHUP
- * are not forwarded (they would arrive twice), while SIGTERM is.
+ * read the terminal; the terminal's Ctrl-C reaches it directly, so SIGINT is not forwarded (it
+ * would arrive twice), SIGHUP only as {@link Launch#forwards} says, SIGTERM always.
  *
  * <p>Signals are sent with the shell's {@code kill} builtin ({@code sh} is in every image
  * {@code kill(1)} may be missing from); without a shell, with {@code kill(1)}; without either,
@@ -70,7 +70,7 @@ final class ChildSignals {
     if (atTerminal) {
       // At a terminal the child stays in our group, the terminal's foreground: a background
       // group that reads the terminal (a password prompt) would be stopped. The terminal
-      // sends Ctrl-C and its hang-up to the whole group, the child too: not forwarded then.
+      // sends Ctrl-C to the whole group, the child too: not forwarded then.
       return new Launch(command, false, true);
     }
     List<String> line = new ArrayList<>(command.size() + 4);
@@ -106,9 +106,27 @@ final class ChildSignals {
    * whether we are at a terminal, which sends SIGINT and SIGHUP to the child itself.
    */
   record Launch(List<String> line, boolean ownGroup, boolean atTerminal) {
-    /** Whether {@code signal} is ours to pass on. */
+    /**
+     * Whether {@code signal} is ours to pass on. At a terminal, SIGINT is not (Ctrl-C reached
+     * the child already; a {@code kill -INT} of this process alone is then not passed on
+     * either), and SIGHUP only when this process leads the session: a hang-up goes to the
+     * session's leader, which a shell passes on to its jobs, and an {@code exec}'d
+     * {@code sluice run} (ssh -t, script, docker run -t) is that leader itself.
+     */
     boolean forwards(String signal) {
-      return !atTerminal || signal.equals("TERM");
+      return !atTerminal || signal.equals("TERM")
+          || signal.equals("HUP") && leadsSession();
+    }
+  }
+
+  /** Whether this process leads its session (Linux's /proc; false where it cannot tell). */
+  static boolean leadsSession() {
+    try {
+      String stat = Files.readString(Path.of("/proc/self/stat"));
+      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+      return f[3].equals(Long.toString(ProcessHandle.current().pid()));
+    } catch (IOException | RuntimeException e) {
+      return false;
     }
   }
 

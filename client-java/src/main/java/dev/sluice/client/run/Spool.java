@@ -212,6 +212,7 @@ final class Spool implements AutoCloseable {
             SpoolFiles.Taken taken = files.takeOldest();
             List<IngestFrame> next = taken.frames();
             if (next.isEmpty()) {
+              chunkLines = 0;
               spooling = false; // all handed on: events go straight through again
               sinceCheck = checkEvery; // and the next one asks the runner first
               lock.notifyAll();
@@ -232,9 +233,11 @@ final class Spool implements AutoCloseable {
         for (int n = Math.min(room, SLICE); n > 0 && !chunk.isEmpty(); n--) {
           IngestFrame f = chunk.pollFirst();
           hand(f);
-          if (f.hasBatch() && !SpoolFiles.isOurs(f)) {
+          if (f.hasBatch()) {
             synchronized (lock) {
-              chunkLines--;
+              // At most two lines of a chunk are the spool's own (what was dropped, lost):
+              // the count can run out a line or two early, never stay above zero.
+              chunkLines = Math.max(0, chunkLines - 1);
             }
           }
         }

@@ -45,6 +45,7 @@ final class SpoolFiles implements AutoCloseable {
     final Path path;
     long bytes;
     long lines;
+    long lost; // lines a damaged file lost when it was rewritten
     boolean lowLevelsGone;
     final long[] dropped = new long[Level.FATAL_VALUE + 1];
     long firstDroppedTime;
@@ -82,6 +83,7 @@ final class SpoolFiles implements AutoCloseable {
   private long lostLines;
   private long nextId;
   private boolean shrinkFailed;
+  private IOException rolloverFailed;
 
   /**
    * @param dir where the segments go; created on the first append, deleted by {@link #close}
@@ -96,11 +98,16 @@ final class SpoolFiles implements AutoCloseable {
 
   /** Appends {@code frame}; past the bound, drops the oldest low-level lines first. */
   void append(IngestFrame frame) {
+    if (rolloverFailed != null) {
+      throw new UncheckedIOException("spool: cannot write " + dir + ": "
+          + rolloverFailed.getMessage(), rolloverFailed);
+    }
+    Segment active;
     try {
       if (out == null) {
         open();
       }
-      Segment active = segments.peekLast();
+      active = segments.peekLast();
       int size = frame.getSerializedSize();
       frame.writeDelimitedTo(out);
       long written = size + com.google.protobuf.CodedOutputStream.computeUInt32SizeNoTag(size);
@@ -110,11 +117,17 @@ final class SpoolFiles implements AutoCloseable {
         lines++;
         active.lines++;
       }
-      if (active.bytes >= segmentBytes) {
-        closeActive();
-      }
     } catch (IOException e) {
       throw new UncheckedIOException("spool: cannot write " + dir + ": " + e.getMessage(), e);
+    }
+    if (active.bytes >= segmentBytes) {
+      try {
+        closeActive();
+      } catch (IOException e) {
+        // This frame is counted: if it did not reach the disk, it is told as lost when the
+        // segment is read back. The next append says the spool cannot write.
+        rolloverFailed = e;
+      }
     }
     // The frame is on disk now: a failure to shrink must not make the caller hand it on again.
     try {
@@ -148,7 +161,6 @@ final class SpoolFiles implements AutoCloseable {
       }
     } catch (IOException e) {
       // What the stream could not write is missing from the file: counted below as lost.
-      out = null;
     }
     Segment oldest = segments.pollFirst();
     List<IngestFrame> frames = new ArrayList<>();
@@ -159,11 +171,12 @@ final class SpoolFiles implements AutoCloseable {
     String damage = readAll(oldest.path, read);
     frames.addAll(read);
     long readLines = read.stream().filter(IngestFrame::hasBatch).count();
-    long lost = Math.max(0, oldest.lines - readLines);
-    if (damage != null || lost > 0) {
-      lostLines += lost;
+    long unread = Math.max(0, oldest.lines - readLines);
+    lostLines += unread;
+    long lost = oldest.lost + unread;
+    if (lost > 0) {
       frames.add(warning("sluice run: " + lost + " spooled lines could not be read back ("
-          + (damage != null ? damage : "the file ends early") + ")", read.isEmpty() ? 0
+          + (damage != null ? damage : "the file was damaged") + ")", read.isEmpty() ? 0
           : lastTime(read), "lost_lines", lost));
     }
     try {
@@ -174,12 +187,6 @@ final class SpoolFiles implements AutoCloseable {
     bytes -= oldest.bytes;
     lines -= oldest.lines;
     return new Taken(frames, readLines);
-  }
-
-  /** True for a line the spool wrote itself (telling of dropped or lost lines). */
-  static boolean isOurs(IngestFrame frame) {
-    LogLine line = frame.getBatch().getLines(0);
-    return line.containsFields("dropped_lines") || line.containsFields("lost_lines");
   }
 
   /** Lines written to the spool that could not be read back. */
@@ -240,8 +247,9 @@ final class SpoolFiles implements AutoCloseable {
   }
 
   private void closeActive() throws IOException {
-    out.close();
-    out = null;
+    OutputStream closing = out;
+    out = null; // closed or not, never written again
+    closing.close();
   }
 
   /**
@@ -275,44 +283,51 @@ final class SpoolFiles implements AutoCloseable {
     return false;
   }
 
-  /** Keeps only the frames {@code keep} accepts; true if that freed any bytes. */
+  /**
+   * Keeps only the frames {@code keep} accepts; true if that freed any bytes. A segment that
+   * cannot be read to its end keeps what could be read, and the rest counts as lost. The
+   * counts change only once the new file has replaced the old.
+   */
   private boolean rewrite(Segment s, Predicate<IngestFrame> keep) throws IOException {
-    List<IngestFrame> frames = read(s.path);
+    List<IngestFrame> frames = new ArrayList<>();
+    boolean damaged = readAll(s.path, frames) != null;
     Path next = s.path.resolveSibling(s.path.getFileName() + ".tmp");
     long kept = 0;
-    int dropped = 0;
-    try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(next), 64 * 1024)) {
-      for (IngestFrame f : frames) {
-        if (keep.test(f)) {
-          int size = f.getSerializedSize();
-          f.writeDelimitedTo(o);
-          kept += size + com.google.protobuf.CodedOutputStream.computeUInt32SizeNoTag(size);
-        } else {
-          s.drop(f.getBatch().getLines(0));
-          dropped++;
+    long keptLines = 0;
+    List<LogLine> dropped = new ArrayList<>();
+    try {
+      try (OutputStream o = new BufferedOutputStream(Files.newOutputStream(next), 64 * 1024)) {
+        for (IngestFrame f : frames) {
+          if (keep.test(f)) {
+            int size = f.getSerializedSize();
+            f.writeDelimitedTo(o);
+            kept += size + com.google.protobuf.CodedOutputStream.computeUInt32SizeNoTag(size);
+            keptLines += f.hasBatch() ? 1 : 0;
+          } else {
+            dropped.add(f.getBatch().getLines(0));
+          }
         }
       }
+      if (dropped.isEmpty() && !damaged) {
+        Files.delete(next);
+        return false;
+      }
+      Files.move(next, s.path, StandardCopyOption.REPLACE_EXISTING,
+          StandardCopyOption.ATOMIC_MOVE);
+    } catch (IOException e) {
+      Files.deleteIfExists(next);
+      throw e;
     }
-    if (dropped == 0) {
-      Files.delete(next);
-      return false;
-    }
-    Files.move(next, s.path, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    dropped.forEach(s::drop);
+    long lost = Math.max(0, s.lines - keptLines - dropped.size());
+    s.lost += lost;
+    lostLines += lost;
     bytes -= s.bytes - kept;
     s.bytes = kept;
-    s.lines -= dropped;
-    lines -= dropped;
-    droppedLines += dropped;
-    return true;
-  }
-
-  private static List<IngestFrame> read(Path path) throws IOException {
-    List<IngestFrame> frames = new ArrayList<>();
-    String damage = readAll(path, frames);
-    if (damage != null) {
-      throw new IOException(damage);
-    }
-    return frames;
+    lines -= s.lines - keptLines;
+    s.lines = keptLines;
+    droppedLines += dropped.size();
+    return !dropped.isEmpty() || lost > 0;
   }
 
   /** Reads {@code path}'s frames into {@code frames}; what went wrong, or null. */

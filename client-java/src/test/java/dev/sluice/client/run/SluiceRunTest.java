@@ -205,21 +205,17 @@ class SluiceRunTest {
     Path sh = script("terminal.sh", """
         n=0
         trap 'n=$((n+1)); echo "INT $n"' INT
-        read -r stat < /proc/$$/stat; set -- $stat; echo "group $5 parent $4"
+        read -r stat < /proc/$$/stat; set -- $stat; group=$5
+        read -r stat < /proc/$PPID/stat; set -- $stat; echo "group $group parent-group $5"
         echo ready
         read -r word < /dev/tty; echo "read $word"
         i=0
         while [ ! -e "%s" ] && [ $i -lt 600 ]; do sleep 0.05; i=$((i+1)); done
         echo "total $n"
         """.formatted(go));
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String run = String.join(" ", java, "-cp", System.getProperty("java.class.path"),
-        "dev.sluice.client.cli.SluiceCli", "run", "--app", "app", "--runner", "r1",
-        "--broker", broker.target(), "--", "sh", sh.toString());
     // script(1) gives sluice run a terminal of its own; what the test writes to script is
     // typed on it: a line for the child's read, then Ctrl-C (0x03) for the foreground group.
-    Process terminal = new ProcessBuilder("script", "-qec", run, "/dev/null")
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+    Process terminal = atATerminal(sh);
     try (var keys = terminal.getOutputStream()) {
       awaitLine("ready");
       keys.write("hello\n".getBytes(StandardCharsets.UTF_8));
@@ -239,6 +235,38 @@ class SluiceRunTest {
     assertThat(messages).contains("total 1").doesNotContain("INT 2");
     String[] ids = messages.get(0).split(" ");
     assertThat(ids[1]).as("the child's group is sluice run's, the foreground").isEqualTo(ids[3]);
+  }
+
+  @Test
+  void atATerminalThatHangsUpTheChildGetsSighupThroughSluiceRunTheSessionsLeader()
+      throws Exception {
+    Path sh = script("hangup.sh", """
+        trap 'echo "got HUP"; exit 5' HUP
+        echo ready
+        i=0
+        while [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
+        echo "never hung up"
+        """);
+    Process terminal = atATerminal(sh);
+    try {
+      awaitLine("ready");
+      // The terminal goes away: its hang-up reaches the session's leader, sluice run (script
+      // runs it through sh -c, which execs it), and only through it the child.
+      terminal.destroyForcibly();
+      awaitLine("got HUP");
+    } finally {
+      terminal.destroyForcibly();
+    }
+  }
+
+  /** {@code sluice run -- sh script} on a terminal of its own, through script(1). */
+  private Process atATerminal(Path sh) throws Exception {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    String run = String.join(" ", java, "-cp", System.getProperty("java.class.path"),
+        "dev.sluice.client.cli.SluiceCli", "run", "--app", "app", "--runner", "r1",
+        "--broker", broker.target(), "--", "sh", sh.toString());
+    return new ProcessBuilder("script", "-qec", run, "/dev/null")
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
   }
 
   private void awaitLine(String message) {

@@ -95,6 +95,7 @@ class SpoolFilesTest {
     assertThat(taken.lines() + lost).isEqualTo(frames.size() - 1 + lost);
     assertThat(files.lostLines()).isEqualTo(lost);
     // The rest of the spool is whole, and the count of what is left is right.
+    assertThat(files.lines()).isEqualTo(n - taken.lines() - lost);
     List<String> rest = drain(files);
     assertThat(taken.lines() + lost + rest.size()).isEqualTo(n);
     assertThat(rest.get(rest.size() - 1)).startsWith("line " + (n - 1) + " ");
@@ -126,7 +127,11 @@ class SpoolFilesTest {
         return 1_000; // the runner is full: everything would go to the spool
       }
     };
-    try (Spool spool = new Spool(full, notADirectory.resolve("spool"), BOUND, 10)) {
+    java.io.PrintStream stderr = System.err;
+    java.io.ByteArrayOutputStream said = new java.io.ByteArrayOutputStream();
+    System.setErr(new java.io.PrintStream(said, true, java.nio.charset.StandardCharsets.UTF_8));
+    // A high water of 1: the runner is asked before every event, and every one is spooled.
+    try (Spool spool = new Spool(full, notADirectory.resolve("spool"), BOUND, 1)) {
       spool.start("req-1", "", "");
       for (int i = 0; i < 20; i++) {
         spool.line(dev.sluice.client.runner.LogEntry.of(Level.INFO,
@@ -134,7 +139,12 @@ class SpoolFilesTest {
       }
       spool.end("req-1", false, "");
       assertThat(spool.awaitEmpty(java.time.Duration.ofSeconds(10))).isTrue();
+    } finally {
+      System.setErr(stderr);
     }
+    // Said once, not once per event: the spool remembers its disk failed.
+    assertThat(said.toString(java.nio.charset.StandardCharsets.UTF_8).lines()
+        .filter(l -> l.contains("the spool cannot write"))).hasSize(1);
     List<String> expected = new ArrayList<>();
     expected.add("start req-1");
     for (int i = 0; i < 20; i++) {
