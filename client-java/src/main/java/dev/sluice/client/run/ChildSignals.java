@@ -90,14 +90,21 @@ final class ChildSignals {
    * (Linux's /proc; false where it cannot tell).
    */
   static boolean inForegroundOfTerminal() {
+    String[] f = ownStat();
+    return f != null && !f[4].equals("0") && f[5].equals(f[2]);
+  }
+
+  /**
+   * This process's /proc/self/stat after the command's name, in parentheses (which may hold
+   * spaces): state, ppid, pgrp, session, tty_nr, tpgid, ...; null where there is none.
+   */
+  private static String[] ownStat() {
     try {
       String stat = Files.readString(Path.of("/proc/self/stat"));
-      // After the command's name, in parentheses (which may hold spaces): state, ppid, pgrp,
-      // session, tty_nr, tpgid.
       String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return !f[4].equals("0") && f[5].equals(f[2]);
+      return f.length > 5 ? f : null;
     } catch (IOException | RuntimeException e) {
-      return false;
+      return null;
     }
   }
 
@@ -121,13 +128,8 @@ final class ChildSignals {
 
   /** Whether this process leads its session (Linux's /proc; false where it cannot tell). */
   static boolean leadsSession() {
-    try {
-      String stat = Files.readString(Path.of("/proc/self/stat"));
-      String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-      return f[3].equals(Long.toString(ProcessHandle.current().pid()));
-    } catch (IOException | RuntimeException e) {
-      return false;
-    }
+    String[] f = ownStat();
+    return f != null && f[3].equals(Long.toString(ProcessHandle.current().pid()));
   }
 
   /**

@@ -86,29 +86,26 @@ final class Spool implements AutoCloseable {
   }
 
   void start(String requestId, String endpoint, String caller) {
-    long now = now();
-    if (!spooling && room()) {
-      to.start(requestId, endpoint, caller, now);
-      return;
-    }
-    synchronized (lock) {
-      spool(IngestFrame.newBuilder().setRequestStart(RequestStart.newBuilder()
-          .setRequestId(requestId).setEndpoint(endpoint).setCaller(caller)
-          .setTimeUnixNano(now)).build());
-    }
+    event(IngestFrame.newBuilder().setRequestStart(RequestStart.newBuilder()
+        .setRequestId(requestId).setEndpoint(endpoint).setCaller(caller)
+        .setTimeUnixNano(now())).build());
   }
 
   void end(String requestId, boolean failed, String message) {
-    long now = now();
+    event(IngestFrame.newBuilder().setRequestEnd(RequestEnd.newBuilder()
+        .setRequestId(requestId).setStatus(failed ? RequestStatus.REQUEST_ERROR
+            : RequestStatus.REQUEST_OK).setStatusMessage(message).setTimeUnixNano(now()))
+        .build());
+  }
+
+  /** A request event, as a line goes: straight on, or to disk (they are rare: a frame each). */
+  private void event(IngestFrame frame) {
     if (!spooling && room()) {
-      to.end(requestId, failed, message, now);
+      handOn(frame);
       return;
     }
     synchronized (lock) {
-      spool(IngestFrame.newBuilder().setRequestEnd(RequestEnd.newBuilder()
-          .setRequestId(requestId).setStatus(failed ? RequestStatus.REQUEST_ERROR
-              : RequestStatus.REQUEST_OK).setStatusMessage(message).setTimeUnixNano(now))
-          .build());
+      spool(frame);
     }
   }
 
