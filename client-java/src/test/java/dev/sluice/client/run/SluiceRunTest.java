@@ -250,8 +250,8 @@ class SluiceRunTest {
     Process terminal = atATerminal(sh);
     try {
       awaitLine("ready");
-      // The terminal goes away: its hang-up reaches the session's leader, sluice run (script
-      // runs it through sh -c, which execs it), and only through it the child.
+      // The terminal goes away: its hang-up reaches the session's leader, sluice run (exec'd by
+      // script's shell), and only through it the child.
       terminal.destroyForcibly();
       awaitLine("got HUP");
     } finally {
@@ -262,11 +262,18 @@ class SluiceRunTest {
   /** {@code sluice run -- sh script} on a terminal of its own, through script(1). */
   private Process atATerminal(Path sh) throws Exception {
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    String run = String.join(" ", java, "-cp", System.getProperty("java.class.path"),
+    List<String> run = List.of(java, "-cp", System.getProperty("java.class.path"),
         "dev.sluice.client.cli.SluiceCli", "run", "--app", "app", "--runner", "r1",
         "--broker", broker.target(), "--", "sh", sh.toString());
-    return new ProcessBuilder("script", "-qec", run, "/dev/null")
-        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true).start();
+    // script runs its command through $SHELL -c; exec makes sluice run the session's leader
+    // whatever that shell is. Without it dash stays as the leader, waiting, and the terminal's
+    // Ctrl-C kills it (a non-interactive shell's default), ending the session with 130.
+    StringBuilder line = new StringBuilder("exec");
+    run.forEach(arg -> line.append(" '").append(arg.replace("'", "'\\''")).append('\''));
+    ProcessBuilder builder = new ProcessBuilder("script", "-qec", line.toString(), "/dev/null")
+        .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true);
+    builder.environment().put("SHELL", "/bin/sh");
+    return builder.start();
   }
 
   private void awaitLine(String message) {
