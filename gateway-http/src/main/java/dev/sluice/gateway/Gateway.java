@@ -100,7 +100,11 @@ public final class Gateway implements AutoCloseable {
           .putHeader("x-content-type-options", "nosniff");
       ctx.next();
     });
-    router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false));
+    // The page is UTF-8. Vert.x would name the JVM's default charset in content-type, and on
+    // Java 17 without LANG (many containers) that is ASCII: the browser, which believes the
+    // header over the page's <meta>, would show every '·' and accent garbled.
+    router.route("/*").handler(StaticHandler.create("webroot").setCachingEnabled(false)
+        .setDefaultContentEncoding("UTF-8"));
     router.route().failureHandler(ctx -> {
       Throwable failure = ctx.failure();
       if (failure == null) {
