@@ -35,9 +35,12 @@ class SluiceRunTest {
     return runAt(broker.target(), command);
   }
 
-  private static int runAt(String target, String... command) throws Exception {
+  private int runAt(String target, String... command) throws Exception {
     SluiceRunner runner = SluiceRunner.builder().target(target).app("app").runner("r1").build();
-    return new ProcessCapture(runner, Duration.ofSeconds(20)).run(List.of(command));
+    // A spool of the test's own, not the machine's shared default under java.io.tmpdir.
+    return new ProcessCapture(runner, Duration.ofSeconds(20), false,
+        ProcessCapture.Spooling.under(dir, ProcessCapture.Spooling.DEFAULT_BYTES)).run(
+        List.of(command));
   }
 
   private List<Record> lines() {
