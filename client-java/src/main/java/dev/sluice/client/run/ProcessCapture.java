@@ -16,13 +16,13 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * {@code sluice run}: starts a command with its stdout and stderr on pipes, sends every line
- * to the broker through a {@link SluiceRunner}, forwards SIGINT, SIGTERM and SIGHUP to it
- * ({@link ChildSignals}),
- * serves {@code SLUICE_CONTROL} for its requests, and when it exits sends what is left and
- * returns its exit code (128 + the signal's number when a signal ended it). Lines and request
- * events pass through a {@link Spool}, which keeps them on disk, in order, while the runner's
- * buffer is half full (the broker is away).
+ * {@code sluice run}: starts a command with its stdout and stderr on pipes (and this process's
+ * stdin as its own), sends every line to the broker through a {@link SluiceRunner}, forwards
+ * SIGINT, SIGTERM and SIGHUP to it ({@link ChildSignals}), serves {@code SLUICE_CONTROL} for
+ * its requests, and when it exits sends what is left and returns its exit code (128 + the
+ * signal's number when a signal ended it). Lines and request events pass through a
+ * {@link Spool}, which keeps them on disk, in order, while the runner's buffer is half full
+ * (the broker is away).
  */
 public final class ProcessCapture {
   /** The child's environment names the control socket here. */
@@ -121,6 +121,9 @@ public final class ProcessCapture {
       // Python buffers a pipe's output in blocks: lines would come late and out of order
       // with stderr and with control calls. Unbuffered unless the caller chose otherwise.
       builder.environment().putIfAbsent("PYTHONUNBUFFERED", "1");
+      // Our stdin is the child's: producer | sluice run -- consumer works, a terminal reaches
+      // it, and under an init it is what the init gave us (/dev/null, mostly).
+      builder.redirectInput(ProcessBuilder.Redirect.INHERIT);
       Process child;
       long started = System.nanoTime();
       // Before the start: a SIGTERM in between would otherwise kill us and orphan the child.
@@ -133,7 +136,6 @@ public final class ProcessCapture {
           throw new IOException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
         }
         signals.started(child);
-        child.getOutputStream().close(); // no stdin: the child reads EOF, as under an init
         out = new Pump(child.getInputStream(), Stream.STDOUT, spool::line,
             tee ? System.out : null);
         err = new Pump(child.getErrorStream(), Stream.STDERR, spool::line,

@@ -285,6 +285,25 @@ class SluiceRunTest {
   }
 
   @Test
+  void theCommandReadsSluiceRunsStdin() throws Exception {
+    // sluice run as a process of its own: an in-process capture would hand the child the
+    // test JVM's stdin, which is surefire's.
+    Path input = Files.writeString(dir.resolve("input"), "one\ntwo\n");
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
+        "dev.sluice.client.cli.SluiceCli", "run", "--app", "app", "--runner", "r1",
+        "--broker", broker.target(), "--data-dir", dir.toString(),
+        "--", "sh", "-c", "while read -r line; do echo \"got $line\"; done; echo end")
+        .redirectInput(input.toFile()).redirectErrorStream(true)
+        .redirectOutput(dir.resolve("out").toFile());
+    builder.environment().keySet().removeIf(name -> name.startsWith("SLUICE_"));
+    Process run = builder.start();
+    assertThat(run.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    assertThat(run.exitValue()).as(Files.readString(dir.resolve("out"))).isZero();
+    assertThat(lines()).map(Record::getMessage).containsExactly("got one", "got two", "end");
+  }
+
+  @Test
   void aCommandThatIsNotThereIsAnErrorNamingIt() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> run("no-such-program-here"))
         .isInstanceOf(java.io.IOException.class)
