@@ -126,6 +126,17 @@ final class ChildSignals {
     }
   }
 
+  /** Whether this process's stdin is a terminal (Linux's /proc; false where it cannot tell). */
+  static boolean stdinIsTerminal() {
+    try {
+      String target = Files.readSymbolicLink(Path.of("/proc/self/fd/0")).toString();
+      return target.startsWith("/dev/pts/") || target.startsWith("/dev/tty")
+          || target.equals("/dev/console");
+    } catch (IOException | RuntimeException e) {
+      return false;
+    }
+  }
+
   /** Whether this process leads its session (Linux's /proc; false where it cannot tell). */
   static boolean leadsSession() {
     String[] f = ownStat();

@@ -5,6 +5,7 @@ import dev.sluice.client.runner.RequestScope;
 import dev.sluice.client.runner.SluiceRunner;
 import dev.sluice.common.ByteSizes;
 import dev.sluice.proto.v1.Stream;
+import java.io.File;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -122,8 +123,12 @@ public final class ProcessCapture {
       // with stderr and with control calls. Unbuffered unless the caller chose otherwise.
       builder.environment().putIfAbsent("PYTHONUNBUFFERED", "1");
       // Our stdin is the child's: producer | sluice run -- consumer works, a terminal reaches
-      // it, and under an init it is what the init gave us (/dev/null, mostly).
-      builder.redirectInput(ProcessBuilder.Redirect.INHERIT);
+      // it, and under an init it is what the init gave us (/dev/null, mostly). Not a terminal
+      // we are in the background of (sluice run ... &): the child, in a group of its own,
+      // would be stopped at its first read (SIGTTIN), and no fg would continue it.
+      builder.redirectInput(!launch.atTerminal() && ChildSignals.stdinIsTerminal()
+          ? ProcessBuilder.Redirect.from(new File("/dev/null"))
+          : ProcessBuilder.Redirect.INHERIT);
       Process child;
       long started = System.nanoTime();
       // Before the start: a SIGTERM in between would otherwise kill us and orphan the child.

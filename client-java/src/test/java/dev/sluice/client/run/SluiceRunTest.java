@@ -264,19 +264,47 @@ class SluiceRunTest {
 
   /** {@code sluice run -- sh script} on a terminal of its own, through script(1). */
   private Process atATerminal(Path sh) throws Exception {
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> run = List.of(java, "-cp", System.getProperty("java.class.path"),
-        "dev.sluice.client.cli.SluiceCli", "run", "--app", "app", "--runner", "r1",
-        "--broker", broker.target(), "--", "sh", sh.toString());
     // script runs its command through $SHELL -c; exec makes sluice run the session's leader
     // whatever that shell is. Without it dash stays as the leader, waiting, and the terminal's
     // Ctrl-C kills it (a non-interactive shell's default), ending the session with 130.
-    StringBuilder line = new StringBuilder("exec");
-    run.forEach(arg -> line.append(" '").append(arg.replace("'", "'\\''")).append('\''));
-    ProcessBuilder builder = new ProcessBuilder("script", "-qec", line.toString(), "/dev/null")
+    return onATerminal("exec " + sluiceRun(sh));
+  }
+
+  /** {@code command} run by sh on a terminal of its own that script(1) makes. */
+  private static Process onATerminal(String command) throws Exception {
+    ProcessBuilder builder = new ProcessBuilder("script", "-qec", command, "/dev/null")
         .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectErrorStream(true);
     builder.environment().put("SHELL", "/bin/sh");
     return builder.start();
+  }
+
+  /** The shell's words for {@code sluice run -- sh script}, each quoted. */
+  private String sluiceRun(Path sh) {
+    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+    List<String> run = List.of(java, "-cp", System.getProperty("java.class.path"),
+        "dev.sluice.client.cli.SluiceCli", "run", "--app", "app", "--runner", "r1",
+        "--broker", broker.target(), "--data-dir", dir.toString(), "--", "sh", sh.toString());
+    StringBuilder line = new StringBuilder();
+    run.forEach(arg -> line.append(" '").append(arg.replace("'", "'\\''")).append('\''));
+    return line.substring(1);
+  }
+
+  @Test
+  void inTheBackgroundOfATerminalTheCommandReadsNoInputInsteadOfStopping() throws Exception {
+    Path sh = script("reader.sh", """
+        if read -r line; then echo "read $line"; else echo "no input"; fi
+        """);
+    // An interactive bash on the terminal runs sluice run as a background job: a group the
+    // terminal does not read for, and the command leads a group of its own. Were the terminal
+    // its stdin, its read would stop it (SIGTTIN), and no fg would continue it.
+    Path job = script("job.sh", sluiceRun(sh) + " &\nwait $!\n");
+    Process terminal = onATerminal("exec bash --norc --noprofile -i " + job);
+    try (var keys = terminal.getOutputStream()) { // the terminal stays open meanwhile
+      awaitLine("no input");
+      assertThat(terminal.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    } finally {
+      terminal.destroyForcibly();
+    }
   }
 
   private void awaitLine(String message) {
