@@ -38,9 +38,11 @@ class StaticPageTest {
   @Test
   void thePageIsUtf8WhateverTheMachinesLocale() throws Exception {
     // LC_ALL=C: on Java 17 the JVM's default charset is then ASCII, as in a container without
-    // LANG. The header must still say UTF-8: a browser believes it over the page's <meta>.
+    // LANG (Java 18 and later need file.encoding to say so). The header must still say UTF-8:
+    // a browser believes it over the page's <meta>.
     try (JavaProcess gateway = JavaProcess.start(GatewayMain.class.getName(),
-        Map.of("LC_ALL", "C", "LANG", "C"), "--http-port", "0",
+        Map.of("LC_ALL", "C", "LANG", "C", "JAVA_TOOL_OPTIONS", "-Dfile.encoding=US-ASCII"),
+        "--http-port", "0",
         "--broker", "127.0.0.1:" + gw.broker().grpcPort())) {
       Matcher m = gateway.await(LISTENING, Duration.ofSeconds(60));
       HttpClient http = HttpClient.newHttpClient();
