@@ -12,22 +12,31 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * How {@code sluice run} starts its child and passes SIGINT, SIGTERM and SIGHUP on to it.
+ * How {@code sluice run} starts its child and passes SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2
+ * and SIGWINCH on to it.
  *
  * <p>Away from a terminal (an init, a container without a tty, a pipe), the child starts in a
- * process group of its own ({@link #launch}, which execs it under the same pid), and signals
- * go to that whole group, as a terminal's would: a shell script's own children get them too.
+ * process group of its own ({@link #launch}, which execs it under the same pid), and SIGINT,
+ * SIGTERM and SIGHUP go to that whole group, as a terminal's would: a shell script's own
+ * children get them too. The servers' controls (USR1, USR2, WINCH) go to the child alone.
  * Without perl or {@code setsid} the child stays in our group and gets signals alone. At a
  * terminal (this process in its foreground group), the child stays in our group, so it can
  * read the terminal; the terminal's Ctrl-C reaches it directly, so SIGINT is not forwarded (it
- * would arrive twice), SIGHUP only as {@link Launch#forwards} says, SIGTERM always.
+ * would arrive twice), nor SIGWINCH, SIGHUP only as {@link Launch#forwards} says, the others
+ * always.
  *
  * <p>Signals are sent with the shell's {@code kill} builtin ({@code sh} is in every image
  * {@code kill(1)} may be missing from); without a shell, with {@code kill(1)}; without either,
  * SIGTERM still arrives through {@link Process#destroy()} and the others are reported.
  */
 final class ChildSignals {
-  private static final List<String> FORWARDED = List.of("INT", "TERM", "HUP");
+  // Beside the three that end a process: the servers' own controls (nginx, gunicorn, Puma:
+  // USR1 reopens logs, USR2 upgrades, WINCH stops workers), which an operator sends to the
+  // container's first process. USR1 and USR2 would end the JVM; the JVM keeps QUIT for itself.
+  private static final List<String> FORWARDED =
+      List.of("INT", "TERM", "HUP", "USR1", "USR2", "WINCH");
+  // What a terminal sends to a whole group; away from one, they go to the child's group too.
+  private static final List<String> TO_GROUP = List.of("INT", "TERM", "HUP");
 
   // $0 is the signal's name, $1 the child's pid.
   private static final String KILL_GROUP =
@@ -114,15 +123,18 @@ final class ChildSignals {
    */
   record Launch(List<String> line, boolean ownGroup, boolean atTerminal) {
     /**
-     * Whether {@code signal} is ours to pass on. At a terminal, SIGINT is not (Ctrl-C reached
-     * the child already; a {@code kill -INT} of this process alone is then not passed on
-     * either), and SIGHUP only when this process leads the session: a hang-up goes to the
+     * Whether {@code signal} is ours to pass on. At a terminal, SIGINT and SIGWINCH are not
+     * (Ctrl-C and a resize reached the child already; a {@code kill -INT} of this process alone
+     * is then not passed on either), and SIGHUP only when this process leads the session: a hang-up goes to the
      * session's leader, which a shell passes on to its jobs, and an {@code exec}'d
      * {@code sluice run} (ssh -t, script, docker run -t) is that leader itself.
      */
     boolean forwards(String signal) {
-      return !atTerminal || signal.equals("TERM")
-          || signal.equals("HUP") && leadsSession();
+      return !atTerminal || switch (signal) {
+        case "INT", "WINCH" -> false; // the terminal sends them to its foreground group
+        case "HUP" -> leadsSession();
+        default -> true; // TERM, USR1, USR2: never from the terminal
+      };
     }
   }
 
@@ -144,7 +156,7 @@ final class ChildSignals {
   }
 
   /**
-   * Handles SIGINT, SIGTERM and SIGHUP from now on, as {@code launch} says: one that comes
+   * Handles the forwarded signals from now on, as {@code launch} says: one that comes
    * before the child exists is sent once it does.
    */
   static ChildSignals install(Launch launch) {
@@ -187,9 +199,11 @@ final class ChildSignals {
     }
     // A negative pid is the process group the child leads, once perl's setpgrp (or setsid)
     // has run: a signal in the first milliseconds finds no such group yet, and goes to the
-    // child itself.
+    // child itself. A server's controls go to the child alone, as tini sends them: its
+    // helpers (a sleep, a wrapper's tail) would die of a USR1 they do not handle.
     String pid = Long.toString(child.pid());
-    if (run("sh", "-c", ownGroup ? KILL_GROUP : KILL_CHILD, signal, pid)) {
+    boolean toGroup = ownGroup && TO_GROUP.contains(signal);
+    if (run("sh", "-c", toGroup ? KILL_GROUP : KILL_CHILD, signal, pid)) {
       return;
     }
     if (run("kill", "-s", signal, pid)) {

@@ -109,6 +109,11 @@ public final class JavaProcess implements AutoCloseable {
     process.toHandle().destroy();
   }
 
+  /** Its process id, for signals {@link #sigterm} does not send. */
+  public long pid() {
+    return process.pid();
+  }
+
   public boolean isAlive() {
     return process.isAlive();
   }
