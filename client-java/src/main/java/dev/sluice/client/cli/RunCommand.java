@@ -26,8 +26,8 @@ import picocli.CommandLine.Spec;
         "CMD gets " + ProcessCapture.CONTROL_ENV + ", a Unix socket where it can say "
         + "'start REQUEST_ID [ENDPOINT [CALLER]]' and 'end REQUEST_ID [ok|error [MESSAGE]]': "
         + "the lines printed in between belong to that request.",
-        "CMD reads sluice run's stdin. SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2 and SIGWINCH "
-        + "go on to CMD; sluice run exits with CMD's exit code (128 + the signal's number if "
+        "CMD reads sluice run's stdin. SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGWINCH go on to "
+        + "CMD; sluice run exits with CMD's exit code (128 + the signal's number if "
         + "a signal ended it) once every line is sent."})
 final class RunCommand implements Callable<Integer> {
   static final String APP_ENV = "SLUICE_APP";

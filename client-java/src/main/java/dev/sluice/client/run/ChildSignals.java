@@ -12,13 +12,13 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * How {@code sluice run} starts its child and passes SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGUSR2
- * and SIGWINCH on to it.
+ * How {@code sluice run} starts its child and passes SIGINT, SIGTERM, SIGHUP, SIGUSR1 and
+ * SIGWINCH on to it.
  *
  * <p>Away from a terminal (an init, a container without a tty, a pipe), the child starts in a
  * process group of its own ({@link #launch}, which execs it under the same pid), and SIGINT,
  * SIGTERM and SIGHUP go to that whole group, as a terminal's would: a shell script's own
- * children get them too. The servers' controls (USR1, USR2, WINCH) go to the child alone.
+ * children get them too. The servers' controls (USR1, WINCH) go to the child alone.
  * Without perl or {@code setsid} the child stays in our group and gets signals alone. At a
  * terminal (this process in its foreground group), the child stays in our group, so it can
  * read the terminal; the terminal's Ctrl-C reaches it directly, so SIGINT is not forwarded (it
@@ -30,11 +30,11 @@ import sun.misc.SignalHandler;
  * SIGTERM still arrives through {@link Process#destroy()} and the others are reported.
  */
 final class ChildSignals {
-  // Beside the three that end a process: the servers' own controls (nginx, gunicorn, Puma:
-  // USR1 reopens logs, USR2 upgrades, WINCH stops workers), which an operator sends to the
-  // container's first process. USR1 and USR2 would end the JVM; the JVM keeps QUIT for itself.
-  private static final List<String> FORWARDED =
-      List.of("INT", "TERM", "HUP", "USR1", "USR2", "WINCH");
+  // Beside the three that end a process: the servers' own controls (nginx, gunicorn: USR1
+  // reopens logs, WINCH stops workers), which an operator sends to the container's first
+  // process; unhandled, USR1 would end the JVM. Not USR2: HotSpot suspends its own threads
+  // with it (JFR's sampling), and a handler of ours would take that over. Nor QUIT, the JVM's.
+  private static final List<String> FORWARDED = List.of("INT", "TERM", "HUP", "USR1", "WINCH");
   // What a terminal sends to a whole group; away from one, they go to the child's group too.
   private static final List<String> TO_GROUP = List.of("INT", "TERM", "HUP");
 
@@ -119,21 +119,22 @@ final class ChildSignals {
 
   /**
    * How the child is started: its command line, whether it leads a group of its own, and
-   * whether we are at a terminal, which sends SIGINT and SIGHUP to the child itself.
+   * whether we are at a terminal, which sends SIGINT, SIGWINCH and SIGHUP to the child itself.
    */
   record Launch(List<String> line, boolean ownGroup, boolean atTerminal) {
     /**
      * Whether {@code signal} is ours to pass on. At a terminal, SIGINT and SIGWINCH are not
-     * (Ctrl-C and a resize reached the child already; a {@code kill -INT} of this process alone
-     * is then not passed on either), and SIGHUP only when this process leads the session: a hang-up goes to the
-     * session's leader, which a shell passes on to its jobs, and an {@code exec}'d
-     * {@code sluice run} (ssh -t, script, docker run -t) is that leader itself.
+     * (Ctrl-C and a resize reached the child already; a {@code kill -INT} of this process
+     * alone is then not passed on either), and SIGHUP only when this process leads the
+     * session: a hang-up goes to the session's leader, which a shell passes on to its jobs,
+     * and an {@code exec}'d {@code sluice run} (ssh -t, script, docker run -t) is that leader
+     * itself.
      */
     boolean forwards(String signal) {
       return !atTerminal || switch (signal) {
         case "INT", "WINCH" -> false; // the terminal sends them to its foreground group
         case "HUP" -> leadsSession();
-        default -> true; // TERM, USR1, USR2: never from the terminal
+        default -> true; // TERM, USR1: never from the terminal
       };
     }
   }

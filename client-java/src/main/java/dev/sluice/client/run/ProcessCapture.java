@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code sluice run}: starts a command with its stdout and stderr on pipes (and this process's
  * stdin as its own), sends every line to the broker through a {@link SluiceRunner}, forwards
- * SIGINT, SIGTERM and SIGHUP to it ({@link ChildSignals}), serves {@code SLUICE_CONTROL} for
+ * SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGWINCH to it ({@link ChildSignals}), serves {@code SLUICE_CONTROL} for
  * its requests, and when it exits sends what is left and returns its exit code (128 + the
  * signal's number when a signal ended it). Lines and request events pass through a
  * {@link Spool}, which keeps them on disk, in order, while the runner's buffer is half full
@@ -133,7 +133,9 @@ public final class ProcessCapture {
       long started = System.nanoTime();
       // Before the start: a SIGTERM in between would otherwise kill us and orphan the child.
       ChildSignals signals = ChildSignals.install(launch);
-      int code;
+      // Until the last line is sent, not only while the child runs: a signal after its end
+      // finds no child and is dropped, where the JVM's own handling would end us before the
+      // flush (a logrotate's USR1, a second TERM). --flush-timeout bounds that time.
       try {
         try {
           child = builder.start();
@@ -147,26 +149,31 @@ public final class ProcessCapture {
             tee ? System.err : null);
         out.start();
         err.start();
-        code = child.waitFor();
+        int code = child.waitFor();
+        childNanos = System.nanoTime() - started;
+        flush(spool);
+        return code;
       } finally {
         signals.restore();
       }
-      childNanos = System.nanoTime() - started;
-      // The pipes end once the child and whatever it started that kept them are gone.
-      out.join(TimeUnit.SECONDS.toMillis(5));
-      err.join(TimeUnit.SECONDS.toMillis(5));
-      synchronized (open) {
-        for (String id : open) {
-          spool.end(id, false, "");
-        }
-        open.clear();
-      }
-      long deadline = System.nanoTime() + flushTimeout.toNanos();
-      boolean stored = spool.awaitEmpty(flushTimeout)
-          && runner.flush(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-      report(stored, spool);
-      return code;
     }
+  }
+
+  /** Sends what is left once the child is gone: its last lines, its open requests' ends. */
+  private void flush(Spool spool) throws InterruptedException {
+    // The pipes end once the child and whatever it started that kept them are gone.
+    out.join(TimeUnit.SECONDS.toMillis(5));
+    err.join(TimeUnit.SECONDS.toMillis(5));
+    synchronized (open) {
+      for (String id : open) {
+        spool.end(id, false, "");
+      }
+      open.clear();
+    }
+    long deadline = System.nanoTime() + flushTimeout.toNanos();
+    boolean stored = spool.awaitEmpty(flushTimeout)
+        && runner.flush(Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+    report(stored, spool);
   }
 
   /** On sluice run's own stderr, never into the captured logs: what did not make it. */

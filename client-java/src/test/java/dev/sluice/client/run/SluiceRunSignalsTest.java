@@ -24,6 +24,7 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SluiceRunSignalsTest {
   private static final Duration WAIT = Duration.ofSeconds(30);
+  private static final String CLI = "dev.sluice.client.cli.SluiceCli";
 
   @RegisterExtension
   final SluiceBroker broker = SluiceBroker.insecure();
@@ -53,7 +54,7 @@ class SluiceRunSignalsTest {
         echo "never signalled"
         """);
     // Away from a terminal, as an init is (the tests may run at one).
-    try (JavaProcess run = JavaProcess.startDetached("dev.sluice.client.cli.SluiceCli",
+    try (JavaProcess run = JavaProcess.startDetached(CLI,
         Map.of(), "run", "--app", "app", "--runner", "r1", "--broker", broker.target(), "--tee",
         "--", "sh", sh.toString())) {
       Awaitility.await().atMost(WAIT).until(() -> lines().stream()
@@ -72,32 +73,50 @@ class SluiceRunSignalsTest {
 
   @Test
   void aServersControlSignalsReachTheCommandAndLeaveSluiceRunRunning() throws Exception {
-    // As nginx, gunicorn or Puma take them: USR1 reopens logs, USR2 upgrades, WINCH stops
-    // workers. Unhandled, USR1 and USR2 would end sluice run's JVM and orphan the command.
+    // As nginx and gunicorn take them: USR1 reopens logs, WINCH stops workers. Unhandled,
+    // USR1 would end sluice run's JVM and orphan the command.
     Path sh = script("controls.sh", """
         trap 'echo "got USR1"' USR1
-        trap 'echo "got USR2"' USR2
         trap 'echo "got WINCH"; exit 3' WINCH
         echo ready
         i=0
         while [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
         echo "never signalled"
         """);
-    try (JavaProcess run = JavaProcess.startDetached("dev.sluice.client.cli.SluiceCli",
-        Map.of(), "run", "--app", "app", "--runner", "r1", "--broker", broker.target(),
-        "--data-dir", dir.toString(), "--", "sh", sh.toString())) {
+    try (JavaProcess run = JavaProcess.startDetached(CLI, Map.of(), "run", "--app", "app",
+        "--runner", "r1", "--broker", broker.target(), "--data-dir", dir.toString(),
+        "--", "sh", sh.toString())) {
       awaitLine("ready");
-      for (String signal : List.of("USR1", "USR2", "WINCH")) {
-        new ProcessBuilder("kill", "-s", signal, Long.toString(run.pid())).start().waitFor();
-        if (!signal.equals("WINCH")) {
-          awaitLine("got " + signal);
-          assertThat(run.isAlive()).isTrue();
-        }
-      }
+      signal(run, "USR1");
+      awaitLine("got USR1");
+      assertThat(run.isAlive()).isTrue();
+      signal(run, "WINCH");
       assertThat(run.awaitExit(WAIT)).isEqualTo(3);
     }
+    // To the command alone: its sleeps, which do not handle USR1, were not killed by it.
     assertThat(lines()).extracting(Record::getMessage)
-        .containsExactly("ready", "got USR1", "got USR2", "got WINCH");
+        .containsExactly("ready", "got USR1", "got WINCH");
+  }
+
+  @Test
+  void aSignalWhileTheLastLinesAreSentLeavesSluiceRunToFinishThem() throws Exception {
+    // The broker is nowhere: sending the last line waits out --flush-timeout, and a USR1 then
+    // (a logrotate's) must not end sluice run before it says what it could not send.
+    String nowhere = "127.0.0.1:" + SluiceBroker.freePort();
+    try (JavaProcess run = JavaProcess.startDetached(CLI, Map.of(), "run", "--app", "app",
+        "--runner", "r1", "--broker", nowhere, "--flush-timeout", "3s", "--tee",
+        "--data-dir", dir.toString(), "--", "sh", "-c", "trap '' USR1; echo bye; exit 4")) {
+      Awaitility.await().atMost(WAIT).until(() -> run.output().contains("bye"));
+      signal(run, "USR1");
+      assertThat(run.awaitExit(WAIT)).as(run.text()).isEqualTo(4);
+      Awaitility.await().atMost(WAIT).until(() -> run.output().stream().anyMatch(
+          line -> line.startsWith("sluice run: the broker did not store the last lines")));
+    }
+  }
+
+  private static void signal(JavaProcess process, String signal) throws Exception {
+    assertThat(new ProcessBuilder("kill", "-s", signal, Long.toString(process.pid()))
+        .start().waitFor()).isZero();
   }
 
   @Test
