@@ -85,7 +85,8 @@ final class RunCommand implements Callable<Integer> {
   boolean tee;
 
   @Parameters(paramLabel = "CMD", arity = "1..*",
-      description = "The command and its arguments, after '--'.")
+      description = "The command and its arguments: after '--', or from the first word "
+          + "that is not an option of sluice run.")
   List<String> command;
 
   @Override

@@ -53,6 +53,9 @@ public final class SluiceCli implements Runnable {
     cli.setOut(out);
     cli.setErr(err);
     cli.setParameterExceptionHandler(new ShortErrors());
+    // sluice run python3 app.py -v: the first word that is not an option starts the command,
+    // whose own options are then its own, as with env, nice or docker run.
+    cli.getSubcommands().get("run").setStopAtPositional(true);
     return cli;
   }
 

@@ -4,6 +4,7 @@ import dev.sluice.client.runner.LogEntry;
 import dev.sluice.client.runner.RequestScope;
 import dev.sluice.client.runner.SluiceRunner;
 import dev.sluice.common.ByteSizes;
+import dev.sluice.common.Durations;
 import dev.sluice.proto.v1.Stream;
 import java.io.File;
 import java.io.IOException;
@@ -190,9 +191,11 @@ public final class ProcessCapture {
       lost.add(spool.lostLines() + " spooled lines could not be read back (the logs say where)");
     }
     if (spool.spooledLines() > 0) {
-      lost.add(spool.spooledLines() + " spooled lines were not sent within " + flushTimeout);
+      lost.add(spool.spooledLines() + " spooled lines were not sent within "
+          + Durations.format(flushTimeout));
     } else if (!stored) {
-      lost.add("the broker did not store the last lines within " + flushTimeout);
+      lost.add("the broker did not store the last lines within "
+          + Durations.format(flushTimeout));
     }
     for (String what : lost) {
       System.err.printf("sluice run: %s%n", what);

@@ -2,10 +2,15 @@ package dev.sluice.client.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code sluice run}'s options are checked before anything starts. */
 class RunCommandTest {
+  @TempDir
+  Path dir;
+
   @Test
   void aSpoolBoundTooSmallOrNotASizeIsAUsageError() throws Exception {
     CliRun small = CliRun.start("run", "--app", "app", "--spool-bytes", "1KiB", "--", "true");
@@ -15,5 +20,14 @@ class RunCommandTest {
     CliRun garbage = CliRun.start("run", "--app", "app", "--spool-bytes", "lots", "--", "true");
     assertThat(garbage.exitCode()).isEqualTo(2);
     assertThat(garbage.err()).contains("--spool-bytes: 'lots'");
+  }
+
+  @Test
+  void withoutDashDashTheFirstWordThatIsNotAnOptionStartsTheCommand() throws Exception {
+    // -c is sh's, not sluice run's: the command's options are its own.
+    CliRun run = CliRun.start("run", "--app", "app", "--runner", "r1", "--broker",
+        "127.0.0.1:1", "--flush-timeout", "1s", "--data-dir", dir.toString(),
+        "sh", "-c", "exit 7");
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(7);
   }
 }

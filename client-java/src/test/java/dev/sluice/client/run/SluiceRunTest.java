@@ -166,8 +166,8 @@ class SluiceRunTest {
         "run", "--app", "app", "--runner", "r1", "--broker", nowhere, "--flush-timeout", "1s",
         "--", "sh", "-c", "echo lost; exit 4")) {
       assertThat(run.awaitExit(WAIT)).isEqualTo(4);
-      Awaitility.await().atMost(WAIT).until(() -> run.output().stream().anyMatch(
-          line -> line.startsWith("sluice run: the broker did not store the last lines")));
+      Awaitility.await().atMost(WAIT).until(() -> run.output().contains(
+          "sluice run: the broker did not store the last lines within 1s"));
     }
   }
 
