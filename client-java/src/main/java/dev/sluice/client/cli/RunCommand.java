@@ -115,6 +115,9 @@ final class RunCommand implements Callable<Integer> {
     }
     try {
       return new ProcessCapture(builder.build(), flush, tee, spooling).run(command);
+    } catch (ProcessCapture.NotStarted e) {
+      CommandErrors.failed(spec, e.getMessage());
+      return e.exitCode();
     } catch (IOException e) {
       return CommandErrors.failed(spec, e.getMessage());
     }

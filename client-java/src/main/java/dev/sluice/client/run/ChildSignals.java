@@ -73,8 +73,13 @@ final class ChildSignals {
   static Launch launch(List<String> command, boolean atTerminal) throws IOException {
     String program = command.get(0);
     if (find(program) == null) {
-      throw new IOException("cannot start " + program + ": not found"
-          + (program.contains("/") ? " or not executable" : " on the PATH"));
+      if (program.contains("/") && Files.exists(Path.of(program))) {
+        throw new ProcessCapture.NotStarted("cannot start " + program + ": not executable",
+            ProcessCapture.NotStarted.NOT_EXECUTABLE, null);
+      }
+      throw new ProcessCapture.NotStarted("cannot start " + program + ": not found"
+          + (program.contains("/") ? "" : " on the PATH"), ProcessCapture.NotStarted.NOT_FOUND,
+          null);
     }
     if (atTerminal) {
       // At a terminal the child stays in our group, the terminal's foreground: a background

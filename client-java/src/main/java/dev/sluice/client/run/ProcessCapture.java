@@ -20,11 +20,11 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code sluice run}: starts a command with its stdout and stderr on pipes (and this process's
  * stdin as its own), sends every line to the broker through a {@link SluiceRunner}, forwards
- * SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGWINCH to it ({@link ChildSignals}), serves {@code SLUICE_CONTROL} for
- * its requests, and when it exits sends what is left and returns its exit code (128 + the
- * signal's number when a signal ended it). Lines and request events pass through a
- * {@link Spool}, which keeps them on disk, in order, while the runner's buffer is half full
- * (the broker is away).
+ * SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGWINCH to it ({@link ChildSignals}), serves
+ * {@code SLUICE_CONTROL} for its requests, and when it exits sends what is left and returns
+ * its exit code (128 + the signal's number when a signal ended it). Lines and request events
+ * pass through a {@link Spool}, which keeps them on disk, in order, while the runner's buffer
+ * is half full (the broker is away).
  */
 public final class ProcessCapture {
   /** The child's environment names the control socket here. */
@@ -54,6 +54,26 @@ public final class ProcessCapture {
     public static Spooling under(Path dataDir, long bytes) {
       return new Spooling(dataDir.resolve("spool").resolve("run-" + ProcessHandle.current().pid()
           + "-" + Long.toHexString(System.nanoTime())), bytes);
+    }
+  }
+
+  /**
+   * The command could not be started. {@link #exitCode} is what a shell (and env, nice or
+   * docker run) exits with for it, so an init or a script above tells the two apart.
+   */
+  public static final class NotStarted extends IOException {
+    static final int NOT_FOUND = 127;
+    static final int NOT_EXECUTABLE = 126;
+    private final int exitCode;
+
+    NotStarted(String message, int exitCode, Throwable cause) {
+      super(message, cause);
+      this.exitCode = exitCode;
+    }
+
+    /** 127: not found; 126: found, but it could not be run. */
+    public int exitCode() {
+      return exitCode;
     }
   }
 
@@ -141,7 +161,8 @@ public final class ProcessCapture {
         try {
           child = builder.start();
         } catch (IOException e) {
-          throw new IOException("cannot start " + command.get(0) + ": " + e.getMessage(), e);
+          throw new NotStarted("cannot start " + command.get(0) + ": " + e.getMessage(),
+              NotStarted.NOT_EXECUTABLE, e);
         }
         signals.started(child);
         out = new Pump(child.getInputStream(), Stream.STDOUT, spool::line,

@@ -30,4 +30,18 @@ class RunCommandTest {
         "sh", "-c", "exit 7");
     assertThat(run.exitCode()).as(run.err()).isEqualTo(7);
   }
+
+  @Test
+  void aCommandThatCannotStartExitsAsAShellWould() throws Exception {
+    CliRun missing = CliRun.start("run", "--app", "app", "--runner", "r1", "--broker",
+        "127.0.0.1:1", "--data-dir", dir.toString(), "--", "no-such-program-here");
+    assertThat(missing.exitCode()).isEqualTo(127);
+    assertThat(missing.err()).contains("cannot start no-such-program-here: not found on the PATH");
+
+    Path notRunnable = java.nio.file.Files.writeString(dir.resolve("notes.txt"), "text");
+    CliRun plain = CliRun.start("run", "--app", "app", "--runner", "r1", "--broker",
+        "127.0.0.1:1", "--data-dir", dir.toString(), "--", notRunnable.toString());
+    assertThat(plain.exitCode()).isEqualTo(126);
+    assertThat(plain.err()).contains("cannot start " + notRunnable + ": not executable");
+  }
 }

@@ -155,7 +155,8 @@ class SluiceRunTest {
   @Test
   void aCommandThatIsNotThereIsAnErrorNamingIt() {
     org.assertj.core.api.Assertions.assertThatThrownBy(() -> run("no-such-program-here"))
-        .isInstanceOf(java.io.IOException.class)
+        .isInstanceOfSatisfying(ProcessCapture.NotStarted.class,
+            e -> assertThat(e.exitCode()).isEqualTo(127))
         .hasMessage("cannot start no-such-program-here: not found on the PATH");
   }
 
