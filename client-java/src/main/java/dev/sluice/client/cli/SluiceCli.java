@@ -56,6 +56,9 @@ public final class SluiceCli implements Runnable {
     // sluice run python3 app.py -v: the first word that is not an option starts the command,
     // whose own options are then its own, as with env, nice or docker run.
     cli.getSubcommands().get("run").setStopAtPositional(true);
+    // An argument "@file" is an argument, not the file's contents (curl -d @body.json, a grep
+    // for @user): picocli would read the file in its place, after "--" too.
+    cli.setExpandAtFiles(false);
     return cli;
   }
 

@@ -12,13 +12,13 @@ import sun.misc.Signal;
 import sun.misc.SignalHandler;
 
 /**
- * How {@code sluice run} starts its child and passes SIGINT, SIGTERM, SIGHUP, SIGUSR1 and
- * SIGWINCH on to it.
+ * How {@code sluice run} starts its child and passes SIGINT, SIGTERM, SIGHUP, SIGUSR1,
+ * SIGWINCH (and SIGUSR2 where the JVM does not use it) on to it.
  *
  * <p>Away from a terminal (an init, a container without a tty, a pipe), the child starts in a
  * process group of its own ({@link #launch}, which execs it under the same pid), and SIGINT,
  * SIGTERM and SIGHUP go to that whole group, as a terminal's would: a shell script's own
- * children get them too. The servers' controls (USR1, WINCH) go to the child alone.
+ * children get them too. The servers' controls (USR1, USR2, WINCH) go to the child alone.
  * Without perl or {@code setsid} the child stays in our group and gets signals alone. At a
  * terminal (this process in its foreground group), the child stays in our group, so it can
  * read the terminal; the terminal's Ctrl-C reaches it directly, so SIGINT is not forwarded (it
@@ -31,10 +31,14 @@ import sun.misc.SignalHandler;
  */
 final class ChildSignals {
   // Beside the three that end a process: the servers' own controls (nginx, gunicorn: USR1
-  // reopens logs, WINCH stops workers), which an operator sends to the container's first
-  // process; unhandled, USR1 would end the JVM. Not USR2: HotSpot suspends its own threads
-  // with it (JFR's sampling), and a handler of ours would take that over. Nor QUIT, the JVM's.
-  private static final List<String> FORWARDED = List.of("INT", "TERM", "HUP", "USR1", "WINCH");
+  // reopens logs, USR2 upgrades, WINCH stops workers), which an operator sends to the
+  // container's first process; unhandled, USR1 ends the JVM. USR2 only where HotSpot was told
+  // to suspend its threads with another signal (_JAVA_SR_SIGNUM, as ./sluice does): else it is
+  // the JVM's own, JFR's sampling would come to us, and one from outside crashes Java 17.
+  // Not QUIT, the JVM's thread dump.
+  private static final List<String> FORWARDED = srSignalMoved()
+      ? List.of("INT", "TERM", "HUP", "USR1", "USR2", "WINCH")
+      : List.of("INT", "TERM", "HUP", "USR1", "WINCH");
   // What a terminal sends to a whole group; away from one, they go to the child's group too.
   private static final List<String> TO_GROUP = List.of("INT", "TERM", "HUP");
 
@@ -57,7 +61,8 @@ final class ChildSignals {
    * command, in the same session: the {@code $ARGV} it gets are the command line.
    */
   private static final String SETPGRP = "setpgrp(0, 0) or die \"sluice run: setpgrp: $!\\n\"; "
-      + "exec { $ARGV[0] } @ARGV or die \"sluice run: cannot start $ARGV[0]: $!\\n\"";
+      + "exec { $ARGV[0] } @ARGV; print STDERR \"sluice run: cannot start $ARGV[0]: $!\\n\"; "
+      + "exit 126"; // it was found: it cannot be run (a shell's code)
 
   /**
    * The command line that starts {@code command}: {@code atTerminal} (see
@@ -139,7 +144,7 @@ final class ChildSignals {
       return !atTerminal || switch (signal) {
         case "INT", "WINCH" -> false; // the terminal sends them to its foreground group
         case "HUP" -> leadsSession();
-        default -> true; // TERM, USR1: never from the terminal
+        default -> true; // TERM, USR1, USR2: never from the terminal
       };
     }
   }
@@ -189,6 +194,29 @@ final class ChildSignals {
   /** The JVM's own handling again. */
   void restore() {
     before.forEach(Signal::handle);
+  }
+
+  /**
+   * The JVM's own handling again for INT, TERM and HUP, once the child is gone: a Ctrl-C or a
+   * TERM during the last lines' sending ends us, as it should; the controls stay ours.
+   */
+  void restoreEnding() {
+    before.forEach((signal, handler) -> {
+      if (TO_GROUP.contains(signal.getName())) {
+        Signal.handle(signal, handler);
+      }
+    });
+  }
+
+  /** Whether HotSpot suspends its threads with a signal other than USR2 (12, its default). */
+  static boolean srSignalMoved() {
+    String value = System.getenv("_JAVA_SR_SIGNUM");
+    try {
+      int n = value == null ? 12 : Integer.parseInt(value.trim());
+      return n > 12 && n < 65; // what HotSpot takes: above SIGSEGV and SIGBUS, below NSIG
+    } catch (NumberFormatException e) {
+      return false;
+    }
   }
 
   private synchronized void forward(String name) {

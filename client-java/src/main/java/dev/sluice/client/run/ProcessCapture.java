@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * {@code sluice run}: starts a command with its stdout and stderr on pipes (and this process's
  * stdin as its own), sends every line to the broker through a {@link SluiceRunner}, forwards
- * SIGINT, SIGTERM, SIGHUP, SIGUSR1 and SIGWINCH to it ({@link ChildSignals}), serves
+ * SIGINT, SIGTERM, SIGHUP, SIGUSR1, SIGWINCH and SIGUSR2 to it ({@link ChildSignals}), serves
  * {@code SLUICE_CONTROL} for its requests, and when it exits sends what is left and returns
  * its exit code (128 + the signal's number when a signal ended it). Lines and request events
  * pass through a {@link Spool}, which keeps them on disk, in order, while the runner's buffer
@@ -154,9 +154,9 @@ public final class ProcessCapture {
       long started = System.nanoTime();
       // Before the start: a SIGTERM in between would otherwise kill us and orphan the child.
       ChildSignals signals = ChildSignals.install(launch);
-      // Until the last line is sent, not only while the child runs: a signal after its end
-      // finds no child and is dropped, where the JVM's own handling would end us before the
-      // flush (a logrotate's USR1, a second TERM). --flush-timeout bounds that time.
+      // The controls stay ours until the last line is sent: a logrotate's USR1 after the
+      // child's end finds no child and is dropped, where the JVM's own handling would end us
+      // before the flush. INT, TERM and HUP go back to the JVM then: they may end the wait.
       try {
         try {
           child = builder.start();
@@ -172,6 +172,7 @@ public final class ProcessCapture {
         out.start();
         err.start();
         int code = child.waitFor();
+        signals.restoreEnding();
         childNanos = System.nanoTime() - started;
         flush(spool);
         return code;

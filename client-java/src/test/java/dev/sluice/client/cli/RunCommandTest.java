@@ -43,5 +43,23 @@ class RunCommandTest {
         "127.0.0.1:1", "--data-dir", dir.toString(), "--", notRunnable.toString());
     assertThat(plain.exitCode()).isEqualTo(126);
     assertThat(plain.err()).contains("cannot start " + notRunnable + ": not executable");
+
+    // Found and executable, but its interpreter is not there: exec fails in the child's start.
+    Path script = java.nio.file.Files.writeString(dir.resolve("bad.sh"), "#!/no/such/sh\n");
+    assertThat(script.toFile().setExecutable(true)).isTrue();
+    CliRun broken = CliRun.start("run", "--app", "app", "--runner", "r1", "--broker",
+        "127.0.0.1:1", "--flush-timeout", "1s", "--data-dir", dir.toString(), "--",
+        script.toString());
+    assertThat(broken.exitCode()).isEqualTo(126);
+  }
+
+  @Test
+  void anArgumentStartingWithAtIsPassedAsItIs() throws Exception {
+    // picocli would put the file's contents in its place (curl -d @body.json), after -- too.
+    Path body = java.nio.file.Files.writeString(dir.resolve("body.json"), "{}");
+    CliRun run = CliRun.start("run", "--app", "app", "--runner", "r1", "--broker",
+        "127.0.0.1:1", "--data-dir", dir.toString(), "--", "sh", "-c",
+        "[ \"$1\" = '@" + body + "' ]", "_", "@" + body);
+    assertThat(run.exitCode()).as(run.err()).isZero();
   }
 }

@@ -73,29 +73,33 @@ class SluiceRunSignalsTest {
 
   @Test
   void aServersControlSignalsReachTheCommandAndLeaveSluiceRunRunning() throws Exception {
-    // As nginx and gunicorn take them: USR1 reopens logs, WINCH stops workers. Unhandled,
-    // USR1 would end sluice run's JVM and orphan the command.
+    // As nginx and gunicorn take them: USR1 reopens logs, USR2 upgrades, WINCH stops workers.
+    // Unhandled, USR1 would end sluice run's JVM and orphan the command, USR2 crash Java 17's.
     Path sh = script("controls.sh", """
         trap 'echo "got USR1"' USR1
+        trap 'echo "got USR2"' USR2
         trap 'echo "got WINCH"; exit 3' WINCH
         echo ready
         i=0
         while [ $i -lt 600 ]; do sleep 0.1; i=$((i+1)); done
         echo "never signalled"
         """);
-    try (JavaProcess run = JavaProcess.startDetached(CLI, Map.of(), "run", "--app", "app",
-        "--runner", "r1", "--broker", broker.target(), "--data-dir", dir.toString(),
-        "--", "sh", sh.toString())) {
+    // As ./sluice starts it: HotSpot suspends its threads with another signal than USR2.
+    try (JavaProcess run = JavaProcess.startDetached(CLI, Map.of("_JAVA_SR_SIGNUM", "40"),
+        "run", "--app", "app", "--runner", "r1", "--broker", broker.target(),
+        "--data-dir", dir.toString(), "--", "sh", sh.toString())) {
       awaitLine("ready");
-      signal(run, "USR1");
-      awaitLine("got USR1");
-      assertThat(run.isAlive()).isTrue();
+      for (String control : List.of("USR1", "USR2")) {
+        signal(run, control);
+        awaitLine("got " + control);
+        assertThat(run.isAlive()).isTrue();
+      }
       signal(run, "WINCH");
       assertThat(run.awaitExit(WAIT)).isEqualTo(3);
     }
     // To the command alone: its sleeps, which do not handle USR1, were not killed by it.
     assertThat(lines()).extracting(Record::getMessage)
-        .containsExactly("ready", "got USR1", "got WINCH");
+        .containsExactly("ready", "got USR1", "got USR2", "got WINCH");
   }
 
   @Test
@@ -109,8 +113,28 @@ class SluiceRunSignalsTest {
       Awaitility.await().atMost(WAIT).until(() -> run.output().contains("bye"));
       signal(run, "USR1");
       assertThat(run.awaitExit(WAIT)).as(run.text()).isEqualTo(4);
-      Awaitility.await().atMost(WAIT).until(() -> run.output().stream().anyMatch(
-          line -> line.startsWith("sluice run: the broker did not store the last lines")));
+      Awaitility.await().atMost(WAIT).until(() -> run.output().contains(
+          "sluice run: the broker did not store the last lines within 3s"));
+    }
+  }
+
+  @Test
+  void aTermWhileTheLastLinesAreSentEndsTheWait() throws Exception {
+    // Once the command is gone, a TERM (or a second Ctrl-C) is the user's: it ends a wait for
+    // a broker that is away, here one of a minute, at once.
+    String nowhere = "127.0.0.1:" + SluiceBroker.freePort();
+    try (JavaProcess run = JavaProcess.startDetached(CLI, Map.of(), "run", "--app", "app",
+        "--runner", "r1", "--broker", nowhere, "--flush-timeout", "60s", "--tee",
+        "--data-dir", dir.toString(), "--", "sh", "-c", "trap '' TERM; echo bye; exit 4")) {
+      Awaitility.await().atMost(WAIT).until(() -> run.output().contains("bye")
+          && run.descendants().isEmpty());
+      // The handlers change over just after the command is reaped: a TERM in that instant is
+      // still ours (and dropped), so one goes every half second until sluice run has ended.
+      Awaitility.await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).until(() -> {
+        new ProcessBuilder("kill", "-s", "TERM", Long.toString(run.pid())).start().waitFor();
+        return !run.isAlive();
+      });
+      assertThat(run.awaitExit(WAIT)).as(run.text()).isEqualTo(128 + 15);
     }
   }
 

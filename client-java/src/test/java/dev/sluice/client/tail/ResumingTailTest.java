@@ -91,7 +91,10 @@ class ResumingTailTest {
       broker.restartOn(port);
 
       assertThat(messages(Tails.records(tail, 1, WAIT))).containsExactly("while down");
-      assertThat(events.resumed).hasSize(1);
+      // At least once: a reopen issued while the broker came back may see the channel READY
+      // (told as resumed) and still fail from the moment before, and then resume again (seen
+      // once in CI on a loaded machine). The record above came exactly once either way.
+      assertThat(events.resumed).isNotEmpty();
     }
   }
 
