@@ -106,10 +106,7 @@ class SluiceRunSignalsTest {
   void aSignalWhileTheLastLinesAreSentLeavesSluiceRunToFinishThem() throws Exception {
     // The broker is nowhere: sending the last line waits out --flush-timeout, and a USR1 then
     // (a logrotate's) must not end sluice run before it says what it could not send.
-    String nowhere = "127.0.0.1:" + SluiceBroker.freePort();
-    try (JavaProcess run = JavaProcess.startDetached(CLI, Map.of(), "run", "--app", "app",
-        "--runner", "r1", "--broker", nowhere, "--flush-timeout", "3s", "--tee",
-        "--data-dir", dir.toString(), "--", "sh", "-c", "trap '' USR1; echo bye; exit 4")) {
+    try (JavaProcess run = withTheBrokerAway("3s", "trap '' USR1; echo bye; exit 4")) {
       Awaitility.await().atMost(WAIT).until(() -> run.output().contains("bye"));
       signal(run, "USR1");
       assertThat(run.awaitExit(WAIT)).as(run.text()).isEqualTo(4);
@@ -122,10 +119,7 @@ class SluiceRunSignalsTest {
   void aTermWhileTheLastLinesAreSentEndsTheWait() throws Exception {
     // Once the command is gone, a TERM (or a second Ctrl-C) is the user's: it ends a wait for
     // a broker that is away, here one of a minute, at once.
-    String nowhere = "127.0.0.1:" + SluiceBroker.freePort();
-    try (JavaProcess run = JavaProcess.startDetached(CLI, Map.of(), "run", "--app", "app",
-        "--runner", "r1", "--broker", nowhere, "--flush-timeout", "60s", "--tee",
-        "--data-dir", dir.toString(), "--", "sh", "-c", "trap '' TERM; echo bye; exit 4")) {
+    try (JavaProcess run = withTheBrokerAway("60s", "trap '' TERM; echo bye; exit 4")) {
       Awaitility.await().atMost(WAIT).until(() -> run.output().contains("bye")
           && run.descendants().isEmpty());
       // The handlers change over just after the command is reaped: a TERM in that instant is
@@ -136,6 +130,14 @@ class SluiceRunSignalsTest {
       });
       assertThat(run.awaitExit(WAIT)).as(run.text()).isEqualTo(128 + 15);
     }
+  }
+
+  /** {@code sluice run --tee -- sh -c command}, detached, its broker nowhere. */
+  private JavaProcess withTheBrokerAway(String flushTimeout, String command) {
+    String nowhere = "127.0.0.1:" + SluiceBroker.freePort();
+    return JavaProcess.startDetached(CLI, Map.of(), "run", "--app", "app", "--runner", "r1",
+        "--broker", nowhere, "--flush-timeout", flushTimeout, "--tee",
+        "--data-dir", dir.toString(), "--", "sh", "-c", command);
   }
 
   private static void signal(JavaProcess process, String signal) throws Exception {
